@@ -1,0 +1,45 @@
+# One-command entry points. Every target bootstraps .venv from the committed lock first, so a fresh
+# machine with only python3 works. `make lock` regenerates the lock (needs network to PyPI).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DBT_MANIFEST := dbt_project/target/manifest.json
+DBT_SOURCES := $(shell find dbt_project/models dbt_project/seeds dbt_project/macros dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
+
+.PHONY: run test lint dev bench dashboard clean lock sample
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+# dbt parse once per change of the dbt project (dagster-dbt reads target/manifest.json).
+$(DBT_MANIFEST): $(STAMP) $(DBT_SOURCES)
+	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir . --project-dir .
+
+run: $(DBT_MANIFEST)
+	$(BIN)/scomm run
+
+test: $(DBT_MANIFEST)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check orchestration tests data/sample
+	cd dbt_project && ../$(BIN)/sqlfluff lint models tests
+
+dev: $(DBT_MANIFEST)
+	$(BIN)/dagster dev
+
+sample: $(STAMP)
+	$(BIN)/python data/sample/generate.py
+
+lock:
+	rm -rf .lockvenv && $(PYTHON) -m venv .lockvenv
+	.lockvenv/bin/pip install --quiet -e '.[dev]'
+	.lockvenv/bin/pip freeze --exclude-editable | grep -v '^scomm' > requirements.lock
+	rm -rf .lockvenv
+
+clean:
+	rm -rf data/warehouse dbt_project/target dbt_project/logs
