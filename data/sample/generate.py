@@ -1,0 +1,210 @@
+"""Deterministic generator of the embedded SYNTHETIC sample (see data/README.md).
+
+It imitates ICE's monthly "IDENT/IAFIS Interoperability Statistics" reports in the project's
+canonical CSV layout (one row per jurisdiction per report, counts cumulative since activation).
+Jurisdiction names and FIPS-resolvable spellings are real; every count is simulated.
+
+    python data/sample/generate.py            # rewrites data/sample/interop_reports.csv
+
+The simulation runs month by month from each jurisdiction's activation to 2014-09-30:
+fingerprint submissions ~ Poisson(size), IDENT matches ~ Binomial(submissions, match rate),
+matches split across offense levels by a per-jurisdiction Dirichlet draw around national shares,
+removals ~ Binomial(matches, removal rate) split the same way with removal shares. Reports are the
+cumulative sums at each fiscal-year end (30 September) plus a few mid-year reports.
+
+On purpose the output also carries the quirks real reports have: spelling variants of one county,
+a state-wide agency, a county with single-digit counts, a mid-year report whose removal breakdown
+was not published (blank, which is not 0), and one restatement (a cumulative count that goes down).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+
+SEED = 20110701  # the month the Boston letter was written
+OUT = Path(__file__).with_name("interop_reports.csv")
+END = dt.date(2014, 9, 30)
+
+COLUMNS = [
+    "state", "jurisdiction", "activation_date", "report_through", "submissions",
+    "matches_l1", "matches_l2", "matches_l3", "matches_nc", "matches_total",
+    "removals_l1", "removals_l2", "removals_l3", "removals_nc", "removals_total",
+]
+
+# National level shares the simulation centres on (IDENT matches, removals): L1, L2, L3, NC.
+# Removals: ~21% L1 and ~26% non-criminal, the magnitude of the Oct 2008 - Jun 2010 FOIA figures.
+MATCH_SHARES = np.array([0.16, 0.12, 0.30, 0.42])
+REMOVAL_SHARES = np.array([0.21, 0.15, 0.38, 0.26])
+
+# (state, name as usually published, activation date, monthly submissions, match rate)
+JURISDICTIONS: list[tuple[str, str, str, int, float]] = [
+    ("TX", "Harris County", "2008-10-27", 9000, 0.085),
+    ("TX", "Dallas County", "2008-11-12", 5200, 0.070),
+    ("TX", "Travis County", "2008-11-19", 2600, 0.075),
+    ("TX", "Bexar County", "2009-01-07", 4100, 0.060),
+    ("TX", "El Paso County", "2009-02-24", 2300, 0.110),
+    ("TX", "Hidalgo County", "2009-02-24", 1900, 0.120),
+    ("TX", "Tarrant County", "2008-12-09", 3900, 0.055),
+    ("TX", "Cameron County", "2009-03-03", 1100, 0.100),
+    ("TX", "Webb County", "2009-03-10", 900, 0.110),
+    ("TX", "Loving County", "2009-06-16", 3, 0.150),
+    ("MA", "Suffolk County", "2008-11-05", 1500, 0.065),
+    ("MA", "Middlesex County", "2012-05-15", 1400, 0.035),
+    ("MA", "Essex County", "2012-05-15", 1000, 0.040),
+    ("MA", "Worcester County", "2012-05-15", 900, 0.030),
+    ("MA", "Hampden County", "2012-05-15", 700, 0.025),
+    ("MA", "Massachusetts State Police", "2012-05-15", 400, 0.020),
+    ("CA", "Los Angeles County", "2009-08-27", 14000, 0.080),
+    ("CA", "San Diego County", "2009-05-26", 4200, 0.085),
+    ("CA", "Orange County", "2010-03-16", 3600, 0.080),
+    ("CA", "Riverside County", "2009-05-19", 3300, 0.070),
+    ("CA", "Imperial County", "2009-06-09", 500, 0.130),
+    ("CA", "Santa Clara County", "2010-05-11", 2200, 0.060),
+    ("CA", "Fresno County", "2010-06-08", 1700, 0.075),
+    ("CA", "San Francisco County", "2010-06-08", 1200, 0.040),
+    ("AZ", "Maricopa County", "2008-11-05", 7800, 0.090),
+    ("AZ", "Pima County", "2009-04-21", 2400, 0.080),
+    ("AZ", "Yuma County", "2009-04-21", 500, 0.120),
+    ("AZ", "Santa Cruz County", "2009-04-21", 150, 0.140),
+    ("AZ", "Arizona Department of Public Safety", "2010-06-22", 600, 0.050),
+    ("VA", "Fairfax County", "2009-03-09", 1500, 0.060),
+    ("VA", "Prince William County", "2009-03-09", 900, 0.080),
+    ("VA", "Arlington County", "2009-03-09", 500, 0.060),
+    ("VA", "Richmond city", "2010-06-29", 800, 0.020),
+    ("VA", "Richmond County", "2010-06-29", 20, 0.020),
+    ("VA", "Alexandria city", "2010-06-29", 400, 0.050),
+    ("LA", "Orleans Parish", "2009-12-22", 1800, 0.030),
+    ("LA", "Jefferson Parish", "2009-12-22", 1300, 0.050),
+    ("LA", "East Baton Rouge Parish", "2010-05-18", 1100, 0.020),
+    ("AK", "Anchorage Municipality", "2010-11-30", 700, 0.015),
+    ("AK", "Matanuska-Susitna Borough", "2011-03-08", 250, 0.010),
+    ("AK", "Fairbanks North Star Borough", "2011-03-08", 250, 0.012),
+    ("NM", "Doña Ana County", "2009-07-14", 600, 0.130),
+    ("NM", "Bernalillo County", "2010-04-06", 1600, 0.060),
+    ("NM", "Santa Fe County", "2010-04-06", 350, 0.060),
+    ("IL", "Cook County", "2009-12-15", 6500, 0.045),
+    ("IL", "DuPage County", "2009-12-15", 900, 0.040),
+    ("IL", "Lake County", "2009-12-15", 800, 0.045),
+    ("IL", "Kane County", "2009-12-15", 600, 0.060),
+    ("FL", "Miami-Dade County", "2009-02-24", 5600, 0.075),
+    ("FL", "Broward County", "2008-12-09", 4300, 0.055),
+    ("FL", "Palm Beach County", "2009-02-24", 2700, 0.055),
+    ("FL", "Hillsborough County", "2009-05-26", 2900, 0.040),
+    ("FL", "Orange County", "2009-05-26", 2500, 0.045),
+    ("NY", "Kings County", "2012-05-15", 3800, 0.040),
+    ("NY", "Queens County", "2012-05-15", 3300, 0.050),
+    ("NY", "Suffolk County", "2011-01-19", 1600, 0.035),
+    ("NC", "Wake County", "2008-11-19", 1700, 0.060),
+    ("NC", "Mecklenburg County", "2008-11-12", 2300, 0.065),
+    ("NC", "Gaston County", "2008-11-12", 500, 0.040),
+    ("GA", "Gwinnett County", "2009-12-22", 1700, 0.080),
+    ("GA", "Cobb County", "2010-06-15", 1300, 0.060),
+    ("GA", "DeKalb County", "2010-06-15", 1200, 0.040),
+]
+
+# Mid-year reports: the 31 March 2011 report (removal breakdown not yet published for the
+# jurisdictions below) and the 31 March 2012 report (the date of the ACLU of Massachusetts figures).
+MID_YEAR = [dt.date(2011, 3, 31), dt.date(2012, 3, 31)]
+MID_YEAR_WITHOUT_REMOVAL_LEVELS = {("CA", "Fresno County"), ("LA", "Jefferson Parish")}
+# The restatement: Travis County TX's FY2012 report overstated non-criminal removals by this much;
+# the FY2013 report is correct again, so its cumulative count goes down.
+RESTATED = ("TX", "Travis County", dt.date(2012, 9, 30), 250)
+
+
+def month_ends(start: dt.date) -> list[dt.date]:
+    """Last day of every month from the month of ``start`` through END."""
+    out = []
+    year, month = start.year, start.month
+    while True:
+        nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+        last = nxt - dt.timedelta(days=1)
+        if last > END:
+            return out
+        out.append(last)
+        year, month = nxt.year, nxt.month
+
+
+def published_name(state: str, name: str, when: dt.date) -> str:
+    """Spelling of the name in the report of date ``when`` (real reports were not consistent)."""
+    if (state, name) == ("NM", "Doña Ana County") and when.year % 2 == 1:
+        return "Dona Ana County"
+    if (state, name) == ("MA", "Suffolk County") and when == dt.date(2012, 3, 31):
+        return "Suffolk Co."
+    if (state, name) == ("TX", "Hidalgo County") and when == dt.date(2011, 9, 30):
+        return "HIDALGO"
+    if (state, name) == ("LA", "East Baton Rouge Parish") and when >= dt.date(2013, 9, 30):
+        return "E. Baton Rouge Parish"
+    return name
+
+
+def simulate(rng: np.random.Generator, start: dt.date, size: int, match_rate: float):
+    """Monthly cumulative counts from activation: dict month_end -> (subs, matches[4], rem[4])."""
+    match_shares = rng.dirichlet(MATCH_SHARES * 60)
+    removal_shares = rng.dirichlet(REMOVAL_SHARES * 60)
+    removal_rate = rng.uniform(0.15, 0.30)
+    subs = 0
+    matches = np.zeros(4, dtype=np.int64)
+    removals = np.zeros(4, dtype=np.int64)
+    out = {}
+    for i, month in enumerate(month_ends(start)):
+        ramp = min(1.0, (i + 1) / 4)  # agencies take a few months to route every booking
+        s = int(rng.poisson(size * ramp))
+        m = int(rng.binomial(s, match_rate))
+        m_levels = rng.multinomial(m, match_shares)
+        r = int(rng.binomial(m, removal_rate))
+        r_levels = rng.multinomial(r, removal_shares)
+        subs += s
+        matches += m_levels
+        removals += r_levels
+        out[month] = (subs, matches.copy(), removals.copy())
+    return out
+
+
+def report_dates(activation: dt.date) -> list[dt.date]:
+    fy_ends = [dt.date(y, 9, 30) for y in range(2009, 2015)]
+    return sorted(d for d in fy_ends + MID_YEAR if d > activation)
+
+
+def main() -> None:
+    rng = np.random.default_rng(SEED)
+    rows = []
+    for state, name, activation_s, size, rate in JURISDICTIONS:
+        activation = dt.date.fromisoformat(activation_s)
+        series = simulate(rng, activation, size, rate)
+        mid_year_reporter = rng.random() < 0.4 or state in {"MA", "NM", "TX"}
+        for when in report_dates(activation):
+            if when in MID_YEAR and not mid_year_reporter:
+                continue
+            subs, m, r = series[when]
+            r = r.copy()
+            if (state, name, when) == RESTATED[:3]:
+                r[3] += RESTATED[3]
+            row = {
+                "state": state,
+                "jurisdiction": published_name(state, name, when),
+                "activation_date": activation.isoformat(),
+                "report_through": when.isoformat(),
+                "submissions": subs,
+                "matches_l1": m[0], "matches_l2": m[1], "matches_l3": m[2], "matches_nc": m[3],
+                "matches_total": int(m.sum()),
+                "removals_l1": r[0], "removals_l2": r[1], "removals_l3": r[2], "removals_nc": r[3],
+                "removals_total": int(r.sum()),
+            }
+            if when == MID_YEAR[0] and (state, name) in MID_YEAR_WITHOUT_REMOVAL_LEVELS:
+                for level in ("l1", "l2", "l3", "nc"):
+                    row[f"removals_{level}"] = ""
+            rows.append(row)
+    rows.sort(key=lambda r: (r["report_through"], r["state"], r["jurisdiction"]))
+    with OUT.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"wrote {len(rows)} rows for {len(JURISDICTIONS)} jurisdictions to {OUT}")
+
+
+if __name__ == "__main__":
+    main()
