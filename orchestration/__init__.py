@@ -1,0 +1,1 @@
+"""scomm: a data warehouse of Secure Communities enforcement statistics (Dagster code location)."""

@@ -1,0 +1,176 @@
+"""Reading the interoperability statistics (canonical CSV) into the raw layer, losslessly.
+
+The raw table keeps every value as the text that was published (blank -> NULL, surrounding spaces
+trimmed) plus load metadata. Typing and value checks happen afterwards, in the Great Expectations
+suite (which names the file, line and column of every offending value) and in dbt staging. What
+this module refuses outright is only what cannot be read as the layout at all: a file that is not
+text, a missing required column, a row with the wrong number of fields.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+INTEROP_COLUMNS: tuple[str, ...] = (
+    "state",
+    "jurisdiction",
+    "activation_date",
+    "report_through",
+    "submissions",
+    "matches_l1",
+    "matches_l2",
+    "matches_l3",
+    "matches_nc",
+    "matches_total",
+    "removals_l1",
+    "removals_l2",
+    "removals_l3",
+    "removals_nc",
+    "removals_total",
+)
+COUNT_COLUMNS: tuple[str, ...] = INTEROP_COLUMNS[4:]
+META_COLUMNS: tuple[str, ...] = (
+    "_source_file",
+    "_source_sha256",
+    "_source_line",
+    "_extra_columns",
+    "_load_id",
+    "_loaded_at",
+)
+
+
+class InputFileError(ValueError):
+    """A source file that cannot be read as its layout. The message names file, line and column."""
+
+    def __init__(self, path: Path | str, message: str, line: int | None = None,
+                 column: str | None = None) -> None:
+        where = str(path)
+        if line is not None:
+            where += f", line {line}"
+        if column is not None:
+            where += f", column {column!r}"
+        super().__init__(f"{where}: {message}")
+        self.path, self.line, self.column = str(path), line, column
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    rows: pd.DataFrame  # canonical columns as text + _source_line + _extra_columns
+    sha256: str
+    extra_columns: tuple[str, ...]
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _normalize_header(name: str) -> str:
+    return name.strip().lower()
+
+
+def parse_interop_csv(path: Path) -> ParsedFile:
+    """Parse a canonical interoperability CSV into text columns, keeping each row's line number.
+
+    Raises InputFileError for anything that is not the layout: undecodable bytes, a missing
+    required column, a duplicated column, a row with more or fewer fields than the header.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(path, "file not found")
+    sha = sha256_of(path)
+    records: list[dict[str, object]] = []
+    with path.open("r", encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f, strict=True)
+        try:
+            header = next(reader, None)
+            if header is None:
+                raise InputFileError(path, "empty file: expected a header row with columns "
+                                     + ", ".join(INTEROP_COLUMNS), line=1)
+            names = [_normalize_header(h) for h in header]
+            duplicated = sorted({n for n in names if names.count(n) > 1})
+            if duplicated:
+                raise InputFileError(path, f"duplicated column(s) {duplicated} in the header",
+                                     line=1)
+            missing = [c for c in INTEROP_COLUMNS if c not in names]
+            if missing:
+                raise InputFileError(
+                    path, f"missing required column(s) {missing}; the header has {names}",
+                    line=1, column=missing[0])
+            extra = tuple(n for n in names if n not in INTEROP_COLUMNS)
+            index = {n: i for i, n in enumerate(names)}
+            line = reader.line_num
+            for fields in reader:
+                start_line = line + 1
+                line = reader.line_num
+                if not fields or all(not v.strip() for v in fields):
+                    continue  # blank line
+                if len(fields) != len(names):
+                    raise InputFileError(
+                        path, f"expected {len(names)} fields as in the header, found "
+                        f"{len(fields)}", line=start_line)
+                rec: dict[str, object] = {
+                    c: (fields[index[c]].strip() or None) for c in INTEROP_COLUMNS
+                }
+                rec["_source_line"] = start_line
+                rec["_extra_columns"] = (
+                    json.dumps({c: fields[index[c]] for c in extra}, ensure_ascii=False)
+                    if extra else None
+                )
+                records.append(rec)
+        except UnicodeDecodeError as exc:
+            raise InputFileError(
+                path, f"not UTF-8 text ({exc.reason} at byte {exc.start} of a read block); "
+                "save the file as UTF-8", line=reader.line_num + 1) from exc
+        except csv.Error as exc:
+            raise InputFileError(path, f"not readable as CSV: {exc}",
+                                 line=reader.line_num) from exc
+    if not records:
+        raise InputFileError(path, "no data rows below the header", line=2)
+    frame = pd.DataFrame.from_records(
+        records, columns=[*INTEROP_COLUMNS, "_source_line", "_extra_columns"]
+    )
+    frame = frame.astype({c: object for c in INTEROP_COLUMNS})
+    return ParsedFile(rows=frame, sha256=sha, extra_columns=extra)
+
+
+def load_raw_interop(con: duckdb.DuckDBPyConnection, path: Path, load_id: str) -> ParsedFile:
+    """Replace raw.interop_reports with the rows of ``path`` (a rerun never duplicates rows)."""
+    parsed = parse_interop_csv(path)
+    frame = parsed.rows.copy()
+    frame["_source_file"] = str(Path(path).resolve())
+    frame["_source_sha256"] = parsed.sha256
+    frame["_load_id"] = load_id
+    frame["_loaded_at"] = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    text_cols = ", ".join(f"cast({c} as varchar) as {c}" for c in INTEROP_COLUMNS)
+    con.execute("create schema if not exists raw")
+    con.register("incoming_interop", frame)
+    try:
+        con.execute(
+            f"""
+            create or replace table raw.interop_reports as
+            select {text_cols},
+                   cast(_source_file as varchar) as _source_file,
+                   cast(_source_sha256 as varchar) as _source_sha256,
+                   cast(_source_line as integer) as _source_line,
+                   cast(_extra_columns as varchar) as _extra_columns,
+                   cast(_load_id as varchar) as _load_id,
+                   cast(_loaded_at as timestamp) as _loaded_at
+            from incoming_interop
+            order by _source_line
+            """
+        )
+    finally:
+        con.unregister("incoming_interop")
+    return parsed

@@ -1,0 +1,13 @@
+"""Where things live in the repository. Run-time locations come from `WarehouseResource`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+SAMPLE_INTEROP = REPO_ROOT / "data" / "sample" / "interop_reports.csv"
+DEFAULT_WAREHOUSE = REPO_ROOT / "data" / "warehouse"
+DEFAULT_INBOX = REPO_ROOT / "data" / "inbox"
+JURISDICTION_OVERRIDES = DBT_PROJECT_DIR / "seeds" / "jurisdiction_overrides.csv"
