@@ -1,6 +1,5 @@
 """Dagster resources: where the warehouse lives and which source files a run loads."""
 
-from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager

@@ -1,0 +1,69 @@
+"""The dbt project as Dagster assets (dagster-dbt); dbt tests become asset checks."""
+
+
+import json
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from orchestration.paths import DBT_PROJECT_DIR
+from orchestration.resources import WarehouseResource
+
+
+def dbt_executable() -> str:
+    """The dbt next to this interpreter: outside an activated venv `dbt` is not on PATH."""
+    return str(Path(sys.executable).parent / "dbt")
+
+
+def dbt_project() -> DbtProject:
+    return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+def ensure_manifest(project: DbtProject) -> Path:
+    """`dbt parse` once if target/manifest.json is missing (`make` normally does it)."""
+    project.prepare_if_dev()
+    if not project.manifest_path.exists():
+        DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
+            ["parse", "--quiet"], target_path=project.target_path, raise_on_error=True
+        ).wait()
+    return project.manifest_path
+
+
+class ScommTranslator(DagsterDbtTranslator):
+    """Asset keys are [schema, table] as in the build database (marts/mart_jurisdiction_year),
+    so Python assets and checks depend on dbt models by the name SQL users see; groups by
+    folder."""
+
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str,
+                       project: DbtProject | None) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        node = (manifest.get("nodes", {}).get(unique_id)
+                or manifest.get("sources", {}).get(unique_id) or {})
+        if node.get("resource_type") in ("model", "seed", "snapshot"):
+            schema = node.get("config", {}).get("schema") or node.get("schema")
+            spec = spec.replace_attributes(key=dg.AssetKey([schema, node["name"]]),
+                                           group_name=schema)
+        return spec
+
+
+def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
+    @dbt_assets(manifest=ensure_manifest(project), project=project,
+                dagster_dbt_translator=ScommTranslator(), name="scomm_dbt_models")
+    def scomm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
+                         warehouse: WarehouseResource) -> Iterator[Any]:
+        """dbt build (seeds, staging and intermediate views, mart tables, dbt tests and unit
+        tests) against the build database of this warehouse."""
+        dbt_vars = json.dumps({"build_db": str(warehouse.build_db)})
+        yield from dbt.cli(
+            ["build", "--vars", dbt_vars], context=context, target_path=warehouse.dbt_target_dir
+        ).stream()
+
+    return scomm_dbt_models
+
+
+def dbt_resource(project: DbtProject) -> DbtCliResource:
+    return DbtCliResource(project_dir=project, dbt_executable=dbt_executable())

@@ -1,0 +1,160 @@
+"""Asset checks: Great Expectations suites on DataFrames read from the build database.
+
+Blocking checks (raw layout and arithmetic; every published mart) stop everything downstream, so
+nothing wrong is published. Restatements and quarantined names are warnings: the affected rows are
+flagged or set aside, and the run still publishes what is right.
+"""
+
+
+import datetime as dt
+
+import dagster as dg
+import pandas as pd
+
+from orchestration.assets_ingest import RAW_INTEROP, RAW_MATCHES
+from orchestration.ingest import COUNT_COLUMNS
+from orchestration.resources import WarehouseResource
+from orchestration.validation import SuiteOutcome, run_suite
+
+YEAR_MARTS = ("mart_jurisdiction_year", "mart_state_year", "mart_national_year")
+CHANGES = dg.AssetKey(["intermediate", "int_interop_cumulative_changes"])
+
+
+def _date_or_flag(column: str) -> str:
+    """'not given' when blank, the ISO date when valid, NULL only when given but impossible."""
+    return (f"case when {column} is null then 'not given' "
+            f"else cast(cast(try_strptime({column}, '%Y-%m-%d') as date) as varchar) end")
+
+
+def _level_sum(measure: str) -> str:
+    return " + ".join(f"{measure}_{lv}__int" for lv in ("l1", "l2", "l3", "nc"))
+
+
+RAW_FRAME_SQL = f"""
+with typed as (
+    select
+        *,
+        {", ".join(f"try_cast({c} as bigint) as {c}__int" for c in COUNT_COLUMNS)},
+        {_date_or_flag("report_through")} as report_through__parsed,
+        {_date_or_flag("activation_date")} as activation_date__parsed
+    from raw.interop_reports
+)
+select
+    *,
+    matches_total__int - ({_level_sum("matches")}) as matches_total__minus_levels,
+    removals_total__int - ({_level_sum("removals")}) as removals_total__minus_levels,
+    date_diff('day', try_cast(activation_date__parsed as date),
+              try_cast(report_through__parsed as date)) as days_since_activation
+from typed
+order by _source_line
+"""
+
+
+def _mart_frame_sql(table: str) -> str:
+    parts = []
+    for measure, singular in (("referrals", "referral"), ("removals", "removal")):
+        shares = [f"{singular}_share_{lv}" for lv in ("l1", "l2", "l3", "nc")]
+        parts.append(f"{' + '.join(shares)} - 1 as {singular}_shares__sum_minus_one")
+        parts.append(f"minor_share_{measure} - ({singular}_share_l3 + {singular}_share_nc) "
+                     f"as minor_share_{measure}__minus_parts")
+    return f"select *, {', '.join(parts)} from marts.{table}"
+
+
+def current_fiscal_year(today: dt.date | None = None) -> int:
+    today = today or dt.date.today()
+    return today.year + (1 if today.month >= 10 else 0)
+
+
+def to_check_result(outcome: SuiteOutcome) -> dg.AssetCheckResult:
+    """Passed/failed with the failing expectations and sample offending rows as metadata."""
+    severity = dg.AssetCheckSeverity.ERROR if outcome.blocking else dg.AssetCheckSeverity.WARN
+    failures = {
+        f"{o.expectation}({o.column})": {
+            "note": o.note,
+            "unexpected_count": o.unexpected_count,
+            "raised": o.raised,
+            "sample_rows": o.sample_rows,
+        }
+        for o in outcome.failures
+    }
+    return dg.AssetCheckResult(
+        passed=outcome.success,
+        severity=severity,
+        description=outcome.message()[:4000],
+        metadata={
+            "suite": outcome.suite,
+            "table": outcome.table,
+            "expectations": len(outcome.outcomes),
+            "failed": len(outcome.failures),
+            "raised": len(outcome.errors),
+            "failures": dg.MetadataValue.json(failures),
+        },
+    )
+
+
+def _read(warehouse: WarehouseResource, sql: str) -> pd.DataFrame:
+    with warehouse.connect(read_only=True) as con:
+        return con.execute(sql).df()
+
+
+@dg.asset_check(asset=RAW_INTEROP, name="interop_raw_suite", blocking=True,
+                description="GX suite expectations/interop_raw.json: layout, types, unique keys, "
+                            "counts >= 0 and whole, totals = sum of levels, matches <= "
+                            "submissions, no report before activation.")
+def interop_raw_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    frame = _read(warehouse, RAW_FRAME_SQL)
+    return to_check_result(run_suite(frame, "interop_raw", "raw.interop_reports"))
+
+
+@dg.asset_check(asset=RAW_MATCHES, name="all_jurisdictions_resolved", blocking=False,
+                description="Warns when published names were quarantined (unknown or ambiguous).")
+def all_jurisdictions_resolved(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    frame = _read(
+        warehouse,
+        """
+        select m.published_state, m.published_name, m.quarantine_reason, count(*) as report_rows
+        from raw.jurisdiction_matches m
+        join raw.interop_reports r
+          on r.state is not distinct from m.published_state
+         and r.jurisdiction is not distinct from m.published_name
+        where m.quarantine_reason is not null
+        group by all order by all
+        """,
+    )
+    rows = frame.to_dict("records")
+    return dg.AssetCheckResult(
+        passed=not rows,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=(f"{len(rows)} published name(s) quarantined, "
+                     f"{int(frame['report_rows'].sum()) if rows else 0} report row(s) set aside"),
+        metadata={"quarantined": dg.MetadataValue.json(rows[:50])},
+    )
+
+
+@dg.asset_check(asset=CHANGES, name="interop_restatements_suite", blocking=False,
+                description="GX suite expectations/interop_restatements.json: cumulative series "
+                            "never go down (a decrease is a restatement; warning).")
+def interop_restatements_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    frame = _read(warehouse, "select * from intermediate.int_interop_cumulative_changes")
+    return to_check_result(
+        run_suite(frame, "interop_restatements", "intermediate.int_interop_cumulative_changes")
+    )
+
+
+def _mart_check(table: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=dg.AssetKey(["marts", table]), name=f"{table}_suite", blocking=True,
+                    description=f"GX suite expectations/marts.json on marts.{table}: shares in "
+                                "[0, 1] summing to 1, minor share = L3 + NC, counts >= 0, "
+                                "fiscal years in range. Failing stops the publish.")
+    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        frame = _read(warehouse, _mart_frame_sql(table))
+        outcome = run_suite(frame, "marts", f"marts.{table}",
+                            parameters={"max_fiscal_year": current_fiscal_year()})
+        return to_check_result(outcome)
+
+    return _check
+
+
+MART_CHECKS = [_mart_check(t) for t in YEAR_MARTS]
+ALL_CHECKS = [interop_raw_suite, all_jurisdictions_resolved, interop_restatements_suite,
+              *MART_CHECKS]

@@ -1,0 +1,180 @@
+"""Great Expectations suites (stored as JSON under expectations/) run on DataFrames.
+
+Why DataFrames: GX's SQL datasource does not work on DuckDB through duckdb-engine (GX issues
+#10738, #11579: every expectation comes back unsuccessful with an IndexError inside), so each check
+reads its table from DuckDB into pandas and validates that. An expectation that *raised* is
+reported as an error of the validation itself, never as bad data.
+
+Importing great_expectations costs several seconds, so it happens inside `run_suite` only.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from orchestration.paths import EXPECTATIONS_DIR
+
+SAMPLE_ROWS = 5
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    expectation: str
+    column: str | None
+    note: str
+    success: bool
+    raised: str | None = None
+    unexpected_count: int = 0
+    sample_rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def describe(self, table: str) -> str:
+        where = f"{table}.{self.column}" if self.column else table
+        if self.raised:
+            return f"{self.expectation} on {where} could not be evaluated: {self.raised}"
+        rows = "; ".join(_format_row(r) for r in self.sample_rows)
+        return (f"{self.expectation} on {where} ({self.note}): {self.unexpected_count} "
+                f"offending row(s), e.g. {rows}")
+
+
+@dataclass(frozen=True)
+class SuiteOutcome:
+    suite: str
+    table: str
+    blocking: bool
+    outcomes: list[ExpectationOutcome]
+
+    @property
+    def failures(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if not o.success]
+
+    @property
+    def errors(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if o.raised]
+
+    @property
+    def success(self) -> bool:
+        return not self.failures
+
+    def message(self) -> str:
+        if self.success:
+            return f"{self.suite} on {self.table}: all {len(self.outcomes)} expectations met"
+        lines = [f"{self.suite} on {self.table}: {len(self.failures)} of "
+                 f"{len(self.outcomes)} expectations not met"]
+        lines += ["  - " + o.describe(self.table) for o in self.failures]
+        return "\n".join(lines)
+
+
+def _format_row(row: dict[str, Any]) -> str:
+    parts = []
+    for key, value in row.items():
+        if key == "_source_file" or key == "source_file":
+            continue
+        parts.append(f"{key.lstrip('_')}={value!r}")
+    source = row.get("_source_file") or row.get("source_file")
+    line = row.get("_source_line") or row.get("source_line")
+    prefix = f"{source}:{line} " if source else ""
+    return prefix + "(" + ", ".join(parts) + ")"
+
+
+def load_suite_spec(name: str) -> dict[str, Any]:
+    with (EXPECTATIONS_DIR / f"{name}.json").open(encoding="utf-8") as f:
+        return json.load(f)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-friendly scalar for messages and Dagster metadata."""
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def _sample(df: pd.DataFrame, indexes: list[Any], columns: list[str]) -> list[dict[str, Any]]:
+    picked = []
+    for idx in indexes[:SAMPLE_ROWS]:
+        if isinstance(idx, dict):  # compound-column expectations report index dicts
+            idx = next(iter(idx.values())) if len(idx) == 1 else idx.get("index", idx)
+        try:
+            row = df.loc[idx]
+        except (KeyError, TypeError):
+            continue
+        picked.append({c: _plain(row[c]) for c in columns if c in df.columns})
+    return picked
+
+
+def run_suite(df: pd.DataFrame, suite_name: str, table: str,
+              parameters: dict[str, Any] | None = None) -> SuiteOutcome:
+    """Validate ``df`` against the stored suite ``suite_name`` and explain every failure."""
+    import great_expectations as gx  # slow import: only where validation happens
+    from great_expectations.expectations.expectation_configuration import (
+        ExpectationConfiguration,
+    )
+
+    spec = load_suite_spec(suite_name)
+    meta = spec.get("meta", {})
+    identify = [c for c in meta.get("identify_rows_by", []) if c in df.columns]
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    batch = (
+        context.data_sources.add_pandas(f"{suite_name}_source")
+        .add_dataframe_asset(table)
+        .add_batch_definition_whole_dataframe("whole")
+        .get_batch(batch_parameters={"dataframe": df.reset_index(drop=True)})
+    )
+    frame = df.reset_index(drop=True)
+    outcomes: list[ExpectationOutcome] = []
+    for item in spec["expectations"]:
+        kwargs = dict(item["kwargs"])
+        column = kwargs.get("column") or kwargs.get("column_A") or (
+            ",".join(kwargs["column_list"]) if "column_list" in kwargs else None)
+        note = item.get("meta", {}).get("notes", "")
+        missing = [c for c in _columns_of(kwargs) if c not in frame.columns]
+        if missing:
+            outcomes.append(ExpectationOutcome(item["type"], column, note, False,
+                                               raised=f"column(s) {missing} not in the table"))
+            continue
+        expectation = ExpectationConfiguration(
+            type=item["type"], kwargs=kwargs, meta=item.get("meta", {})
+        ).to_domain_obj()
+        try:
+            result = batch.validate(
+                expectation,
+                result_format={"result_format": "COMPLETE",
+                               "unexpected_index_column_names": None},
+                expectation_parameters=parameters or {},
+            )
+        except Exception as exc:  # an expectation that raised is a validation error
+            outcomes.append(ExpectationOutcome(item["type"], column, note, False,
+                                               raised=f"{type(exc).__name__}: {exc}"))
+            continue
+        info = result.exception_info or {}
+        if info.get("raised_exception"):
+            outcomes.append(ExpectationOutcome(item["type"], column, note, False,
+                                               raised=str(info.get("exception_message"))))
+            continue
+        res = result.result or {}
+        indexes = res.get("unexpected_index_list") or []
+        shown = identify + [c for c in _columns_of(kwargs) if c not in identify]
+        outcomes.append(ExpectationOutcome(
+            expectation=item["type"], column=column, note=note, success=bool(result.success),
+            unexpected_count=int(res.get("unexpected_count") or 0),
+            sample_rows=[] if result.success else _sample(frame, indexes, shown),
+        ))
+    return SuiteOutcome(suite_name, table, bool(meta.get("blocking", True)), outcomes)
+
+
+def _columns_of(kwargs: dict[str, Any]) -> list[str]:
+    cols = [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs]
+    return cols + list(kwargs.get("column_list", []))
