@@ -138,10 +138,11 @@ def parse_interop_csv(path: Path) -> ParsedFile:
                                  line=reader.line_num) from exc
     if not records:
         raise InputFileError(path, "no data rows below the header", line=2)
-    frame = pd.DataFrame.from_records(
-        records, columns=[*INTEROP_COLUMNS, "_source_line", "_extra_columns"]
+    names_out = [*INTEROP_COLUMNS, "_source_line", "_extra_columns"]
+    # Explicit object columns: pandas would otherwise turn None (not reported) into NaN.
+    frame = pd.DataFrame(
+        {c: pd.Series([r[c] for r in records], dtype=object) for c in names_out}
     )
-    frame = frame.astype({c: object for c in INTEROP_COLUMNS})
     return ParsedFile(rows=frame, sha256=sha, extra_columns=extra)
 
 

@@ -139,6 +139,8 @@ def run_suite(df: pd.DataFrame, suite_name: str, table: str,
         kwargs = dict(item["kwargs"])
         column = kwargs.get("column") or kwargs.get("column_A") or (
             ",".join(kwargs["column_list"]) if "column_list" in kwargs else None)
+        if column and "__" in column and "," not in column:
+            column = f"{column.split('__')[0]} (derived: {column})"
         note = item.get("meta", {}).get("notes", "")
         missing = [c for c in _columns_of(kwargs) if c not in frame.columns]
         if missing:
@@ -166,7 +168,9 @@ def run_suite(df: pd.DataFrame, suite_name: str, table: str,
             continue
         res = result.result or {}
         indexes = res.get("unexpected_index_list") or []
-        shown = identify + [c for c in _columns_of(kwargs) if c not in identify]
+        checked = _columns_of(kwargs)
+        bases = [c.split("__")[0] for c in checked if "__" in c]  # raw column of a derived one
+        shown = identify + [c for c in bases + checked if c not in identify and c in frame]
         outcomes.append(ExpectationOutcome(
             expectation=item["type"], column=column, note=note, success=bool(result.success),
             unexpected_count=int(res.get("unexpected_count") or 0),

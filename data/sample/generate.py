@@ -175,7 +175,8 @@ def main() -> None:
     for state, name, activation_s, size, rate in JURISDICTIONS:
         activation = dt.date.fromisoformat(activation_s)
         series = simulate(rng, activation, size, rate)
-        mid_year_reporter = rng.random() < 0.4 or state in {"MA", "NM", "TX"}
+        mid_year_reporter = (rng.random() < 0.4 or state in {"MA", "NM", "TX"}
+                             or (state, name) in MID_YEAR_WITHOUT_REMOVAL_LEVELS)
         for when in report_dates(activation):
             if when in MID_YEAR and not mid_year_reporter:
                 continue

@@ -1,0 +1,248 @@
+"""`scomm`: the command line (click for parsing, rich for tables).
+
+    scomm run [--source interop=PATH] [--warehouse DIR]   ingest → validate → dbt → publish
+    scomm sql "select …" [--format table|csv|json]         read-only SQL on the published file
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from orchestration.paths import DEFAULT_WAREHOUSE
+
+SOURCE_NAMES = ("interop",)
+EXAMPLE_SQL = (
+    "select fiscal_year, removals_total, round(minor_share_removals, 3) as minor_share "
+    "from mart_jurisdiction_year where jurisdiction_id = '25025' order by fiscal_year"
+)
+
+
+class RunRefused(click.ClickException):
+    exit_code = 3
+
+
+@contextlib.contextmanager
+def warehouse_lock(warehouse: Path) -> Iterator[None]:
+    """One run per warehouse at a time: a second one refuses instead of fighting over DuckDB's
+    single-writer lock. The OS releases the lock if the process dies, so no manual cleanup."""
+    warehouse.mkdir(parents=True, exist_ok=True)
+    handle = (warehouse / ".run.lock").open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise RunRefused(f"another scomm run is using {warehouse}; wait for it to finish")
+    try:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}\n")
+        handle.flush()
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def parse_sources(values: tuple[str, ...]) -> dict[str, Path]:
+    sources: dict[str, Path] = {}
+    for value in values:
+        name, sep, path = value.partition("=")
+        if not sep or not path:
+            raise click.BadParameter(f"expected NAME=PATH, got {value!r}", param_hint="--source")
+        if name not in SOURCE_NAMES:
+            raise click.BadParameter(
+                f"unknown source {name!r}; known: {', '.join(SOURCE_NAMES)}",
+                param_hint="--source")
+        file = Path(path).expanduser()
+        if not file.is_file():
+            raise click.BadParameter(f"{file}: no such file", param_hint="--source")
+        sources[name] = file.resolve()
+    return sources
+
+
+@dataclass
+class RunReport:
+    success: bool
+    step_errors: list[str] = field(default_factory=list)
+    checks_passed: list[str] = field(default_factory=list)
+    checks_failed: list[tuple[str, str, bool]] = field(default_factory=list)  # name, text, blocking
+    skipped_steps: list[str] = field(default_factory=list)
+
+
+def _root_cause(error) -> str:  # a dagster SerializableErrorInfo chain
+    while error is not None and error.cause is not None:
+        error = error.cause
+    return error.message.strip() if error is not None else "unknown error"
+
+
+def execute(warehouse: Path, sources: dict[str, Path]) -> RunReport:
+    """Run the scomm job in process against ``warehouse`` and collect what happened."""
+    import dagster as dg
+
+    from orchestration.definitions import build_definitions
+    from orchestration.jobs import interop_run_config
+
+    defs = build_definitions(str(warehouse))
+    run_config: dict = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    if "interop" in sources:
+        run_config.update(interop_run_config(sources["interop"]))
+    # dagster-dbt echoes every dbt event to stdout; keep it in a log file, not the summary.
+    log_path = warehouse / "logs" / "last_run.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+        result = defs.resolve_job_def("scomm_job").execute_in_process(
+            run_config=run_config, instance=dg.DagsterInstance.ephemeral(),
+            raise_on_error=False,
+        )
+    report = RunReport(success=result.success)
+    for event in result.all_events:
+        kind = event.event_type_value
+        data = event.event_specific_data
+        if kind == "STEP_FAILURE":
+            report.step_errors.append(f"{event.step_key}: {_root_cause(data.error)}")
+        elif kind == "STEP_SKIPPED":
+            report.skipped_steps.append(event.step_key)
+        elif kind == "ASSET_CHECK_EVALUATION":
+            if data.passed:
+                report.checks_passed.append(data.check_name)
+            else:
+                blocking = data.severity.value == "ERROR"
+                text = data.description or json.dumps(
+                    {k: str(v.value) for k, v in (data.metadata or {}).items()})[:1500]
+                report.checks_failed.append((data.check_name, text, blocking))
+    # A blocking check that failed makes the run unsuccessful even if every step "succeeded".
+    if any(blocking for _, _, blocking in report.checks_failed):
+        report.success = False
+    return report
+
+
+def published_counts(serving: Path) -> list[tuple[str, int]]:
+    import duckdb
+
+    with duckdb.connect(str(serving), read_only=True) as con:
+        tables = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables "
+            "where table_schema = 'main' order by table_name").fetchall()]
+        return [(t, con.execute(f'select count(*) from "{t}"').fetchone()[0]) for t in tables]
+
+
+@click.group()
+@click.version_option(package_name="scomm")
+def main() -> None:
+    """Secure Communities enforcement statistics warehouse."""
+
+
+@main.command()
+@click.option("--source", "source_values", multiple=True, metavar="NAME=PATH",
+              help="Load this file for the named source instead of the embedded sample "
+                   "(source names: interop).")
+@click.option("--warehouse", type=click.Path(file_okay=False, path_type=Path),
+              default=DEFAULT_WAREHOUSE, show_default=True,
+              help="Folder for every output: build.duckdb, marts.duckdb, dbt/.")
+def run(source_values: tuple[str, ...], warehouse: Path) -> None:
+    """Ingest, validate, build the dbt marts, validate them and publish marts.duckdb."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    sources = parse_sources(source_values)
+    warehouse = warehouse.resolve()
+    serving = warehouse / "marts.duckdb"
+    with warehouse_lock(warehouse):
+        console.print(f"[bold]scomm run[/] → {warehouse}  (source: "
+                      f"{sources.get('interop', 'embedded sample')})")
+        report = execute(warehouse, sources)
+
+    console.print(f"checks passed: {len(report.checks_passed)}, failed: "
+                  f"{sum(b for *_, b in report.checks_failed)} blocking, "
+                  f"{sum(not b for *_, b in report.checks_failed)} warning(s)")
+    for name, text, blocking in report.checks_failed:
+        label = "[red]FAILED[/]" if blocking else "[yellow]WARNING[/]"
+        console.print(f"{label} {name}: {text}", highlight=False, markup=True, soft_wrap=True)
+    for error in report.step_errors:
+        console.print(f"[red]ERROR[/] {error}", highlight=False, soft_wrap=True)
+
+    console.print(f"dbt and step log: {warehouse / 'logs' / 'last_run.log'}", highlight=False)
+    if not report.success:
+        console.print(f"[red bold]Run failed: nothing was published.[/] "
+                      f"{'The previously published file is unchanged: ' + str(serving) if serving.exists() else ''}")
+        sys.exit(1)
+
+    table = Table(title=f"Published {serving}")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, count in published_counts(serving):
+        table.add_row(name, str(count))
+    console.print(table)
+    wh = "" if warehouse == DEFAULT_WAREHOUSE.resolve() else f" --warehouse {warehouse}"
+    console.print("Ad hoc SQL (read-only on the published file):")
+    console.print(f"  .venv/bin/scomm sql{wh} \"{EXAMPLE_SQL}\"", highlight=False, soft_wrap=True)
+
+
+def open_published(serving: Path):
+    """Read-only, no external access (no other files, no extension installs), so ad hoc SQL
+    cannot change or leak anything; never the build database."""
+    import duckdb
+
+    if not serving.exists():
+        raise click.ClickException(f"{serving} does not exist yet: run `make run` first")
+    return duckdb.connect(str(serving), read_only=True,
+                          config={"enable_external_access": False})
+
+
+@main.command()
+@click.argument("query")
+@click.option("--warehouse", type=click.Path(file_okay=False, path_type=Path),
+              default=DEFAULT_WAREHOUSE, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True)
+def sql(query: str, warehouse: Path, fmt: str) -> None:
+    """Run QUERY on a read-only connection to the published marts.duckdb."""
+    import duckdb
+
+    con = open_published(warehouse.resolve() / "marts.duckdb")
+    try:
+        try:
+            relation = con.execute(query)
+            columns = [d[0] for d in relation.description or []]
+            rows = relation.fetchall()
+        except (duckdb.InvalidInputException, duckdb.PermissionException) as exc:
+            raise click.ClickException(
+                f"refused: the published file is read-only for ad hoc SQL ({exc})") from exc
+        except duckdb.Error as exc:
+            raise click.ClickException(str(exc)) from exc
+    finally:
+        con.close()
+    _print_rows(columns, rows, fmt)
+
+
+def _print_rows(columns: list[str], rows: list[tuple], fmt: str) -> None:
+    if fmt == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
+    elif fmt == "json":
+        click.echo(json.dumps([dict(zip(columns, r, strict=True)) for r in rows],
+                              default=str, ensure_ascii=False, indent=1))
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(show_lines=False)
+        for c in columns:
+            table.add_column(c, overflow="fold")
+        for r in rows:
+            table.add_row(*["NULL" if v is None else str(v) for v in r])
+        Console().print(table)
+        click.echo(f"{len(rows)} row(s)")
