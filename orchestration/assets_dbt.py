@@ -23,10 +23,11 @@ def dbt_project() -> DbtProject:
     return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
-def ensure_manifest(project: DbtProject) -> Path:
-    """`dbt parse` once if target/manifest.json is missing (`make` normally does it)."""
+def ensure_manifest(project: DbtProject, force: bool = False) -> Path:
+    """`dbt parse` if target/manifest.json is missing or ``force`` (`make` normally does it
+    whenever a file of the dbt project changes)."""
     project.prepare_if_dev()
-    if not project.manifest_path.exists():
+    if force or not project.manifest_path.exists():
         DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
             ["parse", "--quiet"], target_path=project.target_path, raise_on_error=True
         ).wait()

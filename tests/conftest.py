@@ -26,8 +26,8 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 
 @pytest.fixture(scope="session")
 def dbt_manifest() -> Path:
-    """`dbt parse` once for the session (a no-op when `make` already wrote the manifest)."""
-    return ensure_manifest(dbt_project())
+    """`dbt parse` once for the session, so the asset graph matches the dbt files under test."""
+    return ensure_manifest(dbt_project(), force=True)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-{{ config(meta={"dagster": {"asset_key": ["marts", "fct_referrals_by_severity"]}}) }}
+{{ config(meta={"dagster": {"ref": {"name": "fct_referrals_by_severity"}}}) }}
 -- Where a measure's four level shares are all defined, they sum to 1 within 1e-9, in the long fact
 -- and in each wide mart. Returns the offending rows.
 with
