@@ -1,0 +1,94 @@
+"""Nothing wrong is published: a failing run exits non-zero, says why (expectation, table, rows)
+and leaves the previously published file byte for byte as it was."""
+
+import hashlib
+import shutil
+
+import duckdb
+from click.testing import CliRunner
+
+from orchestration.cli import main
+from tests.conftest import write_variant
+
+
+def sha256(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def seeded_warehouse(sample_run, tmp_path):
+    """A warehouse whose published file is the sample run's (an earlier good publication)."""
+    warehouse = tmp_path / "warehouse"
+    warehouse.mkdir()
+    shutil.copy(sample_run.serving, warehouse / "marts.duckdb")
+    return warehouse
+
+
+def run_cli(*args):
+    return CliRunner().invoke(main, ["run", *args], catch_exceptions=False)
+
+
+def test_negative_count_fails_the_run_and_keeps_the_published_file(sample_run, tmp_path):
+    # line 240 is Suffolk County's 2012-09-30 report; removals_l1 219 becomes -219
+    bad = write_variant(tmp_path, "negative.csv", lambda lines: [
+        line.replace(",219,118,", ",-219,118,") if i == 239 else line
+        for i, line in enumerate(lines)])
+    warehouse = seeded_warehouse(sample_run, tmp_path)
+    before = sha256(warehouse / "marts.duckdb")
+
+    result = run_cli("--source", f"interop={bad}", "--warehouse", str(warehouse))
+
+    assert result.exit_code == 1
+    out = result.output
+    assert "FAILED interop_raw_suite" in out
+    assert "expect_column_values_to_be_between on raw.interop_reports.removals_l1" in out
+    assert f"{bad}:240" in out and "removals_l1='-219'" in out
+    assert "nothing was published" in out
+    assert sha256(warehouse / "marts.duckdb") == before
+    with duckdb.connect(str(warehouse / "build.duckdb"), read_only=True) as con:
+        # dbt never ran: the blocking check stopped everything downstream of the raw table
+        tables = {r[0] for r in con.execute(
+            "select table_schema from information_schema.tables").fetchall()}
+    assert tables == {"raw"}
+
+
+def test_file_that_is_not_the_layout_fails_with_file_line_and_column(sample_run, tmp_path):
+    bad = tmp_path / "wrong.csv"
+    bad.write_text("state;jurisdiction;report_through\nMA;Suffolk;2012-09-30\n", encoding="utf-8")
+    warehouse = seeded_warehouse(sample_run, tmp_path)
+    before = sha256(warehouse / "marts.duckdb")
+
+    result = run_cli("--source", f"interop={bad}", "--warehouse", str(warehouse))
+
+    assert result.exit_code == 1
+    assert f"{bad}, line 1, column 'state'" in result.output
+    assert "missing required column(s)" in result.output
+    assert sha256(warehouse / "marts.duckdb") == before
+
+
+def test_unknown_jurisdiction_is_quarantined_and_the_rest_publishes(sample_run, tmp_path):
+    # Add a report row for a county name that does not exist in Texas.
+    extra = "TX,Gotham County,2009-01-01,2009-09-30,10,0,0,1,1,2,0,0,0,1,1"
+    variant = write_variant(tmp_path, "gotham.csv", lambda lines: [*lines, extra])
+    warehouse = tmp_path / "warehouse"
+
+    result = run_cli("--source", f"interop={variant}", "--warehouse", str(warehouse))
+
+    assert result.exit_code == 0, result.output
+    assert "WARNING all_jurisdictions_resolved" in result.output
+    with duckdb.connect(str(warehouse / "marts.duckdb"), read_only=True) as con:
+        quarantined = con.execute(
+            "select published_name, source_line, quarantine_reason "
+            "from qa_interop_quarantined_reports").fetchall()
+        jurisdictions = con.execute("select count(*) from dim_jurisdiction").fetchone()[0]
+    assert quarantined == [(
+        "Gotham County", 391,
+        "no county or county equivalent named 'Gotham County' in TX; if it is a spelling "
+        "variant or a state-wide agency, add it to the jurisdiction overrides seed")]
+    assert jurisdictions == 62  # nothing guessed, nothing else lost
+
+
+def test_source_option_rejects_unknown_names_and_missing_files(tmp_path):
+    result = CliRunner().invoke(main, ["run", "--source", "census=x.csv"])
+    assert result.exit_code == 2 and "unknown source 'census'" in result.output
+    result = CliRunner().invoke(main, ["run", "--source", f"interop={tmp_path / 'nope.csv'}"])
+    assert result.exit_code == 2 and "no such file" in result.output

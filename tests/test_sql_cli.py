@@ -1,0 +1,53 @@
+"""`scomm sql`: read-only SQL on the published file, never the build database."""
+
+import json
+
+import duckdb
+from click.testing import CliRunner
+
+from orchestration.cli import main
+
+
+def sql(sample_run, *args):
+    return CliRunner().invoke(main, ["sql", "--warehouse", str(sample_run.warehouse), *args])
+
+
+def test_query_answers_as_table_csv_and_json(sample_run):
+    query = "select jurisdiction_id, fiscal_year from mart_jurisdiction_year order by 1, 2 limit 5"
+    table = sql(sample_run, query)
+    assert table.exit_code == 0 and "5 row(s)" in table.output and "02020" in table.output
+    csv_out = sql(sample_run, "--format", "csv", query)
+    assert csv_out.output.splitlines()[0] == "jurisdiction_id,fiscal_year"
+    rows = json.loads(sql(sample_run, "--format", "json", query).output)
+    assert rows[0] == {"jurisdiction_id": "02020", "fiscal_year": 2011}
+
+
+def test_writes_are_refused_and_change_nothing(sample_run):
+    before = sample_run.serving.read_bytes()
+    result = sql(sample_run, "delete from mart_national_year")
+    assert result.exit_code == 1 and "refused: the published file is read-only" in result.output
+    result = sql(sample_run, "create table x as select 1")
+    assert result.exit_code == 1 and "refused" in result.output
+    assert sample_run.serving.read_bytes() == before
+
+
+def test_other_files_cannot_be_read_or_attached(sample_run, tmp_path):
+    secret = tmp_path / "secret.csv"
+    secret.write_text("a\n1\n", encoding="utf-8")
+    assert sql(sample_run, f"select * from read_csv('{secret}')").exit_code == 1
+    assert sql(sample_run, f"attach '{sample_run.build}' as b").exit_code == 1
+
+
+def test_reader_does_not_hold_the_build_database(sample_run):
+    # A reader open on the published file must not block a writer on the build database.
+    reader = duckdb.connect(str(sample_run.serving), read_only=True)
+    try:
+        writer = duckdb.connect(str(sample_run.build))
+        writer.close()
+    finally:
+        reader.close()
+
+
+def test_missing_published_file_says_to_run_first(tmp_path):
+    result = CliRunner().invoke(main, ["sql", "--warehouse", str(tmp_path), "select 1"])
+    assert result.exit_code == 1 and "run `make run` first" in result.output
