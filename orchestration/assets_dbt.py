@@ -2,6 +2,7 @@
 
 
 import json
+import os
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -25,8 +26,9 @@ def dbt_project() -> DbtProject:
 
 def ensure_manifest(project: DbtProject, force: bool = False) -> Path:
     """`dbt parse` if target/manifest.json is missing or ``force`` (`make` normally does it
-    whenever a file of the dbt project changes)."""
-    project.prepare_if_dev()
+    whenever a file of the dbt project changes). Under `dagster dev` it always re-parses, like
+    DbtProject.prepare_if_dev(), whose default preparer would look for `dbt` on PATH."""
+    force = force or bool(os.environ.get("DAGSTER_IS_DEV_CLI"))
     if force or not project.manifest_path.exists():
         DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
             ["parse", "--quiet"], target_path=project.target_path, raise_on_error=True

@@ -55,3 +55,20 @@ def test_inbox_sensor_requests_a_run_per_new_file(tmp_path, monkeypatch):
     assert request.run_key.startswith("interop_2012-03.csv:")
     path = request.run_config["ops"]["raw__interop_reports"]["config"]["path"]
     assert path == str((tmp_path / "interop_2012-03.csv").resolve())
+
+
+def test_dagster_cli_loads_the_code_location_from_pyproject(dbt_manifest, tmp_path):
+    """What `dagster dev` does first: find [tool.dagster] and load the definitions."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "dagster"), "definitions", "validate"],
+        cwd=repo, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Validation successful for code location scomm" in result.stderr + result.stdout
