@@ -4,7 +4,7 @@ It imitates ICE's monthly "IDENT/IAFIS Interoperability Statistics" reports in t
 canonical CSV layout (one row per jurisdiction per report, counts cumulative since activation).
 Jurisdiction names and FIPS-resolvable spellings are real; every count is simulated.
 
-    python data/sample/generate.py            # rewrites data/sample/interop_reports.csv
+    python data/sample/generate.py   # rewrites every file of data/sample/ (see data/README.md)
 
 The simulation runs month by month from each jurisdiction's activation to 2014-09-30:
 fingerprint submissions ~ Poisson(size), IDENT matches ~ Binomial(submissions, match rate),
@@ -26,7 +26,8 @@ from pathlib import Path
 import numpy as np
 
 SEED = 20110701  # the month the Boston letter was written
-OUT = Path(__file__).with_name("interop_reports.csv")
+HERE = Path(__file__).parent
+OUT = HERE / "interop_reports.csv"
 END = dt.date(2014, 9, 30)
 
 COLUMNS = [
@@ -169,7 +170,124 @@ def report_dates(activation: dt.date) -> list[dt.date]:
     return sorted(d for d in fy_ends + MID_YEAR if d > activation)
 
 
+# Counties that are in the reference files (population, non-citizens, activations) but never in the
+# interop reports: activated late, after the last report, so states become fully activated.
+# (state, name as in the Census file, 5-digit FIPS, activation date)
+QUIET_COUNTIES = [
+    ("TX", "Brewster County", "48043", "2012-10-09"),
+    ("MA", "Barnstable County", "25001", "2012-05-15"),
+    ("MA", "Nantucket County", "25019", "2012-05-15"),
+    ("VA", "Highland County", "51091", "2011-03-15"),
+    ("NM", "Catron County", "35003", "2012-08-14"),
+    ("AK", "Nome Census Area", "02180", "2012-09-11"),
+    ("LA", "Cameron Parish", "22023", "2011-08-02"),
+    ("AZ", "Greenlee County", "04011", "2010-12-14"),
+    ("GA", "Taliaferro County", "13265", "2013-01-22"),
+]
+STATE_FIPS = {"TX": "48", "MA": "25", "CA": "06", "AZ": "04", "VA": "51", "LA": "22", "AK": "02",
+              "NM": "35", "IL": "17", "FL": "12", "NY": "36", "NC": "37", "GA": "13"}
+STATE_NAMES = {"TX": "Texas", "MA": "Massachusetts", "CA": "California", "AZ": "Arizona",
+               "VA": "Virginia", "LA": "Louisiana", "AK": "Alaska", "NM": "New Mexico",
+               "IL": "Illinois", "FL": "Florida", "NY": "New York", "NC": "North Carolina",
+               "GA": "Georgia"}
+
+
+def reference_counties() -> list[tuple[str, str, str, dt.date, int]]:
+    """(state, Census name, FIPS, activation, monthly size) of every county in the reference
+    samples: the interop jurisdictions that are counties, plus the quiet ones."""
+    from addfips import AddFIPS  # the same lookup the pipeline uses, 2010 vintage
+
+    af = AddFIPS(vintage=2010)
+    out = []
+    for state, name, activation, size, _ in JURISDICTIONS:
+        fips = af.get_county_fips(name, state)
+        if fips is None:  # state-wide agencies have no county
+            continue
+        out.append((state, name, fips, dt.date.fromisoformat(activation), size))
+    for state, name, fips, activation in QUIET_COUNTIES:
+        out.append((state, name, fips, dt.date.fromisoformat(activation), 5))
+    return sorted(out, key=lambda c: c[2])
+
+
+def write_population(counties, rng: np.random.Generator) -> None:
+    """Census co-est2019-alldata layout (subset of its columns), Latin-1 encoded like the
+    original: state rows (SUMLEV 040) then county rows (SUMLEV 050)."""
+    years = list(range(2010, 2020))
+    header = ["SUMLEV", "REGION", "DIVISION", "STATE", "COUNTY", "STNAME", "CTYNAME",
+              "CENSUS2010POP", "ESTIMATESBASE2010"] + [f"POPESTIMATE{y}" for y in years]
+    rows = []
+    by_state: dict[str, list[list[int]]] = {}
+    for state, name, fips, _, size in counties:
+        base = int(size * rng.uniform(180, 320)) + int(rng.integers(800, 4000))
+        growth = rng.normal(0.008, 0.006)
+        series = [int(base * (1 + growth) ** (y - 2010)) for y in years]
+        by_state.setdefault(state, []).append([base, *series])
+        rows.append(["050", "0", "0", fips[:2], fips[2:], STATE_NAMES[state], name, base, base,
+                     *series])
+    state_rows = []
+    for state, values in sorted(by_state.items(), key=lambda kv: STATE_FIPS[kv[0]]):
+        totals = [sum(v[i] for v in values) * 3 for i in range(len(years) + 1)]
+        state_rows.append(["040", "0", "0", STATE_FIPS[state], "000", STATE_NAMES[state],
+                           STATE_NAMES[state], totals[0], totals[0], *totals[1:]])
+    with (HERE / "population.csv").open("w", newline="", encoding="latin-1") as f:
+        writer = csv.writer(f, lineterminator="\r\n")
+        writer.writerow(header)
+        writer.writerows(state_rows + rows)
+
+
+def write_noncitizen(counties, rng: np.random.Generator) -> None:
+    """ACS 5-year non-citizen population as pulled with tidycensus: "", year, fips, noncit_pop,
+    moe (row number first, every field quoted as in the replication package)."""
+    with (HERE / "noncitizen.csv").open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
+        writer.writerow(["", "year", "fips", "noncit_pop", "moe"])
+        n = 0
+        for state, _, fips, _, size in counties:
+            share = rng.uniform(0.01, 0.14) if size > 50 else rng.uniform(0.002, 0.03)
+            pop = size * 250
+            for year in range(2009, 2019):
+                n += 1
+                value = int(pop * share * (1 + 0.01 * (year - 2009)))
+                moe = int(max(30, value * rng.uniform(0.05, 0.4)))
+                writer.writerow([str(n), year, fips, value, moe])
+
+
+def write_activations(counties) -> None:
+    """Secure Communities activation panel (county x calendar year 2006-2021) as in the Stata
+    replication file: date_secure missing before the activation year."""
+    import pandas as pd
+
+    statewide = {}
+    for state, _, _, activation, _ in counties:
+        statewide[state] = max(statewide.get(state, activation), activation)
+    records = []
+    for state, _, fips, activation, _ in counties:
+        for year in range(2006, 2022):
+            active = year >= activation.year
+            records.append({
+                "statefips": int(fips[:2]), "year": float(year), "county": int(fips),
+                "date_secure": pd.Timestamp(activation) if active else pd.NaT,
+                "month_secure": float(activation.month) if active else np.nan,
+                "day_secure": float(activation.day) if active else np.nan,
+                "year_secure": float(activation.year) if active else np.nan,
+                "date_statewide_secure": pd.Timestamp(statewide[state]) if active else pd.NaT,
+                "secure": float(active),
+                "secure_state": float(year >= statewide[state].year),
+            })
+    frame = pd.DataFrame.from_records(records)
+    frame["statefips"] = frame["statefips"].astype("int8")
+    frame["county"] = frame["county"].astype("int32")
+    frame.to_stata(HERE / "activations.dta", write_index=False, version=118,
+                   convert_dates={"date_secure": "td", "date_statewide_secure": "td"},
+                   time_stamp=dt.datetime(2024, 1, 1))
+
+
 def main() -> None:
+    counties = reference_counties()
+    ref_rng = np.random.default_rng(SEED + 1)
+    write_population(counties, ref_rng)
+    write_noncitizen(counties, ref_rng)
+    write_activations(counties)
     rng = np.random.default_rng(SEED)
     rows = []
     for state, name, activation_s, size, rate in JURISDICTIONS:
@@ -204,7 +322,8 @@ def main() -> None:
         writer = csv.DictWriter(f, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-    print(f"wrote {len(rows)} rows for {len(JURISDICTIONS)} jurisdictions to {OUT}")
+    print(f"wrote {len(rows)} rows for {len(JURISDICTIONS)} jurisdictions to {OUT}, and "
+          f"population.csv, noncitizen.csv, activations.dta for {len(counties)} counties")
 
 
 if __name__ == "__main__":

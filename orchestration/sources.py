@@ -1,0 +1,92 @@
+"""The versioned sources file (sources.yml): every source's publisher, layout, terms, URLs and
+optional sha256, validated on load so a bad entry fails with its name rather than mid-run."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+from urllib.parse import unquote, urlparse
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, model_validator
+
+from orchestration.paths import REPO_ROOT, SOURCES_FILE
+
+Layout = Literal[
+    "interop_canonical", "census_co_est2019", "acs_noncitizen_tidycensus", "sc_activation_panel_dta"
+]
+SOURCE_NAMES: tuple[str, ...] = ("interop", "population", "noncitizen", "activations")
+
+
+class SourceSpec(BaseModel):
+    name: str
+    description: str
+    layout: Layout
+    publisher: str
+    license: str
+    default: str | None = None
+    urls: list[str] = Field(default_factory=list)
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    allow_insecure: bool = False
+
+    @model_validator(mode="after")
+    def _urls_are_https(self) -> SourceSpec:
+        for url in self.urls:
+            check_url(url, self.allow_insecure)
+        return self
+
+    @property
+    def default_path(self) -> Path | None:
+        return (REPO_ROOT / self.default) if self.default else None
+
+
+class SourcesFileError(ValueError):
+    pass
+
+
+def check_url(url: str, allow_insecure: bool = False) -> None:
+    parsed = urlparse(url)
+    if parsed.scheme == "https" or (allow_insecure and parsed.scheme == "http"):
+        if not parsed.netloc:
+            raise SourcesFileError(f"{url!r} has no host")
+        return
+    raise SourcesFileError(
+        f"{url!r}: only https URLs are accepted"
+        + ("" if parsed.scheme != "http" else " (set allow_insecure: true for this source to "
+           "accept plain http)"))
+
+
+def load_sources(path: Path = SOURCES_FILE) -> dict[str, SourceSpec]:
+    with path.open(encoding="utf-8") as f:
+        document = yaml.safe_load(f) or {}
+    entries = document.get("sources") or {}
+    specs: dict[str, SourceSpec] = {}
+    for name, entry in entries.items():
+        try:
+            specs[name] = SourceSpec(name=name, **(entry or {}))
+        except ValidationError as exc:
+            raise SourcesFileError(f"{path}: source {name!r}: {exc}") from exc
+        except SourcesFileError as exc:
+            raise SourcesFileError(f"{path}: source {name!r}: {exc}") from exc
+    unknown = sorted(set(specs) - set(SOURCE_NAMES))
+    if unknown:
+        raise SourcesFileError(f"{path}: unknown source(s) {unknown}; known: {SOURCE_NAMES}")
+    return specs
+
+
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def cache_file_for(cache_dir: Path, source: str, url: str) -> Path:
+    """Where a download of ``url`` lands: cache_dir/source/<file name from the URL>, the name
+    reduced to safe characters so no URL can write outside the cache folder."""
+    if source not in SOURCE_NAMES:
+        raise SourcesFileError(f"unknown source {source!r}")
+    raw_name = unquote(Path(urlparse(url).path).name)
+    name = _SAFE.sub("_", raw_name).lstrip("._") or "download"
+    folder = (cache_dir / source).resolve()
+    target = (folder / name).resolve()
+    if target.parent != folder:
+        raise SourcesFileError(f"refusing to write {target} outside {folder}")
+    return target

@@ -1,0 +1,156 @@
+"""Downloads against a real HTTP server on 127.0.0.1 (never the internet): ok, 500 then ok, a
+hung response, a wrong checksum, a connection cut mid-file and resumed; plus the sources file."""
+
+import hashlib
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from orchestration.fetch import FetchError, fetch
+from orchestration.sources import SourcesFileError, cache_file_for, load_sources
+
+PAYLOAD = b"SUMLEV,STATE,COUNTY\n" + b"050,25,025\n" * 20000  # ~220 kB
+
+
+class Handler(BaseHTTPRequestHandler):
+    hits: dict[str, int] = {}
+
+    def log_message(self, *args):  # keep test output quiet
+        pass
+
+    def do_GET(self):
+        kind = self.path.split("/")[1]
+        Handler.hits[kind] = Handler.hits.get(kind, 0) + 1
+        hit = Handler.hits[kind]
+        start = 0
+        if self.headers.get("Range"):
+            start = int(self.headers["Range"].split("=")[1].split("-")[0])
+        if kind == "flaky" and hit == 1:
+            self.send_error(500)
+            return
+        if kind == "missing":
+            self.send_error(404)
+            return
+        if kind == "hang":
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(PAYLOAD)))
+            self.end_headers()
+            time.sleep(3)
+            return
+        body = PAYLOAD[start:]
+        self.send_response(206 if start else 200)
+        if start:
+            self.send_header("Content-Range", f"bytes {start}-{len(PAYLOAD) - 1}/{len(PAYLOAD)}")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if kind == "cut" and hit == 1:
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.connection.shutdown(2)  # the connection drops mid-file
+            return
+        self.wfile.write(body)
+
+
+@pytest.fixture(scope="module")
+def server():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def _reset_hits():
+    Handler.hits.clear()
+
+
+def get(server, kind, cache, **kw):
+    kw.setdefault("timeout", (2.0, 0.5))
+    kw.setdefault("backoff_s", 0.01)
+    return fetch(f"{server}/{kind}/co-est2019-alldata.csv", "population", cache,
+                 allow_insecure=True, progress=False, **kw)
+
+
+def test_ok_download_lands_in_the_cache_with_provenance(server, tmp_path):
+    sha = hashlib.sha256(PAYLOAD).hexdigest()
+    record = get(server, "ok", tmp_path, expected_sha256=sha)
+    target = tmp_path / "population" / "co-est2019-alldata.csv"
+    assert target.read_bytes() == PAYLOAD
+    provenance = json.loads(target.with_name(target.name + ".provenance.json").read_text())
+    assert provenance["sha256"] == sha == record.sha256
+    assert provenance["size"] == len(PAYLOAD) and provenance["url"].endswith("/ok/co-est2019-alldata.csv")
+    assert provenance["fetched_at"] and provenance["attempts"] == 1
+    assert not list((tmp_path / "population").glob("*.part"))
+
+
+def test_server_error_is_retried_then_succeeds(server, tmp_path):
+    record = get(server, "flaky", tmp_path)
+    assert record.attempts == 2 and Handler.hits["flaky"] == 2
+
+
+def test_hung_response_hits_the_timeout_and_fails_clearly(server, tmp_path):
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"gave up after 2 attempt\(s\)"):
+        get(server, "hang", tmp_path, attempts=2)
+    assert time.monotonic() - started < 10
+    assert not (tmp_path / "population" / "co-est2019-alldata.csv").exists()
+
+
+def test_wrong_checksum_rejects_the_file_and_keeps_the_cache(server, tmp_path):
+    target = tmp_path / "population" / "co-est2019-alldata.csv"
+    target.parent.mkdir(parents=True)
+    target.write_bytes(b"the earlier, verified download")
+    with pytest.raises(FetchError, match="does not match the expected"):
+        get(server, "ok", tmp_path, expected_sha256="0" * 64)
+    assert target.read_bytes() == b"the earlier, verified download"
+    assert list(target.parent.iterdir()) == [target]
+
+
+def test_connection_cut_mid_file_is_resumed_with_a_range_request(server, tmp_path):
+    record = get(server, "cut", tmp_path, expected_sha256=hashlib.sha256(PAYLOAD).hexdigest())
+    assert record.resumed and record.attempts == 2
+    assert (tmp_path / "population" / "co-est2019-alldata.csv").read_bytes() == PAYLOAD
+
+
+def test_client_error_is_not_retried(server, tmp_path):
+    with pytest.raises(FetchError, match="HTTP 404"):
+        get(server, "missing", tmp_path)
+    assert Handler.hits["missing"] == 1
+
+
+def test_plain_http_is_refused_unless_allowed(tmp_path):
+    with pytest.raises(SourcesFileError, match="only https"):
+        fetch("http://127.0.0.1:9/x.csv", "population", tmp_path, progress=False)
+
+
+def test_file_names_from_urls_cannot_escape_the_cache(tmp_path):
+    for url in ("https://h/a/..%2F..%2Fetc%2Fpasswd", "https://h/..", "https://h/%2e%2e/x/.."):
+        path = cache_file_for(tmp_path, "population", url)
+        assert path.parent == (tmp_path / "population").resolve()
+
+
+def test_sources_file_lists_every_source_with_an_existing_default():
+    specs = load_sources()
+    assert set(specs) == {"interop", "population", "noncitizen", "activations"}
+    for spec in specs.values():
+        assert spec.default_path and spec.default_path.is_file(), spec.name
+        assert all(u.startswith("https://") for u in spec.urls)
+
+
+def test_sources_file_rejects_http_and_unknown_sources(tmp_path):
+    bad = tmp_path / "sources.yml"
+    bad.write_text("sources:\n  population:\n    description: d\n    layout: census_co_est2019\n"
+                   "    publisher: p\n    license: l\n    urls: [http://example.org/x.csv]\n")
+    with pytest.raises(SourcesFileError, match="(?s)population.*only https"):
+        load_sources(bad)
+    bad.write_text("sources:\n  weather:\n    description: d\n    layout: census_co_est2019\n"
+                   "    publisher: p\n    license: l\n")
+    with pytest.raises(SourcesFileError, match="unknown source"):
+        load_sources(bad)
+
+
