@@ -24,12 +24,25 @@ def dbt_project() -> DbtProject:
     return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
+def manifest_is_stale(project: DbtProject) -> bool:
+    """True when the manifest is missing or older than any file of the dbt project."""
+    manifest = project.manifest_path
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    root = Path(project.project_dir)
+    files = [root / "dbt_project.yml", root / "profiles.yml"]
+    for folder in ("models", "seeds", "macros", "tests"):
+        files += [p for p in (root / folder).rglob("*") if p.is_file()]
+    return any(f.stat().st_mtime > built for f in files if f.exists())
+
+
 def ensure_manifest(project: DbtProject, force: bool = False) -> Path:
-    """`dbt parse` if target/manifest.json is missing or ``force`` (`make` normally does it
-    whenever a file of the dbt project changes). Under `dagster dev` it always re-parses, like
-    DbtProject.prepare_if_dev(), whose default preparer would look for `dbt` on PATH."""
-    force = force or bool(os.environ.get("DAGSTER_IS_DEV_CLI"))
-    if force or not project.manifest_path.exists():
+    """`dbt parse` when target/manifest.json is missing or older than the dbt files (so the asset
+    graph always matches the models dbt will build), or when ``force``d. `make` does the same
+    through its file dependencies; the default DbtProject preparer would look for `dbt` on
+    PATH, which is not there outside an activated venv."""
+    if force or manifest_is_stale(project):
         DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
             ["parse", "--quiet"], target_path=project.target_path, raise_on_error=True
         ).wait()

@@ -1,56 +1,110 @@
-"""Ingest assets: source files into raw DuckDB tables, and jurisdiction normalization."""
+"""Ingest assets: each source file into its raw DuckDB table, and jurisdiction normalization."""
 
-
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pandas as pd
 from pydantic import Field
 
 from orchestration.ingest import load_raw_interop
 from orchestration.jurisdictions import load_overrides, resolve
-from orchestration.paths import SAMPLE_INTEROP
+from orchestration.reference_ingest import (
+    load_raw_activations,
+    load_raw_noncitizen,
+    load_raw_population,
+)
 from orchestration.resources import WarehouseResource
+from orchestration.sources import load_sources
 
 RAW_INTEROP = dg.AssetKey(["raw", "interop_reports"])
 RAW_MATCHES = dg.AssetKey(["raw", "jurisdiction_matches"])
+RAW_POPULATION = dg.AssetKey(["raw", "census_population"])
+RAW_NONCITIZEN = dg.AssetKey(["raw", "acs_noncitizen"])
+RAW_ACTIVATIONS = dg.AssetKey(["raw", "sc_activation_panel"])
 
 
-class InteropSourceConfig(dg.Config):
-    """Which file this run loads (the embedded synthetic sample unless told otherwise)."""
+class SourceConfig(dg.Config):
+    """Which file this run loads for the source; empty = its default in sources.yml (the
+    embedded synthetic sample)."""
 
-    path: str = Field(
-        default=str(SAMPLE_INTEROP),
-        description="A CSV in the canonical interoperability layout (see DOMAIN.md).",
+    path: str | None = Field(default=None, description="A file in the source's layout.")
+
+
+@dataclass(frozen=True)
+class SourceAsset:
+    source: str
+    key: dg.AssetKey
+    load: Callable[[duckdb.DuckDBPyConnection, Path, str], object]
+    description: str
+
+    @property
+    def op_name(self) -> str:
+        return "__".join(self.key.path)
+
+
+def source_path(source: str, configured: str | None) -> Path:
+    if configured:
+        return Path(configured)
+    default = load_sources()[source].default_path
+    if default is None:
+        raise ValueError(f"source {source!r} has no default file in sources.yml; pass one")
+    return default
+
+
+def _rows(result: object) -> int:
+    return len(result.rows) if hasattr(result, "rows") else int(result)
+
+
+def _build(spec: SourceAsset) -> dg.AssetsDefinition:
+    @dg.asset(key=spec.key, group_name="ingest", kinds={"duckdb"}, description=spec.description)
+    def _asset(context: dg.AssetExecutionContext, config: SourceConfig,
+               warehouse: WarehouseResource) -> dg.MaterializeResult:
+        path = source_path(spec.source, config.path)
+        with warehouse.connect() as con:
+            result = spec.load(con, path, context.run_id)
+            sha = con.execute(
+                f"select any_value(_source_sha256) from {'.'.join(spec.key.path)}"
+            ).fetchone()[0]
+        extra = list(getattr(result, "extra_columns", ()))
+        if extra:
+            context.log.warning(f"{path}: extra column(s) {extra} kept in _extra_columns")
+        return dg.MaterializeResult(metadata={
+            "source": spec.source, "source_file": str(path.resolve()), "source_sha256": sha,
+            "rows": _rows(result), "extra_columns": extra,
+        })
+
+    return _asset
+
+
+SOURCE_ASSETS: dict[str, SourceAsset] = {
+    s.source: s for s in (
+        SourceAsset("interop", RAW_INTEROP, load_raw_interop,
+                    "ICE IDENT/IAFIS interoperability statistics exactly as published: one row "
+                    "per jurisdiction per report, counts cumulative since activation, every value "
+                    "kept as text (blank = not reported), with the source file, its sha256, the "
+                    "line of each row and the load time. Replaced on every load, so a rerun never "
+                    "duplicates rows."),
+        SourceAsset("population", RAW_POPULATION, load_raw_population,
+                    "Census county and state population estimates 2010-2019 (co-est2019-alldata "
+                    "layout), the columns the warehouse uses, as text, with load metadata."),
+        SourceAsset("noncitizen", RAW_NONCITIZEN, load_raw_noncitizen,
+                    "ACS 5-year non-citizen population by county and year, with its margin of "
+                    "error, as text (NA = not published), with load metadata."),
+        SourceAsset("activations", RAW_ACTIVATIONS, load_raw_activations,
+                    "Secure Communities activation panel (county x calendar year, Stata), as "
+                    "published: date_secure is missing in the years before activation."),
     )
+}
+SOURCE_ASSET_DEFS = [_build(spec) for spec in SOURCE_ASSETS.values()]
 
 
-@dg.asset(key=RAW_INTEROP, group_name="ingest", kinds={"duckdb", "csv"})
-def raw_interop_reports(
-    context: dg.AssetExecutionContext,
-    config: InteropSourceConfig,
-    warehouse: WarehouseResource,
-) -> dg.MaterializeResult:
-    """ICE IDENT/IAFIS interoperability statistics exactly as published: one row per
-    jurisdiction per report, counts cumulative since activation, every value kept as text
-    (blank = not reported), with the source file, its sha256, the line of each row and the
-    load time. Replaced on every load, so a rerun never duplicates rows."""
-    path = Path(config.path)
-    with warehouse.connect() as con:
-        parsed = load_raw_interop(con, path, context.run_id)
-    rows = len(parsed.rows)
-    if parsed.extra_columns:
-        context.log.warning(
-            f"{path}: extra column(s) {list(parsed.extra_columns)} kept in _extra_columns"
-        )
-    return dg.MaterializeResult(
-        metadata={
-            "source_file": str(path.resolve()),
-            "source_sha256": parsed.sha256,
-            "rows": rows,
-            "extra_columns": list(parsed.extra_columns),
-        }
-    )
+def run_config_for(sources: dict[str, Path]) -> dict:
+    """Run config that points each named source's ingest asset at a file."""
+    return {"ops": {SOURCE_ASSETS[name].op_name: {"config": {"path": str(path)}}
+                    for name, path in sources.items()}}
 
 
 @dg.asset(key=RAW_MATCHES, deps=[RAW_INTEROP], group_name="ingest", kinds={"duckdb", "python"})

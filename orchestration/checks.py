@@ -11,8 +11,16 @@ import datetime as dt
 import dagster as dg
 import pandas as pd
 
-from orchestration.assets_ingest import RAW_INTEROP, RAW_MATCHES
+from orchestration.assets_ingest import (
+    RAW_ACTIVATIONS,
+    RAW_INTEROP,
+    RAW_MATCHES,
+    RAW_NONCITIZEN,
+    RAW_POPULATION,
+)
 from orchestration.ingest import COUNT_COLUMNS
+from orchestration.paths import DBT_PROJECT_DIR
+from orchestration.reference_ingest import POPULATION_COLUMNS, known_county_fips
 from orchestration.resources import WarehouseResource
 from orchestration.validation import SuiteOutcome, run_suite
 
@@ -156,5 +164,85 @@ def _mart_check(table: str) -> dg.AssetChecksDefinition:
 
 
 MART_CHECKS = [_mart_check(t) for t in YEAR_MARTS]
+
+POPULATION_COUNTS = [c for c in POPULATION_COLUMNS if c.startswith(("census", "popestimate"))]
+
+
+@dg.asset_check(asset=RAW_POPULATION, name="census_population_raw_suite", blocking=True,
+                description="GX suite expectations/census_population_raw.json: well-formed and "
+                            "known FIPS, one row per key, populations whole and positive.")
+def census_population_raw_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    casts = ", ".join(f"try_cast({c} as bigint) as {c}__int" for c in POPULATION_COUNTS)
+    frame = _read(warehouse, f"select *, {casts} from raw.census_population order by _source_line")
+    known = known_county_fips()
+    frame["fips_known"] = [
+        sumlev == "040" or f"{state}{county}" in known
+        for sumlev, state, county in zip(frame["sumlev"], frame["state"], frame["county"],
+                                         strict=True)
+    ]
+    return to_check_result(run_suite(frame, "census_population_raw", "raw.census_population"))
+
+
+@dg.asset_check(asset=RAW_NONCITIZEN, name="acs_noncitizen_raw_suite", blocking=True,
+                description="GX suite expectations/acs_noncitizen_raw.json: known 5-digit FIPS, "
+                            "years, one row per county-year, counts and MOE whole and >= 0.")
+def acs_noncitizen_raw_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    frame = _read(warehouse, """
+        select *, try_cast(year as bigint) as year__int,
+               try_cast(noncit_pop as bigint) as noncit_pop__int,
+               try_cast(moe as bigint) as moe__int
+        from raw.acs_noncitizen order by _source_line""")
+    known = known_county_fips()
+    frame["fips_known"] = [f in known for f in frame["fips"]]
+    return to_check_result(run_suite(frame, "acs_noncitizen_raw", "raw.acs_noncitizen"))
+
+
+ACTIVATION_FRAME_SQL = """
+select
+    *,
+    lpad(cast(cast(county as bigint) as varchar), 5, '0') as jurisdiction_id,
+    cast(county as bigint) // 1000 = cast(statefips as bigint) as state_matches_county,
+    year(date_secure) as date_secure__year,
+    year(date_statewide_secure) as date_statewide_secure__year
+from raw.sc_activation_panel
+order by _source_line
+"""
+
+
+@dg.asset_check(asset=RAW_ACTIVATIONS, name="sc_activation_panel_raw_suite", blocking=True,
+                description="GX suite expectations/sc_activation_panel_raw.json: well-formed "
+                            "county codes, one row per county-year, dates within the rollout.")
+def sc_activation_panel_raw_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    frame = _read(warehouse, ACTIVATION_FRAME_SQL)
+    return to_check_result(run_suite(frame, "sc_activation_panel_raw", "raw.sc_activation_panel"))
+
+
+@dg.asset_check(asset=RAW_ACTIVATIONS, name="sc_activation_counties_known", blocking=False,
+                description="Warns about panel county codes that are neither a Census county "
+                            "code nor a retired code in seeds/county_fips_changes.csv.")
+def sc_activation_counties_known(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    frame = _read(warehouse, f"""
+        select jurisdiction_id, min(_source_line) as first_source_line,
+               min(date_secure) as activation_date
+        from ({ACTIVATION_FRAME_SQL}) group by jurisdiction_id order by jurisdiction_id""")
+    changes = pd.read_csv(DBT_PROJECT_DIR / "seeds" / "county_fips_changes.csv", dtype=str)
+    known = known_county_fips() | set(changes["old_fips"])
+    frame["known"] = [j in known for j in frame["jurisdiction_id"]]
+    return to_check_result(run_suite(frame, "sc_activation_counties_known",
+                                     "raw.sc_activation_panel (distinct counties)"))
+
+
+@dg.asset_check(asset=dg.AssetKey(["marts", "dim_jurisdiction"]), name="activation_dates_agree",
+                blocking=False,
+                description="GX suite expectations/activation_dates_agree.json: the activation "
+                            "date in the interop statistics and the activations source agree "
+                            "within 7 days (warning).")
+def activation_dates_agree(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    frame = _read(warehouse, "select * from marts.dim_jurisdiction")
+    return to_check_result(run_suite(frame, "activation_dates_agree", "marts.dim_jurisdiction"))
+
+
 ALL_CHECKS = [interop_raw_suite, all_jurisdictions_resolved, interop_restatements_suite,
-              *MART_CHECKS]
+              *MART_CHECKS, census_population_raw_suite, acs_noncitizen_raw_suite,
+              sc_activation_panel_raw_suite, sc_activation_counties_known,
+              activation_dates_agree]

@@ -17,9 +17,8 @@ from pathlib import Path
 
 import click
 
-from orchestration.paths import DEFAULT_WAREHOUSE
-
-SOURCE_NAMES = ("interop",)
+from orchestration.paths import DEFAULT_CACHE, DEFAULT_WAREHOUSE
+from orchestration.sources import SOURCE_NAMES
 EXAMPLE_SQL = (
     "select fiscal_year, removals_total, round(minor_share_removals, 3) as minor_share "
     "from mart_jurisdiction_year where jurisdiction_id = '25025' order by fiscal_year"
@@ -52,7 +51,9 @@ def warehouse_lock(warehouse: Path) -> Iterator[None]:
         handle.close()
 
 
-def parse_sources(values: tuple[str, ...]) -> dict[str, Path]:
+def parse_sources(values: tuple[str, ...], cache: Path = DEFAULT_CACHE,
+                  allow_http: bool = False) -> dict[str, Path]:
+    """NAME=PATH or NAME=URL (https; downloaded into the cache first) for each --source."""
     sources: dict[str, Path] = {}
     for value in values:
         name, sep, path = value.partition("=")
@@ -62,6 +63,10 @@ def parse_sources(values: tuple[str, ...]) -> dict[str, Path]:
             raise click.BadParameter(
                 f"unknown source {name!r}; known: {', '.join(SOURCE_NAMES)}",
                 param_hint="--source")
+        if "://" in path:
+            sources[name] = _fetch_one(name, path, cache, expected_sha256=None,
+                                       allow_insecure=allow_http)
+            continue
         file = Path(path).expanduser()
         if not file.is_file():
             raise click.BadParameter(f"{file}: no such file", param_hint="--source")
@@ -88,13 +93,12 @@ def execute(warehouse: Path, sources: dict[str, Path]) -> RunReport:
     """Run the scomm job in process against ``warehouse`` and collect what happened."""
     import dagster as dg
 
+    from orchestration.assets_ingest import run_config_for
     from orchestration.definitions import build_definitions
-    from orchestration.jobs import interop_run_config
 
     defs = build_definitions(str(warehouse))
-    run_config: dict = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    if "interop" in sources:
-        run_config.update(interop_run_config(sources["interop"]))
+    run_config: dict = {"loggers": {"console": {"config": {"log_level": "WARNING"}}},
+                        **run_config_for(sources)}
     # dagster-dbt echoes every dbt event to stdout; keep it in a log file, not the summary.
     log_path = warehouse / "logs" / "last_run.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -142,24 +146,29 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--source", "source_values", multiple=True, metavar="NAME=PATH",
-              help="Load this file for the named source instead of the embedded sample "
-                   "(source names: interop).")
+@click.option("--source", "source_values", multiple=True, metavar="NAME=PATH_OR_URL",
+              help="Load this file (or https URL, downloaded into the cache first) for the named "
+                   "source instead of its default in sources.yml. Sources: "
+                   + ", ".join(SOURCE_NAMES) + ".")
+@click.option("--cache", type=click.Path(file_okay=False, path_type=Path),
+              default=DEFAULT_CACHE, show_default=True, help="Download cache for URLs.")
+@click.option("--allow-http", is_flag=True,
+              help="Accept plain-http URLs in --source (https only otherwise).")
 @click.option("--warehouse", type=click.Path(file_okay=False, path_type=Path),
               default=DEFAULT_WAREHOUSE, show_default=True,
               help="Folder for every output: build.duckdb, marts.duckdb, dbt/.")
-def run(source_values: tuple[str, ...], warehouse: Path) -> None:
+def run(source_values: tuple[str, ...], cache: Path, allow_http: bool, warehouse: Path) -> None:
     """Ingest, validate, build the dbt marts, validate them and publish marts.duckdb."""
     from rich.console import Console
     from rich.table import Table
 
     console = Console()
-    sources = parse_sources(source_values)
+    sources = parse_sources(source_values, cache, allow_http)
     warehouse = warehouse.resolve()
     serving = warehouse / "marts.duckdb"
     with warehouse_lock(warehouse):
-        console.print(f"[bold]scomm run[/] → {warehouse}  (source: "
-                      f"{sources.get('interop', 'embedded sample')})")
+        named = ", ".join(f"{k}={v}" for k, v in sources.items()) or "the embedded samples"
+        console.print(f"[bold]scomm run[/] → {warehouse}  (sources: {named})", highlight=False)
         report = execute(warehouse, sources)
 
     console.print(f"checks passed: {len(report.checks_passed)}, failed: "
@@ -186,6 +195,49 @@ def run(source_values: tuple[str, ...], warehouse: Path) -> None:
     wh = "" if warehouse == DEFAULT_WAREHOUSE.resolve() else f" --warehouse {warehouse}"
     console.print("Ad hoc SQL (read-only on the published file):")
     console.print(f"  .venv/bin/scomm sql{wh} \"{EXAMPLE_SQL}\"", highlight=False, soft_wrap=True)
+
+
+def _fetch_one(name: str, url: str, cache: Path, expected_sha256: str | None,
+               allow_insecure: bool = False) -> Path:
+    from orchestration.fetch import FetchError, fetch
+    from orchestration.sources import SourcesFileError
+
+    try:
+        record = fetch(url, name, cache, expected_sha256=expected_sha256,
+                       allow_insecure=allow_insecure)
+    except (FetchError, SourcesFileError) as exc:
+        raise click.ClickException(f"{name}: {exc}") from exc
+    click.echo(f"{name}: {record.path} ({record.size:,} bytes, sha256 {record.sha256}"
+               f"{', verified' if expected_sha256 else ''})")
+    return Path(record.path)
+
+
+@main.command()
+@click.argument("names", nargs=-1)
+@click.option("--cache", type=click.Path(file_okay=False, path_type=Path),
+              default=DEFAULT_CACHE, show_default=True,
+              help="Where downloads land: CACHE/NAME/<file> plus a .provenance.json record.")
+def fetch(names: tuple[str, ...], cache: Path) -> None:
+    """Download the published files of the named sources (default: every source with URLs in
+    sources.yml) into the cache, verifying their sha256 when one is configured."""
+    from orchestration.sources import SourcesFileError, load_sources
+
+    try:
+        specs = load_sources()
+    except SourcesFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    unknown = [n for n in names if n not in specs]
+    if unknown:
+        raise click.BadParameter(f"unknown source(s) {unknown}; known: {', '.join(specs)}")
+    chosen = [specs[n] for n in names] if names else [s for s in specs.values() if s.urls]
+    for spec in chosen:
+        if not spec.urls:
+            click.echo(f"{spec.name}: no download URL in sources.yml ({spec.publisher}); "
+                       f"download it yourself and pass --source {spec.name}=PATH to scomm run")
+            continue
+        for url in spec.urls:
+            _fetch_one(spec.name, url, cache, spec.sha256 if len(spec.urls) == 1 else None,
+                       allow_insecure=spec.allow_insecure)
 
 
 def open_published(serving: Path):

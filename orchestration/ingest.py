@@ -80,8 +80,10 @@ def _normalize_header(name: str) -> str:
     return name.strip().lower()
 
 
-def parse_interop_csv(path: Path) -> ParsedFile:
-    """Parse a canonical interoperability CSV into text columns, keeping each row's line number.
+def read_layout_csv(path: Path, required: tuple[str, ...], *, keep_extra: bool = True,
+                    encodings: tuple[str, ...] = ("utf-8-sig",)) -> ParsedFile:
+    """Parse a CSV into text columns (header names folded to lower case), keeping each row's
+    line number. The first of ``encodings`` that decodes the whole file is used.
 
     Raises InputFileError for anything that is not the layout: undecodable bytes, a missing
     required column, a duplicated column, a row with more or fewer fields than the header.
@@ -90,25 +92,43 @@ def parse_interop_csv(path: Path) -> ParsedFile:
     if not path.is_file():
         raise InputFileError(path, "file not found")
     sha = sha256_of(path)
+    last_error: InputFileError | None = None
+    for encoding in encodings:
+        try:
+            return _read_csv(path, required, keep_extra, encoding, sha)
+        except _Undecodable as exc:
+            last_error = exc.error
+    assert last_error is not None
+    raise last_error
+
+
+class _Undecodable(Exception):
+    def __init__(self, error: InputFileError) -> None:
+        self.error = error
+
+
+def _read_csv(path: Path, required: tuple[str, ...], keep_extra: bool, encoding: str,
+              sha: str) -> ParsedFile:
     records: list[dict[str, object]] = []
-    with path.open("r", encoding="utf-8-sig", newline="") as f:
+    with path.open("r", encoding=encoding, newline="") as f:
         reader = csv.reader(f, strict=True)
         try:
             header = next(reader, None)
             if header is None:
                 raise InputFileError(path, "empty file: expected a header row with columns "
-                                     + ", ".join(INTEROP_COLUMNS), line=1)
+                                     + ", ".join(required), line=1)
             names = [_normalize_header(h) for h in header]
-            duplicated = sorted({n for n in names if names.count(n) > 1})
+            duplicated = sorted({n for n in names if n and names.count(n) > 1})
             if duplicated:
                 raise InputFileError(path, f"duplicated column(s) {duplicated} in the header",
                                      line=1)
-            missing = [c for c in INTEROP_COLUMNS if c not in names]
+            missing = [c for c in required if c not in names]
             if missing:
                 raise InputFileError(
-                    path, f"missing required column(s) {missing}; the header has {names}",
+                    path, f"missing required column(s) {missing}; the header has "
+                    f"{names[:20]}{' …' if len(names) > 20 else ''}",
                     line=1, column=missing[0])
-            extra = tuple(n for n in names if n not in INTEROP_COLUMNS)
+            extra = tuple(n for n in names if n not in required and n) if keep_extra else ()
             index = {n: i for i, n in enumerate(names)}
             line = reader.line_num
             for fields in reader:
@@ -120,9 +140,7 @@ def parse_interop_csv(path: Path) -> ParsedFile:
                     raise InputFileError(
                         path, f"expected {len(names)} fields as in the header, found "
                         f"{len(fields)}", line=start_line)
-                rec: dict[str, object] = {
-                    c: (fields[index[c]].strip() or None) for c in INTEROP_COLUMNS
-                }
+                rec: dict[str, object] = {c: (fields[index[c]].strip() or None) for c in required}
                 rec["_source_line"] = start_line
                 rec["_extra_columns"] = (
                     json.dumps({c: fields[index[c]] for c in extra}, ensure_ascii=False)
@@ -130,15 +148,16 @@ def parse_interop_csv(path: Path) -> ParsedFile:
                 )
                 records.append(rec)
         except UnicodeDecodeError as exc:
-            raise InputFileError(
-                path, f"not UTF-8 text ({exc.reason} at byte {exc.start} of a read block); "
-                "save the file as UTF-8", line=reader.line_num + 1) from exc
+            raise _Undecodable(InputFileError(
+                path, f"not {encoding.removesuffix('-sig').upper()} text ({exc.reason} at byte "
+                f"{exc.start} of a read block); save the file as UTF-8",
+                line=reader.line_num + 1)) from exc
         except csv.Error as exc:
             raise InputFileError(path, f"not readable as CSV: {exc}",
                                  line=reader.line_num) from exc
     if not records:
         raise InputFileError(path, "no data rows below the header", line=2)
-    names_out = [*INTEROP_COLUMNS, "_source_line", "_extra_columns"]
+    names_out = [*required, "_source_line", "_extra_columns"]
     # Explicit object columns: pandas would otherwise turn None (not reported) into NaN.
     frame = pd.DataFrame(
         {c: pd.Series([r[c] for r in records], dtype=object) for c in names_out}
@@ -146,21 +165,26 @@ def parse_interop_csv(path: Path) -> ParsedFile:
     return ParsedFile(rows=frame, sha256=sha, extra_columns=extra)
 
 
-def load_raw_interop(con: duckdb.DuckDBPyConnection, path: Path, load_id: str) -> ParsedFile:
-    """Replace raw.interop_reports with the rows of ``path`` (a rerun never duplicates rows)."""
-    parsed = parse_interop_csv(path)
+def parse_interop_csv(path: Path) -> ParsedFile:
+    """The canonical interoperability layout (UTF-8, optional BOM)."""
+    return read_layout_csv(path, INTEROP_COLUMNS)
+
+
+def write_raw_text(con: duckdb.DuckDBPyConnection, table: str, parsed: ParsedFile,
+                   columns: tuple[str, ...], path: Path, load_id: str) -> int:
+    """Replace raw.<table> with the parsed rows: text columns plus load metadata."""
     frame = parsed.rows.copy()
     frame["_source_file"] = str(Path(path).resolve())
     frame["_source_sha256"] = parsed.sha256
     frame["_load_id"] = load_id
     frame["_loaded_at"] = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    text_cols = ", ".join(f"cast({c} as varchar) as {c}" for c in INTEROP_COLUMNS)
+    text_cols = ", ".join(f'cast("{c}" as varchar) as "{c}"' for c in columns)
     con.execute("create schema if not exists raw")
-    con.register("incoming_interop", frame)
+    con.register("incoming_rows", frame)
     try:
         con.execute(
             f"""
-            create or replace table raw.interop_reports as
+            create or replace table raw.{table} as
             select {text_cols},
                    cast(_source_file as varchar) as _source_file,
                    cast(_source_sha256 as varchar) as _source_sha256,
@@ -168,10 +192,17 @@ def load_raw_interop(con: duckdb.DuckDBPyConnection, path: Path, load_id: str) -
                    cast(_extra_columns as varchar) as _extra_columns,
                    cast(_load_id as varchar) as _load_id,
                    cast(_loaded_at as timestamp) as _loaded_at
-            from incoming_interop
+            from incoming_rows
             order by _source_line
             """
         )
     finally:
-        con.unregister("incoming_interop")
+        con.unregister("incoming_rows")
+    return len(frame)
+
+
+def load_raw_interop(con: duckdb.DuckDBPyConnection, path: Path, load_id: str) -> ParsedFile:
+    """Replace raw.interop_reports with the rows of ``path`` (a rerun never duplicates rows)."""
+    parsed = parse_interop_csv(path)
+    write_raw_text(con, "interop_reports", parsed, INTEROP_COLUMNS, path, load_id)
     return parsed

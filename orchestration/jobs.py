@@ -27,7 +27,9 @@ def inbox_dir() -> Path:
 
 
 def interop_run_config(path: Path) -> dict:
-    return {"ops": {"raw__interop_reports": {"config": {"path": str(path)}}}}
+    from orchestration.assets_ingest import run_config_for
+
+    return run_config_for({"interop": path})
 
 
 @dg.sensor(job=scomm_job, minimum_interval_seconds=60,

@@ -19,6 +19,7 @@ PUBLISHED_TABLES: tuple[str, ...] = (
     "mart_jurisdiction_year",
     "mart_state_year",
     "mart_national_year",
+    "mart_rollout",
     "qa_interop_quarantined_reports",
     "qa_interop_restatements",
 )

@@ -8,6 +8,14 @@ jurisdictions as (
     select * from {{ ref('dim_jurisdiction') }}
 ),
 
+population as (
+    select * from {{ ref('int_population_by_year') }}
+),
+
+noncitizens as (
+    select * from {{ ref('stg_acs__noncitizen') }}
+),
+
 submissions as (
     select jurisdiction_id, fiscal_year, n as submissions
     from {{ ref('int_interop_reports_differenced') }}
@@ -29,7 +37,7 @@ counts as (
     group by jurisdiction_id, fiscal_year
 ),
 
-final as (
+joined as (
     select
         counts.jurisdiction_id,
         counts.fiscal_year,
@@ -37,16 +45,45 @@ final as (
         jurisdictions.state,
         jurisdictions.kind,
         jurisdictions.activation_date,
+        make_date(counts.fiscal_year - 1, 10, 1) as fiscal_year_start,
+        make_date(counts.fiscal_year, 9, 30) as fiscal_year_end,
         counts.flow_from,
         counts.flow_through,
+        population.population,
+        noncitizens.noncitizen_population,
+        noncitizens.noncitizen_population_moe,
         submissions.submissions,
-        counts.* exclude (jurisdiction_id, fiscal_year, flow_from, flow_through),
-        {{ severity_shares() }}
+        counts.* exclude (jurisdiction_id, fiscal_year, flow_from, flow_through)
     from counts
     inner join jurisdictions on counts.jurisdiction_id = jurisdictions.jurisdiction_id
     left join submissions
         on counts.jurisdiction_id = submissions.jurisdiction_id
         and counts.fiscal_year = submissions.fiscal_year
+    left join population
+        on counts.jurisdiction_id = population.jurisdiction_id
+        and counts.fiscal_year = population.year
+    left join noncitizens
+        on counts.jurisdiction_id = noncitizens.jurisdiction_id
+        and counts.fiscal_year = noncitizens.year
+),
+
+final as (
+    select
+        * exclude (fiscal_year_start, fiscal_year_end),
+        case
+            when activation_date is null then null
+            when activation_date <= fiscal_year_start then 12
+            when activation_date > fiscal_year_end then 0
+            else date_diff('month', date_trunc('month', activation_date), fiscal_year_end) + 1
+        end as months_active,
+        coalesce(activation_date between fiscal_year_start and fiscal_year_end, false)
+            as activated_in_fiscal_year,
+        referrals_total * 100000.0 / nullif(noncitizen_population, 0)
+            as referrals_per_100k_noncitizens,
+        removals_total * 100000.0 / nullif(noncitizen_population, 0)
+            as removals_per_100k_noncitizens,
+        {{ severity_shares() }}
+    from joined
 )
 
 select * from final
