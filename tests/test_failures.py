@@ -79,7 +79,8 @@ def test_unknown_jurisdiction_is_quarantined_and_the_rest_publishes(sample_run, 
         quarantined = con.execute(
             "select published_name, source_line, quarantine_reason "
             "from qa_interop_quarantined_reports").fetchall()
-        jurisdictions = con.execute("select count(*) from dim_jurisdiction").fetchone()[0]
+        jurisdictions = con.execute("select count(*) from dim_jurisdiction "
+                                    "where in_interop_reports").fetchone()[0]
     assert quarantined == [(
         "Gotham County", 391,
         "no county or county equivalent named 'Gotham County' in TX; if it is a spelling "

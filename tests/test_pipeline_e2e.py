@@ -111,7 +111,7 @@ def test_spellings_collapse_to_one_jurisdiction_and_agencies_are_kept(published)
         "('25000', '04000', '51760', '51159', '22071', '02170', '22033')").fetchall())
     assert kinds == {"25000": "state-level", "04000": "state-level", "51760": "independent city",
                      "51159": "county", "22071": "parish", "02170": "borough", "22033": "parish"}
-    assert one(published, "select count(*) from dim_jurisdiction") == (62,)
+    assert one(published, "select count(*) from dim_jurisdiction where in_interop_reports") == (62,)
     assert one(published, "select count(*) from qa_interop_quarantined_reports") == (0,)
 
 
@@ -147,3 +147,50 @@ def test_publication_records_its_source_and_duckdb_version(published):
                                    "select run_id, duckdb_version, sources from _publication")
     assert duckdb.__version__ == version
     assert "interop_reports.csv (sha256 " in sources and run_id
+
+
+def test_rates_population_and_months_active_come_from_the_reference_samples(published):
+    # data/sample/population.csv line 54 (Suffolk, POPESTIMATE2012 = 325848);
+    # data/sample/noncitizen.csv line 395 (25025, 2012: 13972, moe 764)
+    row = one(published, """
+        select population, noncitizen_population, noncitizen_population_moe,
+               removals_per_100k_noncitizens, referrals_per_100k_noncitizens, months_active,
+               activated_in_fiscal_year
+        from mart_jurisdiction_year where jurisdiction_id = '25025' and fiscal_year = 2012""")
+    assert row[:3] == (325848, 13972, 764)
+    assert row[3] == pytest.approx(240 * 100_000 / 13972)
+    assert row[4] == pytest.approx(1171 * 100_000 / 13972)
+    assert row[5:] == (12, False)
+    # activated 2008-11-05: November through September of FY2009 = 11 months
+    assert one(published, """select months_active, activated_in_fiscal_year
+                             from mart_jurisdiction_year
+                             where jurisdiction_id = '25025' and fiscal_year = 2009""") == (11, True)
+
+
+def test_dim_covers_every_county_of_the_population_source(published):
+    # 69 counties in data/sample/population.csv + the 2 state-wide agencies of the interop sample
+    assert one(published, "select count(*), count(distinct jurisdiction_id), "
+                          "count(*) filter (where in_population_source) "
+                          "from dim_jurisdiction") == (71, 71, 69)
+    assert one(published, """select population_2010, activation_date::varchar,
+                                    statewide_activation_date::varchar, activation_date_source
+                             from dim_jurisdiction where jurisdiction_id = '25025'""") == (
+        322059, "2008-11-05", "2012-05-15", "activations")
+    # a county in the reference files but never in the interop reports
+    assert one(published, """select name, kind, in_interop_reports, activation_date::varchar
+                             from dim_jurisdiction where jurisdiction_id = '02180'""") == (
+        "Nome Census Area", "census area", False, "2012-09-11")
+
+
+def test_rollout_counts_activated_counties_and_states(published):
+    first = one(published, "select * from mart_rollout order by activation_date limit 1")
+    # Harris County TX alone on 2008-10-27; its 2010 population in population.csv
+    assert first[:6] == (__import__("datetime").date(2008, 10, 27), 1, 69, 1, 0, 13)
+    last = one(published, "select counties_activated, states_fully_activated, "
+                          "population_share_covered from mart_rollout "
+                          "order by activation_date desc limit 1")
+    assert last == (69, 13, 1.0)
+    # Massachusetts is fully activated on 2012-05-15 (its last counties; see activations.dta)
+    ma_done = one(published, """select min(activation_date)::varchar from mart_rollout
+                                where states_fully_activated >= 9""")
+    assert ma_done == ("2012-05-15",)
