@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DBT_MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/seeds dbt_project/macros dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
 
-.PHONY: run test lint dev bench dashboard clean lock sample
+.PHONY: run test lint dev dashboard export clean lock sample
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,14 @@ lint: $(STAMP)
 
 dev: $(DBT_MANIFEST)
 	$(BIN)/dagster dev
+
+# The dashboard on http://127.0.0.1:8050/ (after `make run`); PORT=… to change.
+PORT ?= 8050
+dashboard: $(STAMP)
+	$(BIN)/scomm dashboard --port $(PORT)
+
+export: $(STAMP)
+	$(BIN)/scomm export --format parquet --out data/export
 
 sample: $(STAMP)
 	$(BIN)/python data/sample/generate.py

@@ -240,15 +240,6 @@ def fetch(names: tuple[str, ...], cache: Path) -> None:
                        allow_insecure=spec.allow_insecure)
 
 
-def open_published(serving: Path):
-    """Read-only, no external access (no other files, no extension installs), so ad hoc SQL
-    cannot change or leak anything; never the build database."""
-    import duckdb
-
-    if not serving.exists():
-        raise click.ClickException(f"{serving} does not exist yet: run `make run` first")
-    return duckdb.connect(str(serving), read_only=True,
-                          config={"enable_external_access": False})
 
 
 @main.command()
@@ -261,19 +252,23 @@ def sql(query: str, warehouse: Path, fmt: str) -> None:
     """Run QUERY on a read-only connection to the published marts.duckdb."""
     import duckdb
 
-    con = open_published(warehouse.resolve() / "marts.duckdb")
+    from orchestration.serving import PublishedFileMissing, published
+
+    # Read-only, no external access (no other files, no ATTACH, no extension installs), so ad
+    # hoc SQL cannot change or leak anything; never the build database.
     try:
-        try:
-            relation = con.execute(query)
-            columns = [d[0] for d in relation.description or []]
-            rows = relation.fetchall()
-        except (duckdb.InvalidInputException, duckdb.PermissionException) as exc:
-            raise click.ClickException(
-                f"refused: the published file is read-only for ad hoc SQL ({exc})") from exc
-        except duckdb.Error as exc:
-            raise click.ClickException(str(exc)) from exc
-    finally:
-        con.close()
+        with published(warehouse.resolve() / "marts.duckdb") as con:
+            try:
+                relation = con.execute(query)
+                columns = [d[0] for d in relation.description or []]
+                rows = relation.fetchall()
+            except (duckdb.InvalidInputException, duckdb.PermissionException) as exc:
+                raise click.ClickException(
+                    f"refused: the published file is read-only for ad hoc SQL ({exc})") from exc
+            except duckdb.Error as exc:
+                raise click.ClickException(str(exc)) from exc
+    except PublishedFileMissing as exc:
+        raise click.ClickException(str(exc)) from exc
     _print_rows(columns, rows, fmt)
 
 
@@ -298,3 +293,46 @@ def _print_rows(columns: list[str], rows: list[tuple], fmt: str) -> None:
             table.add_row(*["NULL" if v is None else str(v) for v in r])
         Console().print(table)
         click.echo(f"{len(rows)} row(s)")
+
+
+@main.command()
+@click.option("--port", type=int, default=8050, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to listen on (loopback by default).")
+@click.option("--warehouse", type=click.Path(file_okay=False, path_type=Path),
+              default=DEFAULT_WAREHOUSE, show_default=True)
+def dashboard(port: int, host: str, warehouse: Path) -> None:
+    """Serve the dashboard (reads only the published marts.duckdb)."""
+    from orchestration.dashboard import serve
+
+    serving = warehouse.resolve() / "marts.duckdb"
+    if not serving.exists():
+        raise click.ClickException(f"{serving} does not exist yet: run `make run` first")
+    click.echo(f"dashboard on http://{host}:{port}/  (reading {serving}; Ctrl-C to stop)")
+    serve(serving, host, port)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet",
+              show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write one file per published table into.")
+@click.option("--warehouse", type=click.Path(file_okay=False, path_type=Path),
+              default=DEFAULT_WAREHOUSE, show_default=True)
+def export(fmt: str, out: Path, warehouse: Path) -> None:
+    """Write every published table to OUT as Parquet or CSV."""
+    from orchestration.serving import PublishedFileMissing, published, published_tables
+
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        with published(warehouse.resolve() / "marts.duckdb", external_access=True) as con:
+            for table in published_tables(con):
+                target = out / f"{table}.{fmt}"
+                relation = con.table(table)
+                if fmt == "parquet":
+                    relation.write_parquet(str(target))
+                else:
+                    relation.write_csv(str(target), header=True)
+                click.echo(f"{target}  ({relation.shape[0]:,} rows)")
+    except PublishedFileMissing as exc:
+        raise click.ClickException(str(exc)) from exc

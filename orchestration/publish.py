@@ -24,6 +24,7 @@ PUBLISHED_TABLES: tuple[str, ...] = (
     "qa_interop_restatements",
 )
 SERVING = dg.AssetKey(["serving", "marts"])
+RAW_TABLES = ("interop_reports", "census_population", "acs_noncitizen", "sc_activation_panel")
 
 
 def publish_marts(build_db: Path, serving_db: Path, run_id: str) -> dict[str, int]:
@@ -41,7 +42,8 @@ def publish_marts(build_db: Path, serving_db: Path, run_id: str) -> dict[str, in
                 con.execute(f"create table main.{table} as select * from build.marts.{table}")
                 counts[table] = con.execute(f"select count(*) from main.{table}").fetchone()[0]
             sources = con.execute(
-                "select distinct _source_file, _source_sha256 from build.raw.interop_reports"
+                " union ".join(f"select distinct _source_file, _source_sha256 from build.raw.{t}"
+                               for t in RAW_TABLES) + " order by 1"
             ).fetchall()
             con.execute(
                 "create table main._publication as select ? as run_id, ? as published_at, "

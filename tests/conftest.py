@@ -58,3 +58,45 @@ def write_variant(tmp_path: Path, name: str, edit) -> Path:
     out = tmp_path / name
     out.write_text("\n".join(edit(lines)) + "\n", encoding="utf-8")
     return out
+
+
+class DashboardServer:
+    """The real dashboard app served by uvicorn on 127.0.0.1 in a background thread."""
+
+    def __init__(self, serving_db: Path) -> None:
+        import socket
+        import threading
+
+        import uvicorn
+
+        from orchestration.dashboard import make_app
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(make_app(serving_db), host="127.0.0.1", port=self.port,
+                                log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> "DashboardServer":
+        import time
+
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("dashboard did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def dashboard(sample_run: SampleRun) -> Iterator[DashboardServer]:
+    with DashboardServer(sample_run.serving) as server:
+        yield server
