@@ -22,7 +22,13 @@ $(DBT_MANIFEST): $(STAMP) $(DBT_SOURCES)
 run: $(DBT_MANIFEST)
 	$(BIN)/scomm run
 
-test: $(DBT_MANIFEST)
+# The browser tests drive Debian's Chromium (no browser download: that fails here).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@echo "installing Debian's chromium for the browser tests"
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
+test: $(DBT_MANIFEST) $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -130,13 +130,11 @@ def execute(warehouse: Path, sources: dict[str, Path]) -> RunReport:
 
 
 def published_counts(serving: Path) -> list[tuple[str, int]]:
-    import duckdb
+    from orchestration.serving import published, published_tables
 
-    with duckdb.connect(str(serving), read_only=True) as con:
-        tables = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables "
-            "where table_schema = 'main' order by table_name").fetchall()]
-        return [(t, con.execute(f'select count(*) from "{t}"').fetchone()[0]) for t in tables]
+    with published(serving) as con:
+        return [(t, con.execute(f'select count(*) from "{t}"').fetchone()[0])
+                for t in published_tables(con)]
 
 
 @click.group()

@@ -1,7 +1,14 @@
-"""Publishing: copy the validated marts into a fresh serving file, then atomically rename it over
-data/warehouse/marts.duckdb. Readers (dashboards, `scomm sql`, the DuckDB CLI) only ever open the
-serving file, so they never take the build database's lock and never see a half-written state: a
-reader holding the old file keeps reading the old version; the next open sees the new one."""
+"""Publishing: copy the validated marts into a fresh, versioned serving file
+(`published/marts-<time>-<run>.duckdb`), then atomically swap the symlink
+data/warehouse/marts.duckdb to it. Readers (dashboards, `scomm sql`, the DuckDB CLI) only ever
+open the serving file, so they never take the build database's lock and never see a half-written
+state: a reader holding the old version keeps reading it; the next open sees the new one.
+
+Why versioned files behind a symlink rather than renaming a file over marts.duckdb: DuckDB caches
+open databases by path inside a process, so a long-running reader (the dashboard) that still has
+a connection open would keep getting the replaced file for new connections too. Readers resolve
+the symlink and connect to the version's own path, which is new for every publication. The last
+few versions are kept, so a reader in the middle of a query is never cut off."""
 
 
 import datetime as dt
@@ -27,11 +34,17 @@ SERVING = dg.AssetKey(["serving", "marts"])
 RAW_TABLES = ("interop_reports", "census_population", "acs_noncitizen", "sc_activation_panel")
 
 
+KEEP_VERSIONS = 3
+
+
 def publish_marts(build_db: Path, serving_db: Path, run_id: str) -> dict[str, int]:
-    """Write every published table to a temporary file next to ``serving_db``, then
-    ``os.replace`` it into place (atomic on POSIX). On any error the old file is untouched."""
-    serving_db.parent.mkdir(parents=True, exist_ok=True)
-    tmp = serving_db.with_name(f".{serving_db.name}.{run_id}.tmp")
+    """Write every published table to a new version file, then atomically point ``serving_db``
+    (a symlink) at it. On any error the published version is untouched."""
+    versions = serving_db.parent / "published"
+    versions.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+    version = versions / f"{serving_db.stem}-{stamp}-{run_id[:8]}.duckdb"
+    tmp = versions / f".{version.name}.tmp"
     tmp.unlink(missing_ok=True)
     counts: dict[str, int] = {}
     try:
@@ -57,15 +70,35 @@ def publish_marts(build_db: Path, serving_db: Path, run_id: str) -> dict[str, in
             con.close()
         with tmp.open("rb") as f:
             os.fsync(f.fileno())
-        os.replace(tmp, serving_db)
-        dir_fd = os.open(serving_db.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        os.replace(tmp, version)
+        link = serving_db.with_name(f".{serving_db.name}.{run_id}.link")
+        link.unlink(missing_ok=True)
+        link.symlink_to(version.relative_to(serving_db.parent))
+        os.replace(link, serving_db)  # atomic: readers see the old target or the new one
+        for folder in (versions, serving_db.parent):
+            _fsync_dir(folder)
     finally:
         tmp.unlink(missing_ok=True)
+    _prune(versions, keep=serving_db.resolve())
     return counts
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _prune(versions: Path, keep: Path) -> None:
+    """Delete all but the newest KEEP_VERSIONS version files (never the current one). A reader
+    still holding a deleted version keeps reading it: the OS frees it when the reader closes."""
+    files = sorted(versions.glob("*.duckdb"), key=lambda p: p.name, reverse=True)
+    for old in files[KEEP_VERSIONS:]:
+        if old.resolve() != keep:
+            old.unlink(missing_ok=True)
+            Path(str(old) + ".wal").unlink(missing_ok=True)
 
 
 @dg.asset(

@@ -29,7 +29,9 @@ def published(path: Path, external_access: bool = False) -> Iterator[duckdb.Duck
     files. Closed on exit."""
     if not path.exists():
         raise PublishedFileMissing(f"{path} does not exist yet: run `make run` first")
-    con = duckdb.connect(str(path), read_only=True,
+    # Connect to the version the symlink points at now (see publish.py): a new path per
+    # publication, so DuckDB's per-process cache never hands back a replaced version.
+    con = duckdb.connect(str(path.resolve()), read_only=True,
                          config={"enable_external_access": external_access})
     try:
         yield con

@@ -1,3 +1,4 @@
+{{ config(meta={"dagster": {"ref": {"name": "mart_jurisdiction_year"}}}) }}
 -- The 95% Wilson interval macro against values worked out by hand (z = 1.959964):
 --   161 of 240: p = 0.670833; center = (p + z²/480) / (1 + z²/240) = 0.668142;
 --               half = z·sqrt(p(1-p)/240 + z²/230400) / (1 + z²/240) = 0.059042
