@@ -52,7 +52,9 @@ select
     matches_total__int - ({_level_sum("matches")}) as matches_total__minus_levels,
     removals_total__int - ({_level_sum("removals")}) as removals_total__minus_levels,
     date_diff('day', try_cast(activation_date__parsed as date),
-              try_cast(report_through__parsed as date)) as days_since_activation
+              try_cast(report_through__parsed as date)) as days_since_activation,
+    date_diff('day', current_date, try_cast(report_through__parsed as date))
+        as report_through__days_after_today
 from typed
 order by _source_line
 """
@@ -137,6 +139,23 @@ def all_jurisdictions_resolved(warehouse: WarehouseResource) -> dg.AssetCheckRes
                      f"{int(frame['report_rows'].sum()) if rows else 0} report row(s) set aside"),
         metadata={"quarantined": dg.MetadataValue.json(rows[:50])},
     )
+
+
+@dg.asset_check(asset=RAW_MATCHES, name="interop_resolved_suite", blocking=True,
+                description="GX suite expectations/interop_resolved.json: one row per resolved "
+                            "jurisdiction and report date (two spellings of one jurisdiction in "
+                            "one report would double-count it).")
+def interop_resolved_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    frame = _read(warehouse, """
+        select r._source_file, r._source_line, r.state, r.jurisdiction, m.jurisdiction_id,
+               r.report_through
+        from raw.interop_reports r
+        join raw.jurisdiction_matches m
+          on r.state is not distinct from m.published_state
+         and r.jurisdiction is not distinct from m.published_name
+        where m.jurisdiction_id is not null
+        order by r._source_line""")
+    return to_check_result(run_suite(frame, "interop_resolved", "raw.interop_reports (resolved)"))
 
 
 @dg.asset_check(asset=CHANGES, name="interop_restatements_suite", blocking=False,
@@ -242,7 +261,8 @@ def activation_dates_agree(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     return to_check_result(run_suite(frame, "activation_dates_agree", "marts.dim_jurisdiction"))
 
 
-ALL_CHECKS = [interop_raw_suite, all_jurisdictions_resolved, interop_restatements_suite,
+ALL_CHECKS = [interop_raw_suite, all_jurisdictions_resolved, interop_resolved_suite,
+              interop_restatements_suite,
               *MART_CHECKS, census_population_raw_suite, acs_noncitizen_raw_suite,
               sc_activation_panel_raw_suite, sc_activation_counties_known,
               activation_dates_agree]

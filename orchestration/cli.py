@@ -81,6 +81,7 @@ class RunReport:
     checks_passed: list[str] = field(default_factory=list)
     checks_failed: list[tuple[str, str, bool]] = field(default_factory=list)  # name, text, blocking
     skipped_steps: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # e.g. extra columns accepted
 
 
 def _root_cause(error) -> str:  # a dagster SerializableErrorInfo chain
@@ -115,6 +116,12 @@ def execute(warehouse: Path, sources: dict[str, Path]) -> RunReport:
             report.step_errors.append(f"{event.step_key}: {_root_cause(data.error)}")
         elif kind == "STEP_SKIPPED":
             report.skipped_steps.append(event.step_key)
+        elif kind == "ASSET_MATERIALIZATION":
+            meta = data.materialization.metadata or {}
+            extra = meta.get("extra_columns")
+            if extra is not None and extra.value:
+                report.notes.append(f"{meta['source_file'].value}: extra column(s) "
+                                    f"{list(extra.value)} accepted and kept in _extra_columns")
         elif kind == "ASSET_CHECK_EVALUATION":
             if data.passed:
                 report.checks_passed.append(data.check_name)
@@ -127,6 +134,38 @@ def execute(warehouse: Path, sources: dict[str, Path]) -> RunReport:
     if any(blocking for _, _, blocking in report.checks_failed):
         report.success = False
     return report
+
+
+def row_accounting(warehouse: Path) -> list[str]:
+    """Every raw row is either loaded into the facts or quarantined: say how many of each."""
+    import duckdb
+
+    build = warehouse / "build.duckdb"
+    if not build.exists():
+        return []
+    lines = []
+    try:
+        with duckdb.connect(str(build), read_only=True) as con:
+            tables = {r[0] for r in con.execute(
+                "select table_schema || '.' || table_name from information_schema.tables"
+            ).fetchall()}
+            if {"raw.interop_reports", "raw.jurisdiction_matches"} <= tables:
+                raw, loaded, quarantined = con.execute("""
+                    select count(*), count(m.jurisdiction_id),
+                           count(*) - count(m.jurisdiction_id)
+                    from raw.interop_reports r
+                    left join raw.jurisdiction_matches m
+                      on r.state is not distinct from m.published_state
+                     and r.jurisdiction is not distinct from m.published_name""").fetchone()
+                lines.append(f"interop rows: {raw:,} read = {loaded:,} loaded + "
+                             f"{quarantined:,} quarantined")
+            for table in ("census_population", "acs_noncitizen", "sc_activation_panel"):
+                if f"raw.{table}" in tables:
+                    n = con.execute(f"select count(*) from raw.{table}").fetchone()[0]
+                    lines.append(f"{table} rows: {n:,} read, all loaded")
+    except duckdb.Error:
+        return []
+    return lines
 
 
 def published_counts(serving: Path) -> list[tuple[str, int]]:
@@ -164,10 +203,16 @@ def run(source_values: tuple[str, ...], cache: Path, allow_http: bool, warehouse
     sources = parse_sources(source_values, cache, allow_http)
     warehouse = warehouse.resolve()
     serving = warehouse / "marts.duckdb"
-    with warehouse_lock(warehouse):
-        named = ", ".join(f"{k}={v}" for k, v in sources.items()) or "the embedded samples"
-        console.print(f"[bold]scomm run[/] → {warehouse}  (sources: {named})", highlight=False)
-        report = execute(warehouse, sources)
+    try:
+        with warehouse_lock(warehouse):
+            named = ", ".join(f"{k}={v}" for k, v in sources.items()) or "the embedded samples"
+            console.print(f"[bold]scomm run[/] → {warehouse}  (sources: {named})",
+                          highlight=False)
+            report = execute(warehouse, sources)
+    except OSError as exc:  # read-only folder, disk full, permission denied …
+        raise click.ClickException(
+            f"cannot write to the warehouse folder {warehouse}: {exc.strerror or exc} "
+            f"({type(exc).__name__}); nothing was published") from exc
 
     console.print(f"checks passed: {len(report.checks_passed)}, failed: "
                   f"{sum(b for *_, b in report.checks_failed)} blocking, "
@@ -177,6 +222,10 @@ def run(source_values: tuple[str, ...], cache: Path, allow_http: bool, warehouse
         console.print(f"{label} {name}: {text}", highlight=False, markup=True, soft_wrap=True)
     for error in report.step_errors:
         console.print(f"[red]ERROR[/] {error}", highlight=False, soft_wrap=True)
+    for note in report.notes:
+        console.print(f"[yellow]NOTE[/] {note}", highlight=False, soft_wrap=True)
+    for line in row_accounting(warehouse):
+        console.print(line, highlight=False)
 
     console.print(f"dbt and step log: {warehouse / 'logs' / 'last_run.log'}", highlight=False)
     if not report.success:

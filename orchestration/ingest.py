@@ -91,6 +91,7 @@ def read_layout_csv(path: Path, required: tuple[str, ...], *, keep_extra: bool =
     path = Path(path)
     if not path.is_file():
         raise InputFileError(path, "file not found")
+    sniff_text_file(path)
     sha = sha256_of(path)
     last_error: InputFileError | None = None
     for encoding in encodings:
@@ -100,6 +101,33 @@ def read_layout_csv(path: Path, required: tuple[str, ...], *, keep_extra: bool =
             last_error = exc.error
     assert last_error is not None
     raise last_error
+
+
+SNIFF_BYTES = 64 * 1024
+
+
+def sniff_text_file(path: Path) -> None:
+    """Refuse, from the first 64 KiB only (fast, bounded memory whatever the size), files that
+    cannot be CSV text: compressed archives under a .csv name and binary data."""
+    with path.open("rb") as f:
+        head = f.read(SNIFF_BYTES)
+    if head.startswith(b"\x1f\x8b"):
+        raise InputFileError(path, "is gzip-compressed (it starts with the gzip magic bytes 1f "
+                             "8b) although it is not named .gz; decompress it first", line=1)
+    if head.startswith(b"PK\x03\x04"):
+        raise InputFileError(path, "is a ZIP archive (an .xlsx workbook?), not CSV text; export "
+                             "the sheet as CSV", line=1)
+    if b"\x00" in head:
+        line = head[: head.index(b"\x00")].count(b"\n") + 1
+        raise InputFileError(path, "contains NUL bytes: this is binary data, not CSV text",
+                             line=line)
+
+
+def _delimiter_hint(header_line: str) -> str:
+    for delimiter, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe")):
+        if header_line.count(delimiter) >= 2 and "," not in header_line:
+            return f" (the header looks {name}-delimited; the layout is comma-separated)"
+    return ""
 
 
 class _Undecodable(Exception):
@@ -126,7 +154,8 @@ def _read_csv(path: Path, required: tuple[str, ...], keep_extra: bool, encoding:
             if missing:
                 raise InputFileError(
                     path, f"missing required column(s) {missing}; the header has "
-                    f"{names[:20]}{' …' if len(names) > 20 else ''}",
+                    f"{names[:20]}{' …' if len(names) > 20 else ''}"
+                    + _delimiter_hint(",".join(header)),
                     line=1, column=missing[0])
             extra = tuple(n for n in names if n not in required and n) if keep_extra else ()
             index = {n: i for i, n in enumerate(names)}

@@ -42,6 +42,7 @@ def publish_marts(build_db: Path, serving_db: Path, run_id: str) -> dict[str, in
     (a symlink) at it. On any error the published version is untouched."""
     versions = serving_db.parent / "published"
     versions.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(versions, serving_db)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
     version = versions / f"{serving_db.stem}-{stamp}-{run_id[:8]}.duckdb"
     tmp = versions / f".{version.name}.tmp"
@@ -58,6 +59,12 @@ def publish_marts(build_db: Path, serving_db: Path, run_id: str) -> dict[str, in
                 " union ".join(f"select distinct _source_file, _source_sha256 from build.raw.{t}"
                                for t in RAW_TABLES) + " order by 1"
             ).fetchall()
+            con.execute(
+                "create table main._publication_tables (table_name varchar, row_count bigint, "
+                "content_md5 varchar)")
+            for table in PUBLISHED_TABLES:
+                con.execute("insert into main._publication_tables values (?, ?, ?)",
+                            [table, counts[table], content_checksum(con, f"main.{table}")])
             con.execute(
                 "create table main._publication as select ? as run_id, ? as published_at, "
                 "? as duckdb_version, ? as sources",
@@ -81,6 +88,22 @@ def publish_marts(build_db: Path, serving_db: Path, run_id: str) -> dict[str, in
         tmp.unlink(missing_ok=True)
     _prune(versions, keep=serving_db.resolve())
     return counts
+
+
+def content_checksum(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """md5 of the table's rows, rendered as text and sorted: equal iff the content is equal,
+    whatever the physical row order."""
+    return con.execute(
+        f"select md5(coalesce(string_agg(cast(t as varchar), chr(10) "
+        f"order by cast(t as varchar)), '')) from {table} t").fetchone()[0]
+
+
+def _remove_leftovers(versions: Path, serving_db: Path) -> None:
+    """A run killed mid-publish leaves a .tmp version or a .link; the run lock guarantees no
+    other publish is in flight, so they can go."""
+    for leftover in [*versions.glob(".*.tmp"), *versions.glob(".*.tmp.wal"),
+                     *serving_db.parent.glob(f".{serving_db.name}.*.link")]:
+        leftover.unlink(missing_ok=True)
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -1,6 +1,6 @@
-"""Dagster resources: where the warehouse lives and which source files a run loads."""
+"""Dagster resources: where the warehouse lives."""
 
-
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from orchestration.paths import DEFAULT_WAREHOUSE, SAMPLE_INTEROP
+from orchestration.paths import DEFAULT_WAREHOUSE
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -35,16 +35,29 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A short-lived connection to the build database, closed on exit so dbt can open it."""
+        """A short-lived connection to the build database, closed on exit so dbt can open it.
+
+        If the file is locked — a dbt process orphaned by a killed run still finishing — wait
+        for it (up to LOCK_WAIT_S) instead of failing: the next run needs no manual cleanup."""
         self.root.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(self.build_db), read_only=read_only)
+        con = _connect_waiting(self.build_db, read_only)
         try:
             yield con
         finally:
             con.close()
 
 
-class SourcesResource(dg.ConfigurableResource):
-    """Input files for one run, by source name. Defaults to the embedded synthetic sample."""
+LOCK_WAIT_S = 120.0
 
-    interop: str = str(SAMPLE_INTEROP)
+
+def _connect_waiting(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + LOCK_WAIT_S
+    delay = 0.2
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
