@@ -11,6 +11,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from orchestration.faults import checkpoint
 from orchestration.paths import DBT_PROJECT_DIR
 from orchestration.resources import WarehouseResource
 
@@ -74,9 +75,13 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         """dbt build (seeds, staging and intermediate views, mart tables, dbt tests and unit
         tests) against the build database of this warehouse."""
         dbt_vars = json.dumps({"build_db": str(warehouse.build_db)})
-        yield from dbt.cli(
+        events = dbt.cli(
             ["build", "--vars", dbt_vars], context=context, target_path=warehouse.dbt_target_dir
         ).stream()
+        for i, event in enumerate(events):
+            if i == 5:
+                checkpoint("dbt")  # mid-build, with the dbt process still running
+            yield event
 
     return scomm_dbt_models
 

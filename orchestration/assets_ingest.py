@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 from pydantic import Field
 
+from orchestration.faults import checkpoint
 from orchestration.ingest import load_raw_interop
 from orchestration.jurisdictions import load_overrides, resolve
 from orchestration.reference_ingest import (
@@ -68,6 +69,7 @@ def _build(spec: SourceAsset) -> dg.AssetsDefinition:
             sha = con.execute(
                 f"select any_value(_source_sha256) from {'.'.join(spec.key.path)}"
             ).fetchone()[0]
+        checkpoint("ingest")
         extra = list(getattr(result, "extra_columns", ()))
         if extra:
             context.log.warning(f"{path}: extra column(s) {extra} kept in _extra_columns")

@@ -18,6 +18,7 @@ from orchestration.assets_ingest import (
     RAW_NONCITIZEN,
     RAW_POPULATION,
 )
+from orchestration.faults import checkpoint
 from orchestration.ingest import COUNT_COLUMNS
 from orchestration.paths import DBT_PROJECT_DIR
 from orchestration.reference_ingest import POPULATION_COLUMNS, known_county_fips
@@ -113,7 +114,9 @@ def _read(warehouse: WarehouseResource, sql: str) -> pd.DataFrame:
                             "submissions, no report before activation.")
 def interop_raw_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     frame = _read(warehouse, RAW_FRAME_SQL)
-    return to_check_result(run_suite(frame, "interop_raw", "raw.interop_reports"))
+    outcome = run_suite(frame, "interop_raw", "raw.interop_reports")
+    checkpoint("validation")
+    return to_check_result(outcome)
 
 
 @dg.asset_check(asset=RAW_MATCHES, name="all_jurisdictions_resolved", blocking=False,

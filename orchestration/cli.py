@@ -82,10 +82,15 @@ class RunReport:
     checks_failed: list[tuple[str, str, bool]] = field(default_factory=list)  # name, text, blocking
     skipped_steps: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # e.g. extra columns accepted
+    run_id: str = ""
 
 
-def _root_cause(error) -> str:  # a dagster SerializableErrorInfo chain
-    while error is not None and error.cause is not None:
+def _root_cause(error) -> str:
+    """The user-facing error inside Dagster's wrappers (a SerializableErrorInfo chain): our own
+    errors (InputFileError …) already name file, line and column, so stop at the first
+    non-Dagster error instead of descending into the library error it was raised from."""
+    while error is not None and error.cause is not None and (
+            (error.cls_name or "").startswith("Dagster")):
         error = error.cause
     return error.message.strip() if error is not None else "unknown error"
 
@@ -98,7 +103,9 @@ def execute(warehouse: Path, sources: dict[str, Path]) -> RunReport:
     from orchestration.definitions import build_definitions
 
     defs = build_definitions(str(warehouse))
-    run_config: dict = {"loggers": {"console": {"config": {"log_level": "WARNING"}}},
+    # The summary below says what failed and why; Dagster's own console log would add stack
+    # traces for expected failures (a blocking check), so only critical messages pass.
+    run_config: dict = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
                         **run_config_for(sources)}
     # dagster-dbt echoes every dbt event to stdout; keep it in a log file, not the summary.
     log_path = warehouse / "logs" / "last_run.log"
@@ -108,7 +115,7 @@ def execute(warehouse: Path, sources: dict[str, Path]) -> RunReport:
             run_config=run_config, instance=dg.DagsterInstance.ephemeral(),
             raise_on_error=False,
         )
-    report = RunReport(success=result.success)
+    report = RunReport(success=result.success, run_id=result.run_id)
     for event in result.all_events:
         kind = event.event_type_value
         data = event.event_specific_data
@@ -136,8 +143,9 @@ def execute(warehouse: Path, sources: dict[str, Path]) -> RunReport:
     return report
 
 
-def row_accounting(warehouse: Path) -> list[str]:
-    """Every raw row is either loaded into the facts or quarantined: say how many of each."""
+def row_accounting(warehouse: Path, run_id: str) -> list[str]:
+    """Every raw row this run read is either loaded into the facts or quarantined: say how many
+    of each (tables this run did not reload are not reported)."""
     import duckdb
 
     build = warehouse / "build.duckdb"
@@ -149,6 +157,10 @@ def row_accounting(warehouse: Path) -> list[str]:
             tables = {r[0] for r in con.execute(
                 "select table_schema || '.' || table_name from information_schema.tables"
             ).fetchall()}
+            tables = {t for t in tables if t.startswith("raw.") and t != "raw.jurisdiction_matches"
+                      and con.execute(f"select count(*) filter (where _load_id = ?) > 0 "
+                                      f"from {t}", [run_id]).fetchone()[0]} | (
+                {"raw.jurisdiction_matches"} & tables)
             if {"raw.interop_reports", "raw.jurisdiction_matches"} <= tables:
                 raw, loaded, quarantined = con.execute("""
                     select count(*), count(m.jurisdiction_id),
@@ -224,7 +236,7 @@ def run(source_values: tuple[str, ...], cache: Path, allow_http: bool, warehouse
         console.print(f"[red]ERROR[/] {error}", highlight=False, soft_wrap=True)
     for note in report.notes:
         console.print(f"[yellow]NOTE[/] {note}", highlight=False, soft_wrap=True)
-    for line in row_accounting(warehouse):
+    for line in row_accounting(warehouse, report.run_id):
         console.print(line, highlight=False)
 
     console.print(f"dbt and step log: {warehouse / 'logs' / 'last_run.log'}", highlight=False)

@@ -18,6 +18,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from orchestration.faults import checkpoint
 from orchestration.resources import WarehouseResource
 
 PUBLISHED_TABLES: tuple[str, ...] = (
@@ -81,7 +82,9 @@ def publish_marts(build_db: Path, serving_db: Path, run_id: str) -> dict[str, in
         link = serving_db.with_name(f".{serving_db.name}.{run_id}.link")
         link.unlink(missing_ok=True)
         link.symlink_to(version.relative_to(serving_db.parent))
+        checkpoint("publish-before-swap")
         os.replace(link, serving_db)  # atomic: readers see the old target or the new one
+        checkpoint("publish-after-swap")
         for folder in (versions, serving_db.parent):
             _fsync_dir(folder)
     finally:

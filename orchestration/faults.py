@@ -1,0 +1,15 @@
+"""Crash-test hooks. `SCOMM_KILL_AT=<checkpoint>` makes the process SIGKILL itself when it
+reaches that checkpoint, so tests can prove that a run killed at any phase leaves the published
+file intact and the next run working (docs/RELIABILITY.md). Unset, a checkpoint does nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+CHECKPOINTS = ("ingest", "validation", "dbt", "publish-before-swap", "publish-after-swap")
+
+
+def checkpoint(name: str) -> None:
+    if os.environ.get("SCOMM_KILL_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)

@@ -1,0 +1,249 @@
+"""Bad input, case by case (docs/RELIABILITY.md lists them): each refused run names the file, the
+line and the column, exits non-zero and leaves the published file byte for byte as it was; each
+accepted oddity is accepted and reported."""
+
+import gzip
+import hashlib
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from orchestration.cli import main
+from orchestration.ingest import INTEROP_COLUMNS, parse_interop_csv
+from orchestration.paths import REPO_ROOT, SAMPLE_INTEROP
+
+SAMPLE = SAMPLE_INTEROP.read_text(encoding="utf-8").splitlines()
+HEADER, ROWS = SAMPLE[0], SAMPLE[1:]
+SUFFOLK_2012 = 238  # index in ROWS of "MA,Suffolk County,...,2012-09-30" (file line 240)
+assert ROWS[SUFFOLK_2012].startswith("MA,Suffolk County,2008-11-05,2012-09-30,68230,")
+
+
+def text(lines: list[str], end: str = "\n") -> str:
+    return end.join(lines) + end
+
+
+def with_row(index: int, edit: Callable[[list[str]], None]) -> list[str]:
+    rows = list(ROWS)
+    fields = rows[index].split(",")
+    edit(fields)
+    rows[index] = ",".join(fields)
+    return [HEADER, *rows]
+
+
+def set_field(column: str, value: str) -> Callable[[list[str]], None]:
+    def edit(fields: list[str]) -> None:
+        fields[INTEROP_COLUMNS.index(column)] = value
+    return edit
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    write: Callable[[Path], Path]  # writes the bad file into a folder, returns it
+    expect: tuple[str, ...]  # substrings of the output, with {file} for the file's path
+    source: str = "interop"
+
+
+def csv_file(content: str | bytes, name: str = "reports.csv") -> Callable[[Path], Path]:
+    def write(folder: Path) -> Path:
+        path = folder / name
+        path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+        return path
+    return write
+
+
+def population_variant(edit: Callable[[str], str]) -> Callable[[Path], Path]:
+    def write(folder: Path) -> Path:
+        original = (REPO_ROOT / "data/sample/population.csv").read_bytes().decode("latin-1")
+        path = folder / "population.csv"
+        path.write_bytes(edit(original).encode("latin-1"))
+        return path
+    return write
+
+
+def noncitizen_variant(edit: Callable[[str], str]) -> Callable[[Path], Path]:
+    def write(folder: Path) -> Path:
+        original = (REPO_ROOT / "data/sample/noncitizen.csv").read_text(encoding="utf-8")
+        path = folder / "noncitizen.csv"
+        path.write_text(edit(original), encoding="utf-8")
+        return path
+    return write
+
+
+def xlsx_named_csv(folder: Path) -> Path:
+    path = folder / "reports.csv"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+    return path
+
+
+REFUSED = [
+    Case("empty_file", csv_file(""), ("{file}, line 1", "empty file")),
+    Case("header_only", csv_file(HEADER + "\n"), ("{file}, line 2", "no data rows")),
+    Case("missing_required_column",
+         csv_file(text([",".join(c for c in line.split(",")[:14]) for line in SAMPLE])),
+         ("{file}, line 1, column 'removals_total'", "missing required column")),
+    Case("wrong_delimiter", csv_file(text([line.replace(",", ";") for line in SAMPLE])),
+         ("{file}, line 1, column 'state'", "semicolon-delimited")),
+    Case("latin1_bytes_in_utf8_file",
+         csv_file(text(SAMPLE).replace("Doña Ana", "Do\udcf1a Ana").encode("utf-8",
+                                                                          "surrogateescape")),
+         ("{file}, line", "not UTF-8")),
+    Case("truncated_last_line", csv_file(text(SAMPLE)[:-30]),
+         ("{file}, line 390", "expected 15 fields")),
+    Case("thousands_separator",
+         csv_file(text(with_row(SUFFOLK_2012, set_field("submissions", '"68,230"')))),
+         ("expect_column_values_to_match_regex on raw.interop_reports.submissions",
+          "{file}:240", "submissions='68,230'")),
+    Case("number_as_float",
+         csv_file(text(with_row(SUFFOLK_2012, set_field("matches_l1", "709.0")))),
+         ("raw.interop_reports.matches_l1", "{file}:240", "matches_l1='709.0'")),
+    Case("number_as_text",
+         csv_file(text(with_row(SUFFOLK_2012, set_field("removals_l2", "n/a")))),
+         ("raw.interop_reports.removals_l2", "{file}:240", "removals_l2='n/a'")),
+    Case("negative_count",
+         csv_file(text(with_row(SUFFOLK_2012, set_field("removals_l1", "-219")))),
+         ("expect_column_values_to_be_between on raw.interop_reports.removals_l1",
+          "{file}:240", "removals_l1='-219'")),
+    Case("total_disagrees_with_levels",
+         csv_file(text(with_row(SUFFOLK_2012, set_field("matches_total", "4369")))),
+         ("raw.interop_reports.matches_total (derived: matches_total__minus_levels)",
+          "{file}:240")),
+    Case("duplicate_key", csv_file(text([*SAMPLE, ROWS[SUFFOLK_2012]])),
+         ("expect_compound_columns_to_be_unique on raw.interop_reports."
+          "state,jurisdiction,report_through", "{file}:240", "{file}:391")),
+    Case("date_in_another_format",
+         csv_file(text(with_row(SUFFOLK_2012, set_field("report_through", "09/30/2012")))),
+         ("raw.interop_reports.report_through", "{file}:240", "report_through='09/30/2012'")),
+    Case("impossible_date",
+         csv_file(text(with_row(SUFFOLK_2012, set_field("report_through", "2012-02-30")))),
+         ("raw.interop_reports.report_through (derived: report_through__parsed)", "{file}:240")),
+    Case("report_before_activation",
+         csv_file(text(with_row(SUFFOLK_2012, set_field("report_through", "2008-10-31")))),
+         ("raw.interop_reports.days_since_activation", "{file}:240")),
+    Case("future_fiscal_year",
+         csv_file(text(with_row(SUFFOLK_2012, set_field("report_through", "2031-09-30")))),
+         ("raw.interop_reports.report_through (derived: report_through__days_after_today)",
+          "{file}:240")),
+    Case("two_spellings_of_one_jurisdiction_in_one_report",
+         csv_file(text([*SAMPLE, ROWS[SUFFOLK_2012].replace("Suffolk County", "Suffolk Co.")])),
+         ("interop_resolved_suite", "jurisdiction_id,report_through", "{file}:240",
+          "{file}:391", "jurisdiction='Suffolk Co.'")),
+    Case("gzip_file_named_csv", csv_file(gzip.compress(text(SAMPLE).encode())),
+         ("{file}, line 1", "gzip-compressed")),
+    Case("xlsx_workbook_named_csv", xlsx_named_csv, ("{file}, line 1", "ZIP archive")),
+    Case("population_missing_column",
+         population_variant(lambda t: t.replace(",POPESTIMATE2015", "", 1)),
+         ("{file}, line 1, column 'popestimate2015'",), source="population"),
+    Case("population_negative",
+         population_variant(lambda t: t.replace(",Suffolk County,322059,", ",Suffolk County,-5,")),
+         ("raw.census_population.census2010pop", "{file}:54", "census2010pop='-5'"),
+         source="population"),
+    Case("noncitizen_malformed_fips",
+         noncitizen_variant(lambda t: t.replace('"25025"', '"2525"', 1)),
+         ("raw.acs_noncitizen.fips", "{file}:392", "fips='2525'"), source="noncitizen"),
+    Case("activations_not_stata", csv_file(b"county,year\n25025,2008\n", "activations.dta"),
+         ("{file}", "not readable as a Stata .dta file"), source="activations"),
+]
+
+
+@pytest.fixture
+def seeded(sample_run, tmp_path):
+    """A warehouse with an earlier good publication (the sample run's)."""
+    warehouse = tmp_path / "warehouse"
+    warehouse.mkdir()
+    shutil.copy(sample_run.serving, warehouse / "marts.duckdb")
+    return warehouse
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("case", REFUSED, ids=[c.id for c in REFUSED])
+def test_bad_input_is_refused_with_file_line_column_and_nothing_published(case, seeded,
+                                                                          tmp_path):
+    bad = case.write(tmp_path)
+    before = sha256(seeded / "marts.duckdb")
+    result = CliRunner().invoke(main, ["run", "--source", f"{case.source}={bad}",
+                                       "--warehouse", str(seeded)], catch_exceptions=False)
+    output = " ".join(result.output.split())  # rich wraps long lines
+    assert result.exit_code == 1, result.output
+    for expected in case.expect:
+        assert " ".join(expected.format(file=bad).split()) in output, result.output
+    assert "Traceback" not in result.output and "Stack Trace" not in result.output
+    assert "nothing was published" in output
+    assert sha256(seeded / "marts.duckdb") == before
+
+
+def parsed_like_the_sample(path: Path) -> None:
+    sample = parse_interop_csv(SAMPLE_INTEROP).rows[list(INTEROP_COLUMNS)]
+    got = parse_interop_csv(path).rows[list(INTEROP_COLUMNS)]
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), sample.reset_index(drop=True))
+
+
+def test_columns_in_another_order_read_the_same(tmp_path):
+    frame = pd.read_csv(SAMPLE_INTEROP, dtype=str, keep_default_na=False)
+    path = tmp_path / "reordered.csv"
+    frame[list(reversed(frame.columns))].to_csv(path, index=False)
+    parsed_like_the_sample(path)
+
+
+def test_utf8_bom_and_windows_line_endings_read_the_same(tmp_path):
+    path = tmp_path / "bom_crlf.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + text(SAMPLE, end="\r\n").encode("utf-8"))
+    parsed_like_the_sample(path)
+
+
+def test_quoted_field_with_an_embedded_newline_is_one_value_on_its_start_line(tmp_path):
+    lines = with_row(SUFFOLK_2012, set_field("jurisdiction", '"Suffolk\nCounty"'))
+    path = tmp_path / "newline.csv"
+    path.write_text(text(lines), encoding="utf-8")
+    rows = parse_interop_csv(path).rows
+    assert rows.loc[SUFFOLK_2012, "jurisdiction"] == "Suffolk\nCounty"
+    assert rows.loc[SUFFOLK_2012, "_source_line"] == 240
+    assert rows.loc[SUFFOLK_2012 + 1, "_source_line"] == 242  # the record took two lines
+    assert len(rows) == len(ROWS)
+
+
+def test_extra_unknown_column_is_accepted_kept_and_reported(seeded, tmp_path):
+    path = tmp_path / "extra.csv"
+    path.write_text(text([HEADER + ",agency_ori"] + [r + ",MA0130100" for r in ROWS]),
+                    encoding="utf-8")
+    result = CliRunner().invoke(main, ["run", "--source", f"interop={path}",
+                                       "--warehouse", str(seeded)], catch_exceptions=False)
+    output = " ".join(result.output.split())
+    assert result.exit_code == 0, result.output
+    assert "extra column(s) ['agency_ori'] accepted and kept in _extra_columns" in output
+    assert "interop rows: 389 read = 389 loaded + 0 quarantined" in output
+
+
+def test_hundreds_of_megabytes_of_random_bytes_fail_fast_in_bounded_memory(seeded, tmp_path):
+    path = tmp_path / "random.csv"
+    with path.open("wb") as f:
+        for _ in range(300):
+            f.write(os.urandom(1 << 20))
+    before = sha256(seeded / "marts.duckdb")
+    started = time.monotonic()
+    proc = subprocess.run([str(Path(sys.executable).parent / "scomm"), "run", "--source",
+                           f"interop={path}", "--warehouse", str(seeded)],
+                          capture_output=True, text=True, timeout=300)
+    elapsed = time.monotonic() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    output = " ".join(proc.stdout.split())
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert f"{path}, line" in output and "NUL bytes" in output
+    assert elapsed < 60, elapsed  # a whole run's start-up included; reading stops at 64 KiB
+    assert peak_mb < 1500, peak_mb
+    assert sha256(seeded / "marts.duckdb") == before
