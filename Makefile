@@ -33,7 +33,7 @@ test: $(DBT_MANIFEST) $(CHROMIUM)
 
 lint: $(STAMP)
 	$(BIN)/ruff check orchestration tests data/sample
-	cd dbt_project && ../$(BIN)/sqlfluff lint models tests
+	$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests
 
 dev: $(DBT_MANIFEST)
 	$(BIN)/dagster dev

@@ -2,7 +2,6 @@
 
 
 import json
-import os
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path

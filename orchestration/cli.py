@@ -19,6 +19,7 @@ import click
 
 from orchestration.paths import DEFAULT_CACHE, DEFAULT_WAREHOUSE
 from orchestration.sources import SOURCE_NAMES
+
 EXAMPLE_SQL = (
     "select fiscal_year, removals_total, round(minor_share_removals, 3) as minor_share "
     "from mart_jurisdiction_year where jurisdiction_id = '25025' order by fiscal_year"
@@ -39,7 +40,8 @@ def warehouse_lock(warehouse: Path) -> Iterator[None]:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         handle.close()
-        raise RunRefused(f"another scomm run is using {warehouse}; wait for it to finish")
+        raise RunRefused(
+            f"another scomm run is using {warehouse}; wait for it to finish") from None
     try:
         handle.seek(0)
         handle.truncate()
@@ -241,8 +243,9 @@ def run(source_values: tuple[str, ...], cache: Path, allow_http: bool, warehouse
 
     console.print(f"dbt and step log: {warehouse / 'logs' / 'last_run.log'}", highlight=False)
     if not report.success:
-        console.print(f"[red bold]Run failed: nothing was published.[/] "
-                      f"{'The previously published file is unchanged: ' + str(serving) if serving.exists() else ''}")
+        unchanged = (f"The previously published file is unchanged: {serving}"
+                     if serving.exists() else "")
+        console.print(f"[red bold]Run failed: nothing was published.[/] {unchanged}")
         sys.exit(1)
 
     table = Table(title=f"Published {serving}")

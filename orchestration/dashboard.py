@@ -178,7 +178,8 @@ def make_app(serving_db: Path) -> Starlette:
             records = ([{"level": "jurisdiction", **r} for r in context["rows"]]
                        + [{"level": "state", **r} for r in context["state_rows"]]
                        + [{"level": "nation", **r} for r in context["nation_rows"]])
-            filename = f"{j.jurisdiction_id}_FY{context['view'].fy_from}-{context['view'].fy_to}.csv"
+            view = context["view"]
+            filename = f"{j.jurisdiction_id}_FY{view.fy_from}-{view.fy_to}.csv"
         else:
             return PlainTextResponse("choose one jurisdiction first", status_code=400)
         columns: list[str] = []

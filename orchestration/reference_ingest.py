@@ -24,7 +24,13 @@ import addfips
 import duckdb
 import pandas as pd
 
-from orchestration.ingest import InputFileError, ParsedFile, read_layout_csv, sha256_of, write_raw_text
+from orchestration.ingest import (
+    InputFileError,
+    ParsedFile,
+    read_layout_csv,
+    sha256_of,
+    write_raw_text,
+)
 
 POPULATION_YEARS = tuple(range(2010, 2020))
 POPULATION_COLUMNS: tuple[str, ...] = (

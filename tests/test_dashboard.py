@@ -9,7 +9,7 @@ import shutil
 import duckdb
 import requests
 
-from orchestration.charts import LEVEL_COLORS, stacked_shares, Bar
+from orchestration.charts import LEVEL_COLORS, Bar, stacked_shares
 from orchestration.serving import LEVELS
 from tests.conftest import DashboardServer
 

@@ -6,7 +6,6 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
@@ -83,7 +82,8 @@ def test_ok_download_lands_in_the_cache_with_provenance(server, tmp_path):
     assert target.read_bytes() == PAYLOAD
     provenance = json.loads(target.with_name(target.name + ".provenance.json").read_text())
     assert provenance["sha256"] == sha == record.sha256
-    assert provenance["size"] == len(PAYLOAD) and provenance["url"].endswith("/ok/co-est2019-alldata.csv")
+    assert provenance["size"] == len(PAYLOAD)
+    assert provenance["url"].endswith("/ok/co-est2019-alldata.csv")
     assert provenance["fetched_at"] and provenance["attempts"] == 1
     assert not list((tmp_path / "population").glob("*.part"))
 

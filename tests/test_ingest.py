@@ -3,7 +3,12 @@
 import duckdb
 import pytest
 
-from orchestration.ingest import INTEROP_COLUMNS, InputFileError, load_raw_interop, parse_interop_csv
+from orchestration.ingest import (
+    INTEROP_COLUMNS,
+    InputFileError,
+    load_raw_interop,
+    parse_interop_csv,
+)
 
 HEADER = ",".join(INTEROP_COLUMNS)
 ROW = "MA,Suffolk County,2008-11-05,2009-09-30,14042,128,121,267,382,898,52,19,68,41,180"
@@ -16,7 +21,8 @@ def write(tmp_path, text, name="in.csv", encoding="utf-8"):
 
 
 def test_values_stay_text_blank_is_null_and_lines_are_kept(tmp_path):
-    path = write(tmp_path, f"{HEADER}\n{ROW}\n\nTX,Loving County,2009-06-16,2009-09-30,5,,,,,0,0,0,0,0,0\n")
+    loving = "TX,Loving County,2009-06-16,2009-09-30,5,,,,,0,0,0,0,0,0"
+    path = write(tmp_path, f"{HEADER}\n{ROW}\n\n{loving}\n")
     parsed = parse_interop_csv(path)
     rows = parsed.rows
     assert list(rows["jurisdiction"]) == ["Suffolk County", "Loving County"]

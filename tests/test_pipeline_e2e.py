@@ -162,9 +162,9 @@ def test_rates_population_and_months_active_come_from_the_reference_samples(publ
     assert row[4] == pytest.approx(1171 * 100_000 / 13972)
     assert row[5:] == (12, False)
     # activated 2008-11-05: November through September of FY2009 = 11 months
-    assert one(published, """select months_active, activated_in_fiscal_year
-                             from mart_jurisdiction_year
-                             where jurisdiction_id = '25025' and fiscal_year = 2009""") == (11, True)
+    assert one(published, """
+        select months_active, activated_in_fiscal_year from mart_jurisdiction_year
+        where jurisdiction_id = '25025' and fiscal_year = 2009""") == (11, True)
 
 
 def test_dim_covers_every_county_of_the_population_source(published):

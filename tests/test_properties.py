@@ -151,7 +151,7 @@ def test_flows_sum_back_and_no_share_leaves_zero_one(compiled_models, jurisdicti
             for lv, level in zip((*LEVELS, "total"), ("L1", "L2", "L3", "NC", "TOTAL"),
                                  strict=True):
                 values = [r[f"{prefix}_{lv}"] for r in ordered]
-                if None in values or any(b < a for a, b in zip(values, values[1:])):
+                if None in values or any(b < a for a, b in zip(values, values[1:], strict=False)):
                     continue
                 total = con.execute(
                     "select sum(n), count(*) filter (where n is null) "

@@ -90,7 +90,8 @@ def test_noncitizen_na_is_not_published_and_margin_is_kept(tmp_path, con):
                     '"2",2012,"72001",NA,NA\n', encoding="utf-8")
     load_raw_noncitizen(con, path, "t")
     assert con.execute("select fips, year, noncit_pop, moe from raw.acs_noncitizen order by 1"
-                       ).fetchall() == [("25025", "2012", "13972", "764"), ("72001", "2012", None, None)]
+                       ).fetchall() == [("25025", "2012", "13972", "764"),
+                                        ("72001", "2012", None, None)]
 
 
 def write_panel(path, rows):

@@ -10,6 +10,7 @@ from orchestration.ingest import INTEROP_COLUMNS, load_raw_interop
 from orchestration.validation import run_suite
 
 HEADER = ",".join(INTEROP_COLUMNS)
+LEVELS = ("l1", "l2", "l3", "nc")
 GOOD = [
     "MA,Suffolk County,2008-11-05,2009-09-30,14042,128,121,267,382,898,52,19,68,41,180",
     "MA,Suffolk County,2008-11-05,2010-09-30,32186,319,300,635,835,2089,108,53,145,84,390",
@@ -25,7 +26,8 @@ def raw_frame(tmp_path, rows: list[str]) -> pd.DataFrame:
 
 
 def failures(outcome):
-    return {(o.expectation, o.column.split(" (derived: ")[-1].rstrip(")")) for o in outcome.failures}
+    return {(o.expectation, o.column.split(" (derived: ")[-1].rstrip(")"))
+            for o in outcome.failures}
 
 
 def test_clean_rows_meet_every_expectation(tmp_path):
@@ -84,12 +86,14 @@ def test_an_expectation_that_raises_is_an_error_not_bad_data(tmp_path):
 def test_mart_suite_catches_a_share_out_of_range_and_a_future_year():
     frame = pd.DataFrame({
         "fiscal_year": [2012, current_fiscal_year() + 1],
-        **{f"{m}_{lv}": [1, 1] for m in ("referrals", "removals") for lv in ("l1", "l2", "l3", "nc")},
+        **{f"{m}_{lv}": [1, 1] for m in ("referrals", "removals") for lv in LEVELS},
         "referrals_total": [4, 4], "removals_total": [4, 4],
-        **{f"{s}_share_{lv}": [0.25, 0.25] for s in ("referral", "removal") for lv in ("l1", "l2", "l3", "nc")},
+        **{f"{s}_share_{lv}": [0.25, 0.25] for s in ("referral", "removal") for lv in LEVELS},
         "minor_share_referrals": [0.5, 1.5], "minor_share_removals": [0.5, 0.5],
-        "referral_shares__sum_minus_one": [0.0, 0.0], "removal_shares__sum_minus_one": [0.0, 0.0],
-        "minor_share_referrals__minus_parts": [0.0, 1.0], "minor_share_removals__minus_parts": [0.0, 0.0],
+        "referral_shares__sum_minus_one": [0.0, 0.0],
+        "removal_shares__sum_minus_one": [0.0, 0.0],
+        "minor_share_referrals__minus_parts": [0.0, 1.0],
+        "minor_share_removals__minus_parts": [0.0, 0.0],
     })
     outcome = run_suite(frame, "marts", "marts.mart_national_year",
                         parameters={"max_fiscal_year": current_fiscal_year()})

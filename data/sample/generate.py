@@ -242,7 +242,7 @@ def write_noncitizen(counties, rng: np.random.Generator) -> None:
         writer = csv.writer(f, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
         writer.writerow(["", "year", "fips", "noncit_pop", "moe"])
         n = 0
-        for state, _, fips, _, size in counties:
+        for _, _, fips, _, size in counties:
             share = rng.uniform(0.01, 0.14) if size > 50 else rng.uniform(0.002, 0.03)
             pop = size * 250
             for year in range(2009, 2019):
