@@ -10,7 +10,7 @@ import pandas as pd
 from pydantic import Field
 
 from orchestration.faults import checkpoint
-from orchestration.ingest import load_raw_interop
+from orchestration.ingest import load_raw_interop, replace_table
 from orchestration.jurisdictions import load_overrides, resolve
 from orchestration.reference_ingest import (
     load_raw_activations,
@@ -136,23 +136,8 @@ def jurisdiction_matches(
             },
             dtype=object,
         )
-        con.register("incoming_matches", frame)
-        con.execute(
-            """
-            create or replace table raw.jurisdiction_matches as
-            select
-                cast(published_state as varchar) as published_state,
-                cast(published_name as varchar) as published_name,
-                cast(state as varchar) as state,
-                cast(jurisdiction_id as varchar) as jurisdiction_id,
-                cast(jurisdiction_name as varchar) as jurisdiction_name,
-                cast(kind as varchar) as kind,
-                cast(match_method as varchar) as match_method,
-                cast(quarantine_reason as varchar) as quarantine_reason
-            from incoming_matches
-            """
-        )
-        con.unregister("incoming_matches")
+        replace_table(con, "raw.jurisdiction_matches", frame,
+                      {c: "varchar" for c in frame.columns})
     quarantined = [r for r in resolved if r.quarantine_reason]
     for r in quarantined:
         context.log.warning(f"quarantined {r.state} {r.published_name!r}: {r.quarantine_reason}")

@@ -9,7 +9,6 @@ file and leaves whatever was cached before exactly as it was.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass
@@ -24,6 +23,7 @@ from tenacity import (
     wait_exponential,
 )
 
+from orchestration.ingest import sha256_of
 from orchestration.sources import cache_file_for, check_url
 
 CHUNK = 1 << 16
@@ -48,14 +48,6 @@ class Provenance:
     expected_sha256: str | None
     attempts: int
     resumed: bool
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _progress(total: int | None, start: int, label: str, enabled: bool):
@@ -143,7 +135,7 @@ def fetch(url: str, source: str, cache_dir: Path, *, expected_sha256: str | None
                          f"{part} is kept and the next fetch resumes it") from cause
     finally:
         session.close()
-    digest = _sha256(part)
+    digest = sha256_of(part)
     if expected_sha256 and digest != expected_sha256:
         part.unlink(missing_ok=True)
         raise FetchError(f"{url}: sha256 {digest} does not match the expected {expected_sha256}; "

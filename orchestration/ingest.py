@@ -199,35 +199,47 @@ def parse_interop_csv(path: Path) -> ParsedFile:
     return read_layout_csv(path, INTEROP_COLUMNS)
 
 
-def write_raw_text(con: duckdb.DuckDBPyConnection, table: str, parsed: ParsedFile,
-                   columns: tuple[str, ...], path: Path, load_id: str) -> int:
-    """Replace raw.<table> with the parsed rows: text columns plus load metadata."""
-    frame = parsed.rows.copy()
-    frame["_source_file"] = str(Path(path).resolve())
-    frame["_source_sha256"] = parsed.sha256
-    frame["_load_id"] = load_id
-    frame["_loaded_at"] = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    text_cols = ", ".join(f'cast("{c}" as varchar) as "{c}"' for c in columns)
-    con.execute("create schema if not exists raw")
+LOAD_METADATA_TYPES = {
+    "_source_file": "varchar",
+    "_source_sha256": "varchar",
+    "_source_line": "integer",
+    "_load_id": "varchar",
+    "_loaded_at": "timestamp",
+}
+
+
+def replace_table(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame,
+                  types: dict[str, str], order_by: str | None = None) -> int:
+    """Replace ``table`` (schema.name) with ``frame``'s columns cast to the declared types, so
+    an all-NULL column still gets its real type. Table and column names are ours, not data."""
+    schema = table.split(".")[0]
+    columns = ", ".join(f'cast("{c}" as {t}) as "{c}"' for c, t in types.items())
+    con.execute(f"create schema if not exists {schema}")
     con.register("incoming_rows", frame)
     try:
-        con.execute(
-            f"""
-            create or replace table raw.{table} as
-            select {text_cols},
-                   cast(_source_file as varchar) as _source_file,
-                   cast(_source_sha256 as varchar) as _source_sha256,
-                   cast(_source_line as integer) as _source_line,
-                   cast(_extra_columns as varchar) as _extra_columns,
-                   cast(_load_id as varchar) as _load_id,
-                   cast(_loaded_at as timestamp) as _loaded_at
-            from incoming_rows
-            order by _source_line
-            """
-        )
+        con.execute(f"create or replace table {table} as select {columns} from incoming_rows"
+                    + (f" order by {order_by}" if order_by else ""))
     finally:
         con.unregister("incoming_rows")
     return len(frame)
+
+
+def with_load_metadata(frame: pd.DataFrame, path: Path, sha256: str,
+                       load_id: str) -> pd.DataFrame:
+    frame = frame.copy()
+    frame["_source_file"] = str(Path(path).resolve())
+    frame["_source_sha256"] = sha256
+    frame["_load_id"] = load_id
+    frame["_loaded_at"] = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return frame
+
+
+def write_raw_text(con: duckdb.DuckDBPyConnection, table: str, parsed: ParsedFile,
+                   columns: tuple[str, ...], path: Path, load_id: str) -> int:
+    """Replace raw.<table> with the parsed rows: text columns plus load metadata."""
+    frame = with_load_metadata(parsed.rows, path, parsed.sha256, load_id)
+    types = {c: "varchar" for c in columns} | {"_extra_columns": "varchar"} | LOAD_METADATA_TYPES
+    return replace_table(con, f"raw.{table}", frame, types, order_by="_source_line")
 
 
 def load_raw_interop(con: duckdb.DuckDBPyConnection, path: Path, load_id: str) -> ParsedFile:

@@ -15,7 +15,6 @@ its own types) with load metadata; the GX suites and dbt staging type and check 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -25,10 +24,13 @@ import duckdb
 import pandas as pd
 
 from orchestration.ingest import (
+    LOAD_METADATA_TYPES,
     InputFileError,
     ParsedFile,
     read_layout_csv,
+    replace_table,
     sha256_of,
+    with_load_metadata,
     write_raw_text,
 )
 
@@ -89,33 +91,13 @@ def read_activation_panel(path: Path) -> tuple[pd.DataFrame, str]:
     return frame, sha256_of(path)
 
 
+ACTIVATION_TYPES = {"statefips": "double", "county": "double", "year": "double",
+                    "date_secure": "date", "date_statewide_secure": "date"}
+
+
 def load_raw_activations(con: duckdb.DuckDBPyConnection, path: Path, load_id: str) -> int:
+    """The Stata panel keeps its own types (numbers and dates) in raw.sc_activation_panel."""
     frame, sha = read_activation_panel(path)
-    frame["_source_file"] = str(Path(path).resolve())
-    frame["_source_sha256"] = sha
-    frame["_load_id"] = load_id
-    frame["_loaded_at"] = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    con.execute("create schema if not exists raw")
-    con.register("incoming_panel", frame)
-    try:
-        con.execute(
-            """
-            create or replace table raw.sc_activation_panel as
-            select
-                cast(statefips as double) as statefips,
-                cast(county as double) as county,
-                cast(year as double) as year,
-                cast(date_secure as date) as date_secure,
-                cast(date_statewide_secure as date) as date_statewide_secure,
-                cast(_source_file as varchar) as _source_file,
-                cast(_source_sha256 as varchar) as _source_sha256,
-                cast(_source_line as integer) as _source_line,
-                cast(_load_id as varchar) as _load_id,
-                cast(_loaded_at as timestamp) as _loaded_at
-            from incoming_panel
-            order by _source_line
-            """
-        )
-    finally:
-        con.unregister("incoming_panel")
-    return len(frame)
+    return replace_table(con, "raw.sc_activation_panel",
+                         with_load_metadata(frame, path, sha, load_id),
+                         ACTIVATION_TYPES | LOAD_METADATA_TYPES, order_by="_source_line")

@@ -100,3 +100,23 @@ class DashboardServer:
 def dashboard(sample_run: SampleRun) -> Iterator[DashboardServer]:
     with DashboardServer(sample_run.serving) as server:
         yield server
+
+
+EVIL_NAME = "<script>alert(1)</script>"
+
+
+def published_with_evil_name(sample_run: SampleRun, tmp_path: Path) -> Path:
+    """A copy of the sample's published file in which Loving County TX (48301) is named
+    `<script>alert(1)</script>`: what the dashboard must show as text."""
+    import shutil
+
+    import duckdb
+
+    serving = tmp_path / "marts.duckdb"
+    shutil.copy(sample_run.serving, serving)
+    with duckdb.connect(str(serving)) as con:
+        con.execute("update dim_jurisdiction set name = ? where jurisdiction_id = '48301'",
+                    [EVIL_NAME])
+        con.execute("update mart_jurisdiction_year set jurisdiction_name = ? "
+                    "where jurisdiction_id = '48301'", [EVIL_NAME])
+    return serving

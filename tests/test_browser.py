@@ -2,14 +2,13 @@
 no browser download). Screenshots land in test-output/ for a person to look at."""
 
 import re
-import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.conftest import DashboardServer
+from tests.conftest import EVIL_NAME, DashboardServer, published_with_evil_name
 
 CHROMIUM = Path("/usr/bin/chromium")
 OUTPUT = Path(__file__).resolve().parents[1] / "test-output"
@@ -84,17 +83,10 @@ def test_filters_narrow_the_view_and_csv_downloads(page, dashboard):
 
 
 def test_script_in_a_jurisdiction_name_is_shown_as_text(page, sample_run, tmp_path):
-    evil = "<script>alert(1)</script>"
-    serving = tmp_path / "marts.duckdb"
-    shutil.copy(sample_run.serving, serving)
-    with duckdb.connect(str(serving)) as con:
-        con.execute("update dim_jurisdiction set name = ? where jurisdiction_id = '48301'", [evil])
-        con.execute("update mart_jurisdiction_year set jurisdiction_name = ? "
-                    "where jurisdiction_id = '48301'", [evil])
-    with DashboardServer(serving) as server:
+    with DashboardServer(published_with_evil_name(sample_run, tmp_path)) as server:
         page.goto(server.url + "/?q=48301&fy_to=2014")
-        assert page.inner_text("#jurisdiction-name") == f"{evil}, TX"
-        assert evil in page.inner_text("#small-counts")
+        assert page.inner_text("#jurisdiction-name") == f"{EVIL_NAME}, TX"
+        assert EVIL_NAME in page.inner_text("#small-counts")
         page.screenshot(path=str(OUTPUT / "dashboard_escaped_name.png"))
     assert page.dialogs == []
     assert page.locator("script").count() == 0

@@ -4,14 +4,13 @@ current view, escaping of whatever comes from data or the query string, offline 
 import csv
 import io
 import re
-import shutil
 
 import duckdb
 import requests
 
 from orchestration.charts import LEVEL_COLORS, Bar, stacked_shares
 from orchestration.serving import LEVELS
-from tests.conftest import DashboardServer
+from tests.conftest import EVIL_NAME, DashboardServer, published_with_evil_name
 
 
 def get(server, path, **params):
@@ -72,16 +71,9 @@ def test_query_text_is_escaped(dashboard):
 
 
 def test_names_from_data_are_escaped(sample_run, tmp_path):
-    evil = "<script>alert(1)</script>"
-    serving = tmp_path / "marts.duckdb"
-    shutil.copy(sample_run.serving, serving)
-    with duckdb.connect(str(serving)) as con:
-        con.execute("update dim_jurisdiction set name = ? where jurisdiction_id = '48301'", [evil])
-        con.execute("update mart_jurisdiction_year set jurisdiction_name = ? "
-                    "where jurisdiction_id = '48301'", [evil])
-    with DashboardServer(serving) as server:
+    with DashboardServer(published_with_evil_name(sample_run, tmp_path)) as server:
         page = get(server, "/", q="48301", fy_to=2014).text
-    assert evil not in page
+    assert EVIL_NAME not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
