@@ -33,9 +33,12 @@ fact_sums as (
 
 all_sums as (
     select * from fact_sums
-    union all select * from mart_jurisdiction_year_sums
-    union all select * from mart_state_year_sums
-    union all select * from mart_national_year_sums
+    union all
+    select * from mart_jurisdiction_year_sums
+    union all
+    select * from mart_state_year_sums
+    union all
+    select * from mart_national_year_sums
 )
 
 select * from all_sums

@@ -7,8 +7,8 @@
 with
 
 -- The macro's columns live in mart_jurisdiction_year: the test is attached to that model.
-anchor as (
-    select 1 from {{ ref('mart_jurisdiction_year') }} limit 1
+anchor as (  -- noqa: ST03
+    select 1 from {{ ref('mart_jurisdiction_year') }} limit 1  -- noqa: AM09
 ),
 
 cases as (
@@ -18,7 +18,7 @@ cases as (
         (10, 10, 0.722467, 1.0),
         (3, 7, 0.158220, 0.749542),
         (0, 0, null, null)
-    ) as t(successes, total, expected_low, expected_high)
+    ) as t (successes, total, expected_low, expected_high)  -- noqa: AL05
 ),
 
 computed as (

@@ -53,7 +53,7 @@ joined as (
         noncitizens.noncitizen_population,
         noncitizens.noncitizen_population_moe,
         submissions.submissions,
-        counts.* exclude (jurisdiction_id, fiscal_year, flow_from, flow_through)
+        counts.* exclude (jurisdiction_id, fiscal_year, flow_from, flow_through)  -- noqa: RF02
     from counts
     inner join jurisdictions on counts.jurisdiction_id = jurisdictions.jurisdiction_id
     left join submissions

@@ -37,7 +37,7 @@ covered as (
         count(distinct counties.state) as states_with_activation,
         sum(counties.population_2010) as population_covered
     from activation_dates
-    inner join counties on counties.activation_date <= activation_dates.activation_date
+    inner join counties on activation_dates.activation_date >= counties.activation_date
     group by activation_dates.activation_date
 ),
 
