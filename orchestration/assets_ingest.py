@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 from pydantic import Field
 
+from orchestration.cases_ingest import load_raw_cases
 from orchestration.faults import checkpoint
 from orchestration.ingest import load_raw_interop, replace_table
 from orchestration.jurisdictions import load_overrides, resolve
@@ -25,6 +26,9 @@ RAW_MATCHES = dg.AssetKey(["raw", "jurisdiction_matches"])
 RAW_POPULATION = dg.AssetKey(["raw", "census_population"])
 RAW_NONCITIZEN = dg.AssetKey(["raw", "acs_noncitizen"])
 RAW_ACTIVATIONS = dg.AssetKey(["raw", "sc_activation_panel"])
+RAW_CASES = dg.AssetKey(["raw", "cases"])
+RAW_CASE_MATCHES = dg.AssetKey(["raw", "cases_jurisdiction_matches"])
+REDACTED = "b(6), b(7)c"
 
 
 class SourceConfig(dg.Config):
@@ -32,6 +36,8 @@ class SourceConfig(dg.Config):
     embedded synthetic sample)."""
 
     path: str | None = Field(default=None, description="A file in the source's layout.")
+    paths: list[str] | None = Field(
+        default=None, description="Several files of one load (case-level records only).")
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,7 @@ class SourceAsset:
     key: dg.AssetKey
     load: Callable[[duckdb.DuckDBPyConnection, Path, str], object]
     description: str
+    many_files: bool = False
 
     @property
     def op_name(self) -> str:
@@ -65,7 +72,11 @@ def _build(spec: SourceAsset) -> dg.AssetsDefinition:
                warehouse: WarehouseResource) -> dg.MaterializeResult:
         path = source_path(spec.source, config.path)
         with warehouse.connect() as con:
-            result = spec.load(con, path, context.run_id)
+            if spec.many_files:
+                files = [Path(p) for p in config.paths] if config.paths else [path]
+                result = spec.load(con, files, context.run_id)
+            else:
+                result = spec.load(con, path, context.run_id)
             sha = con.execute(
                 f"select any_value(_source_sha256) from {'.'.join(spec.key.path)}"
             ).fetchone()[0]
@@ -98,15 +109,25 @@ SOURCE_ASSETS: dict[str, SourceAsset] = {
         SourceAsset("activations", RAW_ACTIVATIONS, load_raw_activations,
                     "Secure Communities activation panel (county x calendar year, Stata), as "
                     "published: date_secure is missing in the years before activation."),
+        SourceAsset("cases", RAW_CASES, load_raw_cases,
+                    "Case-level removal records (ICE FOIA releases), one row per removal, every "
+                    "column of the release kept as text with file, sha256 and row number; "
+                    "loaded by DuckDB straight from CSV, gzip, Parquet or xlsx.",
+                    many_files=True),
     )
 }
 SOURCE_ASSET_DEFS = [_build(spec) for spec in SOURCE_ASSETS.values()]
 
 
-def run_config_for(sources: dict[str, Path]) -> dict:
-    """Run config that points each named source's ingest asset at a file."""
-    return {"ops": {SOURCE_ASSETS[name].op_name: {"config": {"path": str(path)}}
-                    for name, path in sources.items()}}
+def run_config_for(sources: dict[str, Path | list[Path]]) -> dict:
+    """Run config that points each named source's ingest asset at its file(s)."""
+    ops = {}
+    for name, value in sources.items():
+        files = value if isinstance(value, list) else [value]
+        config = ({"paths": [str(p) for p in files]} if SOURCE_ASSETS[name].many_files
+                  else {"path": str(files[-1])})
+        ops[SOURCE_ASSETS[name].op_name] = {"config": config}
+    return {"ops": ops}
 
 
 @dg.asset(key=RAW_MATCHES, deps=[RAW_INTEROP], group_name="ingest", kinds={"duckdb", "python"})
@@ -148,3 +169,46 @@ def jurisdiction_matches(
             "quarantined": len(quarantined),
         }
     )
+
+
+@dg.asset(key=RAW_CASE_MATCHES, deps=[RAW_CASES], group_name="ingest", kinds={"duckdb", "python"})
+def case_jurisdiction_matches(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    """Every distinct (Apprehension State, Apprehension County) of the case records resolved
+    with the same normalization as the statistics (addfips/us + overrides seed). Redacted and
+    unresolvable names are quarantined with a reason; their rows are counted, never guessed."""
+    overrides = load_overrides()
+    with warehouse.connect() as con:
+        pairs = con.execute(
+            'select "Apprehension State", "Apprehension County", count(*) from raw.cases '
+            "group by all order by all").fetchall()
+        resolved = []
+        for state, county, _ in pairs:
+            if county is not None and county.strip() == REDACTED:
+                resolved.append((None, None, "county redacted in the release (b(6), b(7)c)",
+                                 None, None))
+                continue
+            r = resolve(state, county, overrides)
+            resolved.append((r.jurisdiction_id, r.state, r.quarantine_reason, r.name, r.kind))
+        frame = pd.DataFrame({
+            "published_state": [p[0] for p in pairs],
+            "published_county": [p[1] for p in pairs],
+            "rows": [p[2] for p in pairs],
+            "jurisdiction_id": [r[0] for r in resolved],
+            "state": [r[1] for r in resolved],
+            "quarantine_reason": [r[2] for r in resolved],
+            "jurisdiction_name": [r[3] for r in resolved],
+            "kind": [r[4] for r in resolved],
+        }, dtype=object)
+        replace_table(con, "raw.cases_jurisdiction_matches", frame, {
+            "published_state": "varchar", "published_county": "varchar", "rows": "bigint",
+            "jurisdiction_id": "varchar", "state": "varchar", "quarantine_reason": "varchar",
+            "jurisdiction_name": "varchar", "kind": "varchar"})
+    quarantined_rows = sum(p[2] for p, r in zip(pairs, resolved, strict=True) if r[2])
+    total_rows = sum(p[2] for p in pairs)
+    context.log.info(f"case rows: {total_rows} = {total_rows - quarantined_rows} placed + "
+                     f"{quarantined_rows} quarantined")
+    return dg.MaterializeResult(metadata={"rows": total_rows,
+                                          "quarantined_rows": quarantined_rows,
+                                          "names": len(pairs)})

@@ -13,6 +13,7 @@ import pandas as pd
 
 from orchestration.assets_ingest import (
     RAW_ACTIVATIONS,
+    RAW_CASES,
     RAW_INTEROP,
     RAW_MATCHES,
     RAW_NONCITIZEN,
@@ -264,7 +265,56 @@ def activation_dates_agree(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     return to_check_result(run_suite(frame, "activation_dates_agree", "marts.dim_jurisdiction"))
 
 
-ALL_CHECKS = [interop_raw_suite, all_jurisdictions_resolved, interop_resolved_suite,
+CASE_AGGREGATES = dg.AssetKey(["intermediate", "int_case_removals_by_severity"])
+
+
+@dg.asset_check(asset=RAW_CASES, name="cases_codes_known", blocking=True,
+                description="Every row, in DuckDB: threat level and criminality codes are known "
+                            "(blank or redacted = missing). An unknown code would otherwise be "
+                            "counted as UNKNOWN severity without anyone noticing.")
+def cases_codes_known(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    with warehouse.connect(read_only=True) as con:
+        bad = con.execute("""
+            select "Case Threat Level", "Case Criminality", count(*) as n,
+                   any_value(_source_file) as file, min(_source_row) as first_row
+            from raw.cases
+            where (nullif(trim("Case Threat Level"), '') is not null
+                   and trim("Case Threat Level") not in ('1', '2', '3', 'b(6), b(7)c'))
+               or (nullif(trim("Case Criminality"), '') is not null
+                   and trim("Case Criminality") not in (
+                       '1 Convicted Criminal', '2 Pending Criminal Charges',
+                       '3 Other Immigration Violator', 'b(6), b(7)c'))
+            group by all order by n desc limit 20""").fetchall()
+    examples = [f"{file}: row {row} ({n} rows): Case Threat Level={tl!r}, "
+                f"Case Criminality={cr!r}" for tl, cr, n, file, row in bad]
+    return dg.AssetCheckResult(
+        passed=not bad, severity=dg.AssetCheckSeverity.ERROR,
+        description=("all codes known" if not bad else
+                     "unknown severity codes in raw.cases: " + "; ".join(examples[:5])),
+        metadata={"unknown_code_groups": len(bad), "examples": dg.MetadataValue.json(examples)})
+
+
+@dg.asset_check(asset=RAW_CASES, name="cases_sample_suite", blocking=True,
+                description="GX suite expectations/cases_sample.json on a 10,000-row reservoir "
+                            "sample of raw.cases (GX at scale: a fixed-size sample).")
+def cases_sample_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    frame = _read(warehouse, "select * from raw.cases using sample reservoir(10000 rows) "
+                             "repeatable (42)")
+    return to_check_result(run_suite(frame, "cases_sample", "raw.cases (10,000-row sample)"))
+
+
+@dg.asset_check(asset=CASE_AGGREGATES, name="case_aggregates_suite", blocking=True,
+                description="GX suite expectations/case_aggregates.json on the counted records.")
+def case_aggregates_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    frame = _read(warehouse, "select * from intermediate.int_case_removals_by_severity "
+                             "where jurisdiction_id is not null and fiscal_year is not null")
+    return to_check_result(run_suite(frame, "case_aggregates",
+                                     "intermediate.int_case_removals_by_severity",
+                                     parameters={"max_fiscal_year": current_fiscal_year()}))
+
+
+ALL_CHECKS = [cases_codes_known, cases_sample_suite, case_aggregates_suite,
+              interop_raw_suite, all_jurisdictions_resolved, interop_resolved_suite,
               interop_restatements_suite,
               *MART_CHECKS, census_population_raw_suite, acs_noncitizen_raw_suite,
               sc_activation_panel_raw_suite, sc_activation_counties_known,

@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 
 from orchestration.paths import DEFAULT_CACHE, DEFAULT_WAREHOUSE
-from orchestration.sources import SOURCE_NAMES
+from orchestration.sources import MULTI_FILE_SOURCES, SOURCE_NAMES
 
 EXAMPLE_SQL = (
     "select fiscal_year, removals_total, round(minor_share_removals, 3) as minor_share "
@@ -54,9 +54,11 @@ def warehouse_lock(warehouse: Path) -> Iterator[None]:
 
 
 def parse_sources(values: tuple[str, ...], cache: Path = DEFAULT_CACHE,
-                  allow_http: bool = False) -> dict[str, Path]:
-    """NAME=PATH or NAME=URL (https; downloaded into the cache first) for each --source."""
+                  allow_http: bool = False) -> dict[str, Path | list[Path]]:
+    """NAME=PATH or NAME=URL (https; downloaded into the cache first) for each --source; a
+    multi-file source (cases) collects every file given for it."""
     sources: dict[str, Path] = {}
+    many: dict[str, list[Path]] = {}
     for value in values:
         name, sep, path = value.partition("=")
         if not sep or not path:
@@ -68,12 +70,16 @@ def parse_sources(values: tuple[str, ...], cache: Path = DEFAULT_CACHE,
         if "://" in path:
             sources[name] = _fetch_one(name, path, cache, expected_sha256=None,
                                        allow_insecure=allow_http)
+            if name in MULTI_FILE_SOURCES:
+                many.setdefault(name, []).append(sources[name])
             continue
         file = Path(path).expanduser()
         if not file.is_file():
             raise click.BadParameter(f"{file}: no such file", param_hint="--source")
         sources[name] = file.resolve()
-    return sources
+        if name in MULTI_FILE_SOURCES:
+            many.setdefault(name, []).append(sources[name])
+    return {**sources, **many}
 
 
 @dataclass
@@ -159,10 +165,10 @@ def row_accounting(warehouse: Path, run_id: str) -> list[str]:
             tables = {r[0] for r in con.execute(
                 "select table_schema || '.' || table_name from information_schema.tables"
             ).fetchall()}
-            tables = {t for t in tables if t.startswith("raw.") and t != "raw.jurisdiction_matches"
+            derived = {"raw.jurisdiction_matches", "raw.cases_jurisdiction_matches"}
+            tables = {t for t in tables if t.startswith("raw.") and t not in derived
                       and con.execute(f"select count(*) filter (where _load_id = ?) > 0 "
-                                      f"from {t}", [run_id]).fetchone()[0]} | (
-                {"raw.jurisdiction_matches"} & tables)
+                                      f"from {t}", [run_id]).fetchone()[0]} | (derived & tables)
             if {"raw.interop_reports", "raw.jurisdiction_matches"} <= tables:
                 raw, loaded, quarantined = con.execute("""
                     select count(*), count(m.jurisdiction_id),
@@ -173,6 +179,13 @@ def row_accounting(warehouse: Path, run_id: str) -> list[str]:
                      and r.jurisdiction is not distinct from m.published_name""").fetchone()
                 lines.append(f"interop rows: {raw:,} read = {loaded:,} loaded + "
                              f"{quarantined:,} quarantined")
+            if {"raw.cases", "raw.cases_jurisdiction_matches"} <= tables:
+                total, quarantined = con.execute("""
+                    select sum(rows), coalesce(sum(rows) filter (
+                        where jurisdiction_id is null), 0)
+                    from raw.cases_jurisdiction_matches""").fetchone()
+                lines.append(f"case rows: {total:,} read = {total - quarantined:,} placed + "
+                             f"{quarantined:,} quarantined (qa_cases_quarantined)")
             for table in ("census_population", "acs_noncitizen", "sc_activation_panel"):
                 if f"raw.{table}" in tables:
                     n = con.execute(f"select count(*) from raw.{table}").fetchone()[0]

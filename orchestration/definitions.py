@@ -11,7 +11,11 @@ import os
 import dagster as dg
 
 from orchestration.assets_dbt import build_dbt_assets, dbt_project, dbt_resource
-from orchestration.assets_ingest import SOURCE_ASSET_DEFS, jurisdiction_matches
+from orchestration.assets_ingest import (
+    SOURCE_ASSET_DEFS,
+    case_jurisdiction_matches,
+    jurisdiction_matches,
+)
 from orchestration.checks import ALL_CHECKS
 from orchestration.jobs import inbox_sensor, monthly_refresh, scomm_job
 from orchestration.paths import DEFAULT_WAREHOUSE
@@ -25,7 +29,8 @@ def build_definitions(warehouse_dir: str | None = None) -> dg.Definitions:
         warehouse_dir=warehouse_dir or os.environ.get("SCOMM_WAREHOUSE", str(DEFAULT_WAREHOUSE))
     )
     return dg.Definitions(
-        assets=[*SOURCE_ASSET_DEFS, jurisdiction_matches, build_dbt_assets(project),
+        assets=[*SOURCE_ASSET_DEFS, jurisdiction_matches, case_jurisdiction_matches,
+                build_dbt_assets(project),
                 published_marts],
         asset_checks=ALL_CHECKS,
         jobs=[scomm_job],

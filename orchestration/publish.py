@@ -30,9 +30,13 @@ PUBLISHED_TABLES: tuple[str, ...] = (
     "mart_rollout",
     "qa_interop_quarantined_reports",
     "qa_interop_restatements",
+    "mart_case_removals_year",
+    "mart_removals_reconciliation",
+    "qa_cases_quarantined",
 )
 SERVING = dg.AssetKey(["serving", "marts"])
-RAW_TABLES = ("interop_reports", "census_population", "acs_noncitizen", "sc_activation_panel")
+RAW_TABLES = ("interop_reports", "census_population", "acs_noncitizen", "sc_activation_panel",
+              "cases")
 
 
 KEEP_VERSIONS = 3

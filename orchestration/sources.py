@@ -14,9 +14,11 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from orchestration.paths import REPO_ROOT, SOURCES_FILE
 
 Layout = Literal[
-    "interop_canonical", "census_co_est2019", "acs_noncitizen_tidycensus", "sc_activation_panel_dta"
+    "interop_canonical", "census_co_est2019", "acs_noncitizen_tidycensus",
+    "sc_activation_panel_dta", "ice_foia_removals",
 ]
-SOURCE_NAMES: tuple[str, ...] = ("interop", "population", "noncitizen", "activations")
+SOURCE_NAMES: tuple[str, ...] = ("interop", "population", "noncitizen", "activations", "cases")
+MULTI_FILE_SOURCES: tuple[str, ...] = ("cases",)
 
 
 class SourceSpec(BaseModel):

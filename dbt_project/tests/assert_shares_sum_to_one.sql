@@ -6,10 +6,10 @@ with
 fact_sums as (
     select
         'fct_referrals_by_severity' as model,
-        jurisdiction_id || ' FY' || fiscal_year || ' ' || measure as row_key,
+        jurisdiction_id || ' FY' || fiscal_year || ' ' || measure || ' ' || source as row_key,
         sum(share) as share_sum
     from {{ ref('fct_referrals_by_severity') }}
-    group by jurisdiction_id, fiscal_year, measure
+    group by jurisdiction_id, fiscal_year, measure, source
     having count(share) = 4
 ),
 

@@ -19,6 +19,16 @@ activations as (
     select * from {{ ref('int_county_activations') }}
 ),
 
+case_names as (
+    select
+        jurisdiction_id,
+        any_value(jurisdiction_name) as name,
+        any_value(kind) as kind
+    from {{ source('raw', 'cases_jurisdiction_matches') }}
+    where jurisdiction_id is not null
+    group by jurisdiction_id
+),
+
 states as (
     select * from {{ ref('us_states') }}
 ),
@@ -48,6 +58,8 @@ all_ids as (
     select jurisdiction_id from census_counties
     union
     select jurisdiction_id from interop_names
+    union
+    select jurisdiction_id from case_names
 ),
 
 state_wide_dates as (
@@ -60,10 +72,11 @@ state_wide_dates as (
 joined as (
     select
         all_ids.jurisdiction_id,
-        coalesce(census_counties.name, interop_names.name) as name,
+        coalesce(census_counties.name, interop_names.name, case_names.name) as name,
         states.state,
         left(all_ids.jurisdiction_id, 2) as state_fips,
-        coalesce(interop_names.kind, {{ jurisdiction_kind('census_counties.name') }}) as kind,
+        coalesce(interop_names.kind, case_names.kind,
+                 {{ jurisdiction_kind('census_counties.name') }}) as kind,
         census_counties.census_2010_population as population_2010,
         activations.activation_date as source_activation_date,
         report_span.interop_activation_date,
@@ -79,6 +92,7 @@ joined as (
     from all_ids
     left join census_counties on all_ids.jurisdiction_id = census_counties.jurisdiction_id
     left join interop_names on all_ids.jurisdiction_id = interop_names.jurisdiction_id
+    left join case_names on all_ids.jurisdiction_id = case_names.jurisdiction_id
     left join report_span on all_ids.jurisdiction_id = report_span.jurisdiction_id
     left join activations on all_ids.jurisdiction_id = activations.jurisdiction_id
     left join states on left(all_ids.jurisdiction_id, 2) = states.state_fips

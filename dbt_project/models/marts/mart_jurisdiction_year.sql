@@ -2,6 +2,7 @@ with
 
 facts as (
     select * from {{ ref('fct_referrals_by_severity') }}
+    where source = 'interop'
 ),
 
 jurisdictions as (

@@ -2,7 +2,7 @@ with
 
 facts as (
     select * from {{ ref('fct_referrals_by_severity') }}
-    where is_complete
+    where is_complete and source = 'interop'
 ),
 
 counts as (

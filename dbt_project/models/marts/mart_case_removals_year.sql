@@ -1,0 +1,49 @@
+{#
+  Case-level removals per jurisdiction and fiscal year: the four levels with their shares, and
+  beside them what the shares leave out — pending charges and unknown severity — so nothing
+  counted is hidden.
+#}
+with
+
+counts as (
+    select * from {{ ref('int_case_removals_by_severity') }}
+    where jurisdiction_id is not null and fiscal_year is not null
+),
+
+jurisdictions as (
+    select * from {{ ref('dim_jurisdiction') }}
+),
+
+pivoted as (
+    select
+        jurisdiction_id,
+        fiscal_year,
+        {%- for level in ['L1', 'L2', 'L3', 'NC', 'PENDING', 'UNKNOWN'] %}
+        cast(coalesce(sum(n) filter (where severity_level = '{{ level }}'), 0) as bigint)
+            as removals_{{ level | lower }},
+        {%- endfor %}
+        cast(sum(n) as bigint) as removals_all_records
+    from counts
+    group by jurisdiction_id, fiscal_year
+),
+
+final as (
+    select
+        pivoted.jurisdiction_id,
+        pivoted.fiscal_year,
+        jurisdictions.name as jurisdiction_name,
+        jurisdictions.state,
+        pivoted.* exclude (jurisdiction_id, fiscal_year),
+        removals_l1 + removals_l2 + removals_l3 + removals_nc as removals_total,
+        {%- for level in ['l1', 'l2', 'l3', 'nc'] %}
+        removals_{{ level }} / nullif(removals_l1 + removals_l2 + removals_l3 + removals_nc, 0)
+            as removal_share_{{ level }},
+        {%- endfor %}
+        (removals_l3 + removals_nc)
+        / nullif(removals_l1 + removals_l2 + removals_l3 + removals_nc, 0)
+            as minor_share_removals
+    from pivoted
+    left join jurisdictions on pivoted.jurisdiction_id = jurisdictions.jurisdiction_id
+)
+
+select * from final
