@@ -105,6 +105,11 @@ def _root_cause(error) -> str:
 
 def execute(warehouse: Path, sources: dict[str, Path]) -> RunReport:
     """Run the scomm job in process against ``warehouse`` and collect what happened."""
+    return execute_with_result(warehouse, sources)[0]
+
+
+def execute_with_result(warehouse: Path, sources: dict) -> tuple[RunReport, object]:
+    """execute(), also returning Dagster's ExecuteInProcessResult (events, timings)."""
     import dagster as dg
 
     from orchestration.assets_ingest import run_config_for
@@ -148,7 +153,7 @@ def execute(warehouse: Path, sources: dict[str, Path]) -> RunReport:
     # A blocking check that failed makes the run unsuccessful even if every step "succeeded".
     if any(blocking for _, _, blocking in report.checks_failed):
         report.success = False
-    return report
+    return report, result
 
 
 def row_accounting(warehouse: Path, run_id: str) -> list[str]:
@@ -218,10 +223,13 @@ def main() -> None:
               default=DEFAULT_CACHE, show_default=True, help="Download cache for URLs.")
 @click.option("--allow-http", is_flag=True,
               help="Accept plain-http URLs in --source (https only otherwise).")
+@click.option("--step-timings", type=click.Path(dir_okay=False, path_type=Path), hidden=True,
+              help="Write seconds per Dagster step as JSON here (used by scomm bench).")
 @click.option("--warehouse", type=click.Path(file_okay=False, path_type=Path),
               default=DEFAULT_WAREHOUSE, show_default=True,
               help="Folder for every output: build.duckdb, marts.duckdb, dbt/.")
-def run(source_values: tuple[str, ...], cache: Path, allow_http: bool, warehouse: Path) -> None:
+def run(source_values: tuple[str, ...], cache: Path, allow_http: bool,
+        step_timings: Path | None, warehouse: Path) -> None:
     """Ingest, validate, build the dbt marts, validate them and publish marts.duckdb."""
     from rich.console import Console
     from rich.table import Table
@@ -235,7 +243,11 @@ def run(source_values: tuple[str, ...], cache: Path, allow_http: bool, warehouse
             named = ", ".join(f"{k}={v}" for k, v in sources.items()) or "the embedded samples"
             console.print(f"[bold]scomm run[/] → {warehouse}  (sources: {named})",
                           highlight=False)
-            report = execute(warehouse, sources)
+            report, result = execute_with_result(warehouse, sources)
+            if step_timings:
+                from orchestration.bench import step_seconds
+
+                step_timings.write_text(json.dumps(step_seconds(result)))
     except OSError as exc:  # read-only folder, disk full, permission denied …
         raise click.ClickException(
             f"cannot write to the warehouse folder {warehouse}: {exc.strerror or exc} "
@@ -411,3 +423,21 @@ def export(fmt: str, out: Path, warehouse: Path) -> None:
                 click.echo(f"{target}  ({relation.shape[0]:,} rows)")
     except PublishedFileMissing as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+BENCH_KEYS = ("rows", "pipeline_s", "data_path_s", "fixed_s", "duckdb_floor_s", "pandas_s",
+              "ratio_vs_floor", "ratio_vs_pandas", "peak_rss_mb")
+
+
+@main.command()
+@click.option("--rows", type=int, required=True, help="Case records to generate and load.")
+@click.option("--no-pandas", is_flag=True, help="Skip the pandas baseline (it needs ~0.4 GB "
+              "per million rows).")
+def bench(rows: int, no_pandas: bool) -> None:
+    """Benchmark the case-record path on ROWS synthetic records against DuckDB and pandas
+    baselines; the last line printed is one JSON object (benchmarks/README.md)."""
+    from orchestration.bench import run
+
+    result = run(rows, with_pandas=not no_pandas)
+    click.echo(json.dumps({k: v for k, v in result.items() if k not in BENCH_KEYS}))
+    click.echo(json.dumps({k: result[k] for k in BENCH_KEYS}))
