@@ -74,10 +74,11 @@ def _build(spec: SourceAsset) -> dg.AssetsDefinition:
         with warehouse.connect() as con:
             if spec.many_files:
                 files = [Path(p) for p in config.paths] if config.paths else [path]
-                result = spec.load(con, files, context.run_id)
+                result = spec.load(con, files, context.run_id, warehouse.root / "cases_copies")
             else:
                 result = spec.load(con, path, context.run_id)
             sha = con.execute(
+                "select string_agg(sha256, ' ') from raw.cases_files" if spec.many_files else
                 f"select any_value(_source_sha256) from {'.'.join(spec.key.path)}"
             ).fetchone()[0]
         checkpoint("ingest")
@@ -181,7 +182,7 @@ def case_jurisdiction_matches(
     overrides = load_overrides()
     with warehouse.connect() as con:
         pairs = con.execute(
-            'select "Apprehension State", "Apprehension County", count(*) from raw.cases '
+            "select apprehension_state, apprehension_county, sum(n) from raw.cases_grouped "
             "group by all order by all").fetchall()
         resolved = []
         for state, county, _ in pairs:

@@ -16,8 +16,8 @@ The last line printed is one JSON object (see the README of benchmarks/).
 from __future__ import annotations
 
 import json
+import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -79,17 +79,20 @@ def _timed_run(path: Path) -> tuple[float, dict[str, float], float]:
     (wall seconds, seconds per step, peak RSS in MB of the run and its dbt process)."""
     with tempfile.TemporaryDirectory(prefix="scomm-bench-") as warehouse:
         timings = Path(warehouse) / "steps.json"
+        log = Path(warehouse) / "run.log"
         start = time.perf_counter()
-        proc = subprocess.run(
-            [str(Path(sys.executable).parent / "scomm"), "run", "--source", f"cases={path}",
-             "--warehouse", str(Path(warehouse) / "wh"), "--step-timings", str(timings)],
-            capture_output=True, text=True)
+        with log.open("w") as out:
+            proc = subprocess.Popen(
+                [str(Path(sys.executable).parent / "scomm"), "run", "--source",
+                 f"cases={path}", "--warehouse", str(Path(warehouse) / "wh"),
+                 "--step-timings", str(timings)], stdout=out, stderr=subprocess.STDOUT)
+            # wait4: this run's own peak RSS (the largest of it and its dbt process)
+            _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - start
-        if proc.returncode != 0:
-            raise RuntimeError(f"benchmark run on {path} failed:\n{proc.stdout[-3000:]}")
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise RuntimeError(f"benchmark run on {path} failed:\n{log.read_text()[-3000:]}")
         steps = json.loads(timings.read_text())
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return elapsed, steps, peak_mb
+    return elapsed, steps, usage.ru_maxrss / 1024
 
 
 def step_seconds(result) -> dict[str, float]:
@@ -128,7 +131,7 @@ def run(rows: int, with_pandas: bool = True) -> dict:
     return {
         "rows": rows,
         "file_mb": round(big.stat().st_size / 1e6, 1),
-        "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, "
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
                    f"Python {platform.python_version()}",
         "validation_s": round(validation_s, 2),
         "validation_share": round(validation_s / pipeline_s, 3),

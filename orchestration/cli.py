@@ -170,10 +170,17 @@ def row_accounting(warehouse: Path, run_id: str) -> list[str]:
             tables = {r[0] for r in con.execute(
                 "select table_schema || '.' || table_name from information_schema.tables"
             ).fetchall()}
-            derived = {"raw.jurisdiction_matches", "raw.cases_jurisdiction_matches"}
-            tables = {t for t in tables if t.startswith("raw.") and t not in derived
+            derived = {"raw.jurisdiction_matches", "raw.cases_jurisdiction_matches",
+                       "raw.cases", "raw.cases_grouped", "raw.cases_files"}
+            loaded = {t for t in tables if t.startswith("raw.") and t not in derived
                       and con.execute(f"select count(*) filter (where _load_id = ?) > 0 "
-                                      f"from {t}", [run_id]).fetchone()[0]} | (derived & tables)
+                                      f"from {t}", [run_id]).fetchone()[0]}
+            if "raw.cases_files" in tables and con.execute(
+                    "select count(*) from raw.cases_files where load_id = ?",
+                    [run_id]).fetchone()[0]:
+                loaded.add("raw.cases")
+            tables = loaded | ({"raw.jurisdiction_matches", "raw.cases_jurisdiction_matches"}
+                               & tables)
             if {"raw.interop_reports", "raw.jurisdiction_matches"} <= tables:
                 raw, loaded, quarantined = con.execute("""
                     select count(*), count(m.jurisdiction_id),

@@ -1,6 +1,6 @@
 {{ config(materialized='table') }}
 {#
-  The one pass over the case records: each removal placed in its jurisdiction (the same
+  The case records (already counted in one pass at load) placed in their jurisdiction (the same
   normalization as the statistics), its fiscal year and its severity (seeds/case_severity_mapping:
   a threat level wins, else the criminality; nothing known = UNKNOWN), then counted. Everything
   downstream reads this small table, never the millions of rows again.
@@ -22,11 +22,12 @@ mapping as (
 classified as (
     select
         matches.jurisdiction_id,
-        {{ fiscal_year('cases.departed_date') }} as fiscal_year,
+        cases.fiscal_year,
         coalesce(by_level.severity_level, by_criminality.severity_level, 'UNKNOWN')
             as severity_level,
         coalesce(by_level.scale, by_criminality.scale, 'none') as severity_scale,
-        matches.quarantine_reason
+        matches.quarantine_reason,
+        cases.n
     from cases
     left join matches
         on cases.published_state is not distinct from matches.published_state
@@ -45,7 +46,7 @@ final as (
         severity_level,
         severity_scale,
         quarantine_reason,
-        count(*) as n
+        cast(sum(n) as bigint) as n
     from classified
     group by all
 )

@@ -1,25 +1,24 @@
 {#
-  Case records renamed and typed. The FOIA redaction token "b(6), b(7)c" means missing.
-  Departed Date is read in the formats releases use (MM/DD/YYYY, ISO date, ISO timestamp).
+  The case records as counted in one pass at load time (raw.cases_grouped: one row per file,
+  state, county, fiscal year and published severity codes, with n records), renamed and with the
+  FOIA redaction token "b(6), b(7)c" read as missing.
 #}
 with
 
 source as (
-    select * from {{ source('raw', 'cases') }}
+    select * from {{ source('raw', 'cases_grouped') }}
 ),
 
 final as (
     select
-        "Apprehension State" as published_state,
-        "Apprehension County" as published_county,
-        cast(try_strptime(
-            nullif(trim("Departed Date"), 'b(6), b(7)c'),
-            ['%m/%d/%Y', '%Y-%m-%d', '%Y-%m-%d %H:%M:%S', '%m/%d/%Y %H:%M']
-        ) as date) as departed_date,
-        nullif(trim("Case Threat Level"), 'b(6), b(7)c') as threat_level,
-        nullif(trim("Case Criminality"), 'b(6), b(7)c') as criminality,
+        apprehension_state as published_state,
+        apprehension_county as published_county,
+        fiscal_year,
+        nullif(trim(case_threat_level), 'b(6), b(7)c') as threat_level,
+        nullif(trim(case_criminality), 'b(6), b(7)c') as criminality,
+        n,
         _source_file as source_file,
-        _source_row as source_row
+        first_row
     from source
 )
 
