@@ -21,6 +21,7 @@ DuckDB streams the files (never pandas), so memory stays bounded whatever the si
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -84,7 +85,7 @@ def _xlsx_frames(path: Path) -> Iterator[pd.DataFrame]:
             yield pd.DataFrame(body[first:first + CHUNK_ROWS], columns=header, dtype=object)
 
 
-DATE_FORMATS = "['%m/%d/%Y', '%Y-%m-%d', '%Y-%m-%d %H:%M:%S', '%m/%d/%Y %H:%M']"
+DATE_FORMATS = "['%Y-%m-%d', '%Y-%m-%d %H:%M:%S', '%m/%d/%Y %H:%M']"
 
 
 def _literal(text: str) -> str:
@@ -104,7 +105,9 @@ def load_raw_cases(con: duckdb.DuckDBPyConnection, paths: list[Path], load_id: s
         except duckdb.CatalogException:
             pass
     columns: list[str] = []
-    staged: list[tuple[str, Path, str, str]] = []  # (relation sql, path, sha, kind)
+    staged: list[tuple[str, Path, object, str]] = []  # (relation sql, path, sha, kind)
+    # hashing a gigabyte takes seconds: it runs beside DuckDB's scan (which releases the GIL)
+    hashing = ThreadPoolExecutor(max_workers=1)
     for n, path in enumerate(paths):
         path = Path(path)
         if not path.is_file():
@@ -112,8 +115,9 @@ def load_raw_cases(con: duckdb.DuckDBPyConnection, paths: list[Path], load_id: s
         kind = _kind(path)
         if kind == ".csv":
             sniff_text_file(path)
-        sha = sha256_of(path)
+        sha = hashing.submit(sha256_of, path)
         if kind == ".xlsx":
+            sha = sha.result()
             path = _xlsx_to_parquet(con, path, sha, copies or Path(path).parent)
             kind = ".parquet"
         source_sql = _relation_sql(path, kind)
@@ -125,27 +129,23 @@ def load_raw_cases(con: duckdb.DuckDBPyConnection, paths: list[Path], load_id: s
         _check_columns(path, file_columns)
         columns += [c for c in file_columns if c not in columns]
         staged.append((source_sql, Path(paths[n]), sha, kind))
-    selects = [
-        f"""select *, {_literal(str(original.resolve()))} as _source_file,
-                   {_literal(sha)} as _source_sha256,
-                   row_number() over () as _source_row, {_literal(load_id)} as _load_id
-            from {source_sql}"""
-        for source_sql, original, sha, _ in staged]
-    con.execute("create view raw.cases as " + " union all by name ".join(selects))
-    con.execute("create or replace table raw.cases_files (file varchar, sha256 varchar, "
-                "format varchar, load_id varchar)")
-    con.executemany("insert into raw.cases_files values (?, ?, ?, ?)",
-                    [(str(p.resolve()), sha, kind, load_id) for _, p, sha, kind in staged])
+    # The single pass reads the files without row numbers (a window over millions of rows costs
+    # more than the scan); raw.cases numbers them for anyone who looks a row up.
+    plain_selects = [f"select *, {_literal(str(original.resolve()))} as _source_file "
+                     f"from {source_sql}" for source_sql, original, _, _ in staged]
     try:
         con.execute(f"""
             create or replace table raw.cases_grouped as
             with parsed as (
                 select
-                    _source_file, _source_row,
+                    _source_file,
                     "Apprehension State", "Apprehension County",
                     "Case Threat Level", "Case Criminality",
-                    cast(try_strptime(trim("Departed Date"), {DATE_FORMATS}) as date) as d
-                from raw.cases
+                    -- the releases' usual MM/DD/YYYY first (cheap), other formats only if not
+                    cast(coalesce(try_strptime("Departed Date", '%m/%d/%Y'),
+                                  try_strptime(trim("Departed Date"), {DATE_FORMATS})) as date)
+                        as d
+                from ({" union all by name ".join(plain_selects)})
             )
             select
                 _source_file,
@@ -154,12 +154,25 @@ def load_raw_cases(con: duckdb.DuckDBPyConnection, paths: list[Path], load_id: s
                 year(d) + case when month(d) >= 10 then 1 else 0 end as fiscal_year,
                 "Case Threat Level" as case_threat_level,
                 "Case Criminality" as case_criminality,
-                count(*) as n,
-                min(_source_row) as first_row
+                count(*) as n
             from parsed
             group by all""")
     except duckdb.Error as exc:
         raise InputFileError(paths[0], f"could not read the case files: {exc}") from exc
+    shas = [sha.result() if isinstance(sha, Future) else sha for _, _, sha, _ in staged]
+    hashing.shutdown()
+    selects = [
+        f"""select *, {_literal(str(original.resolve()))} as _source_file,
+                   {_literal(sha)} as _source_sha256,
+                   row_number() over () as _source_row, {_literal(load_id)} as _load_id
+            from {source_sql}"""
+        for (source_sql, original, _, _), sha in zip(staged, shas, strict=True)]
+    con.execute("create view raw.cases as " + " union all by name ".join(selects))
+    con.execute("create or replace table raw.cases_files (file varchar, sha256 varchar, "
+                "format varchar, load_id varchar)")
+    con.executemany("insert into raw.cases_files values (?, ?, ?, ?)",
+                    [(str(p.resolve()), sha, kind, load_id)
+                     for (_, p, _, kind), sha in zip(staged, shas, strict=True)])
     return con.execute("select coalesce(sum(n), 0) from raw.cases_grouped").fetchone()[0]
 
 

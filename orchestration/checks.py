@@ -277,7 +277,7 @@ def cases_codes_known(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.connect(read_only=True) as con:
         bad = con.execute("""
             select case_threat_level, case_criminality, sum(n) as n,
-                   any_value(_source_file) as file, min(first_row) as first_row
+                   any_value(_source_file) as file
             from raw.cases_grouped
             where (nullif(trim(case_threat_level), '') is not null
                    and trim(case_threat_level) not in ('1', '2', '3', 'b(6), b(7)c'))
@@ -286,8 +286,14 @@ def cases_codes_known(warehouse: WarehouseResource) -> dg.AssetCheckResult:
                        '1 Convicted Criminal', '2 Pending Criminal Charges',
                        '3 Other Immigration Violator', 'b(6), b(7)c'))
             group by all order by n desc limit 20""").fetchall()
-    examples = [f"{file}: row {row} ({n} rows): Case Threat Level={tl!r}, "
-                f"Case Criminality={cr!r}" for tl, cr, n, file, row in bad]
+        examples = []
+        for tl, cr, n, file in bad[:5]:  # only on failure: find the first row again
+            row = con.execute(
+                'select min(_source_row) from raw.cases where _source_file = ? and '
+                '"Case Threat Level" is not distinct from ? and '
+                '"Case Criminality" is not distinct from ?', [file, tl, cr]).fetchone()[0]
+            examples.append(f"{file}: row {row} ({n} rows): Case Threat Level={tl!r}, "
+                            f"Case Criminality={cr!r}")
     return dg.AssetCheckResult(
         passed=not bad, severity=dg.AssetCheckSeverity.ERROR,
         description=("all codes known" if not bad else

@@ -35,8 +35,7 @@ PUBLISHED_TABLES: tuple[str, ...] = (
     "qa_cases_quarantined",
 )
 SERVING = dg.AssetKey(["serving", "marts"])
-RAW_TABLES = ("interop_reports", "census_population", "acs_noncitizen", "sc_activation_panel",
-              "cases")
+RAW_TABLES = ("interop_reports", "census_population", "acs_noncitizen", "sc_activation_panel")
 
 
 KEEP_VERSIONS = 3
@@ -62,7 +61,8 @@ def publish_marts(build_db: Path, serving_db: Path, run_id: str) -> dict[str, in
                 counts[table] = con.execute(f"select count(*) from main.{table}").fetchone()[0]
             sources = con.execute(
                 " union ".join(f"select distinct _source_file, _source_sha256 from build.raw.{t}"
-                               for t in RAW_TABLES) + " order by 1"
+                               for t in RAW_TABLES)
+                + " union select file, sha256 from build.raw.cases_files order by 1"
             ).fetchall()
             con.execute(
                 "create table main._publication_tables (table_name varchar, row_count bigint, "

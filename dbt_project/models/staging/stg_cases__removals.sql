@@ -17,8 +17,7 @@ final as (
         nullif(trim(case_threat_level), 'b(6), b(7)c') as threat_level,
         nullif(trim(case_criminality), 'b(6), b(7)c') as criminality,
         n,
-        _source_file as source_file,
-        first_row
+        _source_file as source_file
     from source
 )
 
