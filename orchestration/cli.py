@@ -438,13 +438,15 @@ BENCH_KEYS = ("rows", "pipeline_s", "data_path_s", "fixed_s", "duckdb_floor_s", 
 
 @main.command()
 @click.option("--rows", type=int, required=True, help="Case records to generate and load.")
-@click.option("--no-pandas", is_flag=True, help="Skip the pandas baseline (it needs ~0.4 GB "
+@click.option("--no-pandas", is_flag=True, help="Skip the pandas baseline (it needs ~0.25 GB "
               "per million rows).")
-def bench(rows: int, no_pandas: bool) -> None:
+@click.option("--repeat", type=int, default=3, show_default=True,
+              help="Pipeline runs per size; the best counts.")
+def bench(rows: int, no_pandas: bool, repeat: int) -> None:
     """Benchmark the case-record path on ROWS synthetic records against DuckDB and pandas
     baselines; the last line printed is one JSON object (benchmarks/README.md)."""
     from orchestration.bench import run
 
-    result = run(rows, with_pandas=not no_pandas)
+    result = run(rows, with_pandas=not no_pandas, repeat=repeat)
     click.echo(json.dumps({k: v for k, v in result.items() if k not in BENCH_KEYS}))
     click.echo(json.dumps({k: result[k] for k in BENCH_KEYS}))

@@ -167,7 +167,7 @@ def test_bench_prints_the_json_line_with_every_field(monkeypatch):
             "validation_share": 0.1, "pandas_peak_rss_mb": 1, "pipeline_s": 10.0,
             "data_path_s": 0.5, "fixed_s": 9.5, "duckdb_floor_s": 0.1, "pandas_s": 0.2,
             "ratio_vs_floor": 5.0, "ratio_vs_pandas": 2.5, "peak_rss_mb": 300}
-    monkeypatch.setattr(bench, "run", lambda rows, with_pandas: {**fake, "rows": rows})
+    monkeypatch.setattr(bench, "run", lambda rows, with_pandas, repeat: {**fake, "rows": rows})
     result = CliRunner().invoke(main, ["bench", "--rows", "1000"])
     last = json.loads(result.output.strip().splitlines()[-1])
     assert list(last) == ["rows", "pipeline_s", "data_path_s", "fixed_s", "duckdb_floor_s",
@@ -179,7 +179,7 @@ def test_bench_measures_a_small_run_for_real(tmp_path, monkeypatch):
     import orchestration.bench as bench
 
     monkeypatch.setattr(bench, "BENCH_DATA", tmp_path)
-    result = bench.run(2000, with_pandas=True)
+    result = bench.run(2000, with_pandas=True, repeat=1)
     assert result["rows"] == 2000
     assert result["pipeline_s"] > 0 and result["fixed_s"] > 0 and result["duckdb_floor_s"] > 0
     assert result["data_path_s"] == round(max(result["pipeline_s"] - result["fixed_s"], 0), 2)
