@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DBT_MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/seeds dbt_project/macros dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
 
-.PHONY: run test lint dev dashboard export clean lock sample
+.PHONY: run test lint dev dashboard export bench clean lock sample
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ dev: $(DBT_MANIFEST)
 PORT ?= 8050
 dashboard: $(STAMP)
 	$(BIN)/scomm dashboard --port $(PORT)
+
+ROWS ?= 1000000
+bench: $(DBT_MANIFEST)
+	$(BIN)/scomm bench --rows $(ROWS)
 
 export: $(STAMP)
 	$(BIN)/scomm export --format parquet --out data/export

@@ -182,5 +182,6 @@ def test_bench_measures_a_small_run_for_real(tmp_path, monkeypatch):
     result = bench.run(2000, with_pandas=True, repeat=1)
     assert result["rows"] == 2000
     assert result["pipeline_s"] > 0 and result["fixed_s"] > 0 and result["duckdb_floor_s"] > 0
-    assert result["data_path_s"] == round(max(result["pipeline_s"] - result["fixed_s"], 0), 2)
+    assert result["data_path_s"] >= 0
+    assert abs(result["data_path_s"] + result["fixed_s"] - result["pipeline_s"]) < 0.05
     assert result["peak_rss_mb"] > 50 and 0 < result["validation_share"] < 1
