@@ -32,7 +32,7 @@ test: $(DBT_MANIFEST) $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check orchestration tests data/sample
+	$(BIN)/ruff check orchestration tests data/sample benchmarks
 	$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests
 
 dev: $(DBT_MANIFEST)

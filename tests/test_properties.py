@@ -127,6 +127,10 @@ def test_flows_sum_back_and_no_share_leaves_zero_one(compiled_models, jurisdicti
                 f"(jurisdiction_id, fiscal_year, {', '.join(names)}) "
                 f"values (?, ?, {', '.join('?' for _ in names)})",
                 [f"{j:05d}", fiscal_year(r["report_through"]), *(r[n] for n in names)])
+    # the fact also reads the case-record counts: none in these examples
+    con.execute("create table build.intermediate.int_case_removals_by_severity ("
+                "jurisdiction_id varchar, fiscal_year integer, severity_level varchar, "
+                "severity_scale varchar, quarantine_reason varchar, n bigint)")
     con.execute(f"create view build.intermediate.int_interop_reports_differenced as "
                 f"{differenced_sql}")
     con.execute(f"create view build.marts.fct_referrals_by_severity as {fact_sql}")

@@ -27,23 +27,32 @@ pivoted as (
     group by jurisdiction_id, fiscal_year
 ),
 
+totals as (
+    select
+        *,
+        removals_l1 + removals_l2 + removals_l3 + removals_nc as removals_total
+    from pivoted
+),
+
+shares as (
+    select
+        *,
+        {%- for level in ['l1', 'l2', 'l3', 'nc'] %}
+        removals_{{ level }} / nullif(removals_total, 0) as removal_share_{{ level }},
+        {%- endfor %}
+        (removals_l3 + removals_nc) / nullif(removals_total, 0) as minor_share_removals
+    from totals
+),
+
 final as (
     select
-        pivoted.jurisdiction_id,
-        pivoted.fiscal_year,
+        shares.jurisdiction_id,
+        shares.fiscal_year,
         jurisdictions.name as jurisdiction_name,
         jurisdictions.state,
-        pivoted.* exclude (jurisdiction_id, fiscal_year),
-        removals_l1 + removals_l2 + removals_l3 + removals_nc as removals_total,
-        {%- for level in ['l1', 'l2', 'l3', 'nc'] %}
-        removals_{{ level }} / nullif(removals_l1 + removals_l2 + removals_l3 + removals_nc, 0)
-            as removal_share_{{ level }},
-        {%- endfor %}
-        (removals_l3 + removals_nc)
-        / nullif(removals_l1 + removals_l2 + removals_l3 + removals_nc, 0)
-            as minor_share_removals
-    from pivoted
-    left join jurisdictions on pivoted.jurisdiction_id = jurisdictions.jurisdiction_id
+        shares.* exclude (jurisdiction_id, fiscal_year)  -- noqa: RF02
+    from shares
+    left join jurisdictions on shares.jurisdiction_id = jurisdictions.jurisdiction_id
 )
 
 select * from final
