@@ -6,7 +6,6 @@ fct_referrals_by_severity models of the sample run, on generated report series i
 import csv
 import datetime as dt
 import io
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -167,6 +166,3 @@ def test_flows_sum_back_and_no_share_leaves_zero_one(compiled_models, jurisdicti
                     assert total == (values[-1], 0), (measure, level, values)
     con.close()
 
-
-def test_property_module_reads_the_real_seed():
-    assert Path(DBT_PROJECT_DIR / "seeds" / "offense_scales.csv").exists()

@@ -14,9 +14,7 @@ long as (
     from reports
     unpivot (
         cumulative for series in (
-            submissions,
-            matches_l1, matches_l2, matches_l3, matches_nc, matches_total,
-            removals_l1, removals_l2, removals_l3, removals_nc, removals_total
+            {{ interop_cumulative_series() }}
         )
     )
     select jurisdiction_id, report_through, source_file, source_line, series, cumulative

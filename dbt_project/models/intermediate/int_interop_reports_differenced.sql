@@ -28,9 +28,7 @@ long as (
     from fiscal_year_end_reports
     unpivot include nulls (
         cumulative for series in (
-            submissions,
-            matches_l1, matches_l2, matches_l3, matches_nc, matches_total,
-            removals_l1, removals_l2, removals_l3, removals_nc, removals_total
+            {{ interop_cumulative_series() }}
         )
     )
     select jurisdiction_id, fiscal_year, report_through, activation_date, series, cumulative
