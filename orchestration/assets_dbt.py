@@ -73,9 +73,16 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
                          warehouse: WarehouseResource) -> Iterator[Any]:
         """dbt build (seeds, staging and intermediate views, mart tables, dbt tests and unit
         tests) against the build database of this warehouse."""
+        from orchestration.assets_ingest import is_full_load
+
+        # vars stay the same from run to run, so dbt's partial parsing works in a warehouse
         dbt_vars = json.dumps({"build_db": str(warehouse.build_db)})
+        # a full load rebuilds the incremental models whole; an incremental load of some fiscal
+        # years (cases_job) lets them replace only those years
+        full = ["--full-refresh"] if is_full_load(context.run.tags) else []
         events = dbt.cli(
-            ["build", "--vars", dbt_vars], context=context, target_path=warehouse.dbt_target_dir
+            ["build", "--vars", dbt_vars, *full], context=context,
+            target_path=warehouse.dbt_target_dir
         ).stream()
         for i, event in enumerate(events):
             if i == 5:

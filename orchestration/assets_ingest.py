@@ -1,5 +1,6 @@
 """Ingest assets: each source file into its raw DuckDB table, and jurisdiction normalization."""
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,7 +10,7 @@ import duckdb
 import pandas as pd
 from pydantic import Field
 
-from orchestration.cases_ingest import load_raw_cases
+from orchestration.cases_ingest import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, load_raw_cases
 from orchestration.faults import checkpoint
 from orchestration.ingest import load_raw_interop, replace_table
 from orchestration.jurisdictions import load_overrides, resolve
@@ -29,6 +30,35 @@ RAW_ACTIVATIONS = dg.AssetKey(["raw", "sc_activation_panel"])
 RAW_CASES = dg.AssetKey(["raw", "cases"])
 RAW_CASE_MATCHES = dg.AssetKey(["raw", "cases_jurisdiction_matches"])
 REDACTED = "b(6), b(7)c"
+
+# Case records are partitioned by fiscal year (October-September, named by the year it ends):
+# an incremental load of one year's release reads that release only and replaces that year.
+CASE_FISCAL_YEARS = dg.StaticPartitionsDefinition(
+    [str(y) for y in range(FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR + 1)])
+RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
+
+
+def fiscal_year_tags(first: int | None = None, last: int | None = None) -> dict[str, str]:
+    """Run tags selecting fiscal years first..last of the case partitions (default: all of
+    them, a full load)."""
+    return {RANGE_START: str(first or FIRST_FISCAL_YEAR), RANGE_END: str(last or LAST_FISCAL_YEAR)}
+
+
+def is_full_load(tags: dict[str, str]) -> bool:
+    """True for a run over every case partition (or an unpartitioned one)."""
+    if "dagster/partition" in tags:
+        return False
+    return (tags.get(RANGE_START, str(FIRST_FISCAL_YEAR)) == str(FIRST_FISCAL_YEAR)
+            and tags.get(RANGE_END, str(LAST_FISCAL_YEAR)) == str(LAST_FISCAL_YEAR))
+
+
+def run_fiscal_years(context: dg.AssetExecutionContext) -> list[int] | None:
+    """The fiscal years this run loads, or None when it covers every partition (a full
+    load)."""
+    keys = context.partition_keys
+    if set(keys) == set(CASE_FISCAL_YEARS.get_partition_keys()):
+        return None
+    return [int(k) for k in keys]
 
 
 class SourceConfig(dg.Config):
@@ -117,7 +147,42 @@ SOURCE_ASSETS: dict[str, SourceAsset] = {
                     many_files=True),
     )
 }
-SOURCE_ASSET_DEFS = [_build(spec) for spec in SOURCE_ASSETS.values()]
+
+
+# one run per load, whatever the number of fiscal years (a beta parameter in Dagster 1.13)
+warnings.filterwarnings("ignore", message="Parameter `backfill_policy`",
+                        category=dg.BetaWarning)
+
+
+@dg.asset(key=RAW_CASES, group_name="ingest", kinds={"duckdb"},
+          description=SOURCE_ASSETS["cases"].description,
+          partitions_def=CASE_FISCAL_YEARS, backfill_policy=dg.BackfillPolicy.single_run())
+def raw_cases(context: dg.AssetExecutionContext, config: SourceConfig,
+              warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """All fiscal years (a full load: the files replace every case record) or the run's fiscal
+    years only (an incremental load: the files replace those years, the others stay)."""
+    files = ([Path(p) for p in config.paths] if config.paths
+             else [source_path("cases", config.path)])
+    fiscal_years = run_fiscal_years(context)
+    with warehouse.connect() as con:
+        rows = load_raw_cases(con, files, context.run_id, warehouse.root / "cases_copies",
+                              fiscal_years=fiscal_years)
+        sha = con.execute("select string_agg(sha256, ' ') from raw.cases_files "
+                          "where load_id = ?", [context.run_id]).fetchone()[0]
+        by_year = dict(con.execute(
+            "select coalesce(cast(fiscal_year as varchar), 'undated'), sum(n) from cases_scan "
+            "group by all order by 1").fetchall())
+    checkpoint("ingest")
+    return dg.MaterializeResult(metadata={
+        "source": "cases", "source_file": ", ".join(str(f.resolve()) for f in files),
+        "source_sha256": sha, "rows": rows,
+        "load": "full" if fiscal_years is None else "incremental",
+        "rows_by_fiscal_year": {k: int(v) for k, v in by_year.items()},
+    })
+
+
+SOURCE_ASSET_DEFS = [_build(spec) for spec in SOURCE_ASSETS.values() if not spec.many_files]
+SOURCE_ASSET_DEFS.append(raw_cases)
 
 
 def run_config_for(sources: dict[str, Path | list[Path]]) -> dict:

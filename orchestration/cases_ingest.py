@@ -32,6 +32,9 @@ from orchestration.ingest import InputFileError, sha256_of, sniff_text_file
 REQUIRED = ("Departed Date", "Apprehension State", "Apprehension County", "Case Threat Level",
             "Case Criminality")
 HEADER_SEARCH_ROWS = 20
+# The fiscal years case records are partitioned by (Dagster partitions, dbt tests): FY2003 is
+# ICE's first year; the range runs ahead so the next years' releases have a partition.
+FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR = 2003, 2035
 CHUNK_ROWS = 100_000
 
 
@@ -86,6 +89,11 @@ def _xlsx_frames(path: Path) -> Iterator[pd.DataFrame]:
 
 
 DATE_FORMATS = "['%Y-%m-%d', '%Y-%m-%d %H:%M:%S', '%m/%d/%Y %H:%M']"
+# the releases' usual MM/DD/YYYY first (cheap), the other formats only when it does not parse
+DEPARTED = (f"""cast(coalesce(try_strptime("Departed Date", '%m/%d/%Y'), """
+            f"""try_strptime(trim("Departed Date"), {DATE_FORMATS})) as date)""")
+FISCAL_YEAR_OF_DATE = (f"year({DEPARTED}) + case when month({DEPARTED}) >= 10 then 1 "
+                       "else 0 end")
 
 
 def _literal(text: str) -> str:
@@ -93,17 +101,24 @@ def _literal(text: str) -> str:
 
 
 def load_raw_cases(con: duckdb.DuckDBPyConnection, paths: list[Path], load_id: str,
-                   copies: Path | None = None) -> int:
-    """Point raw.cases at ``paths`` and count them into raw.cases_grouped in one pass; returns
-    the number of records. ``copies`` is where .xlsx workbooks are converted to Parquet."""
+                   copies: Path | None = None,
+                   fiscal_years: list[int] | None = None) -> int:
+    """Scan ``paths`` once and merge them into raw.cases_grouped; returns the number of records
+    scanned. ``copies`` is where .xlsx workbooks are converted to Parquet.
+
+    ``fiscal_years`` None is a full load: the files replace every case record the warehouse
+    held. A list is an incremental load of those fiscal years (Dagster partitions): their rows
+    are replaced by the files' rows and every other fiscal year is kept as loaded before, so
+    only the new files are read. A file of an incremental load holding a dated record outside
+    its fiscal years is refused (InputFileError naming file, row and column), never half
+    loaded; undated records travel with their file."""
     if not paths:
         raise ValueError("no case files given")
     con.execute("create schema if not exists raw")
-    for old in ("view raw.cases", "table raw.cases"):
-        try:
-            con.execute(f"drop {old}")
-        except duckdb.CatalogException:
-            pass
+    if fiscal_years is not None and not _has_table(con, "raw", "cases_grouped"):
+        raise InputFileError(paths[0], "an incremental load (fiscal years "
+                             f"{_years(fiscal_years)}) needs a warehouse that already holds a "
+                             "full load of the case records: run without --fiscal-year first")
     columns: list[str] = []
     staged: list[tuple[str, Path, object, str]] = []  # (relation sql, path, sha, kind)
     # hashing a gigabyte takes seconds: it runs beside DuckDB's scan (which releases the GIL)
@@ -135,16 +150,13 @@ def load_raw_cases(con: duckdb.DuckDBPyConnection, paths: list[Path], load_id: s
                      f"from {source_sql}" for source_sql, original, _, _ in staged]
     try:
         con.execute(f"""
-            create or replace table raw.cases_grouped as
+            create or replace temp table cases_scan as
             with parsed as (
                 select
                     _source_file,
                     "Apprehension State", "Apprehension County",
                     "Case Threat Level", "Case Criminality",
-                    -- the releases' usual MM/DD/YYYY first (cheap), other formats only if not
-                    cast(coalesce(try_strptime("Departed Date", '%m/%d/%Y'),
-                                  try_strptime(trim("Departed Date"), {DATE_FORMATS})) as date)
-                        as d
+                    {DEPARTED} as d
                 from ({" union all by name ".join(plain_selects)})
             )
             select
@@ -154,26 +166,115 @@ def load_raw_cases(con: duckdb.DuckDBPyConnection, paths: list[Path], load_id: s
                 year(d) + case when month(d) >= 10 then 1 else 0 end as fiscal_year,
                 "Case Threat Level" as case_threat_level,
                 "Case Criminality" as case_criminality,
-                count(*) as n
+                count(*) as n,
+                {_literal(load_id)} as _load_id
             from parsed
             group by all""")
     except duckdb.Error as exc:
         raise InputFileError(paths[0], f"could not read the case files: {exc}") from exc
     shas = [sha.result() if isinstance(sha, Future) else sha for _, _, sha, _ in staged]
     hashing.shutdown()
-    selects = [
-        f"""select *, {_literal(str(original.resolve()))} as _source_file,
+    selects = {
+        str(original.resolve()): f"""select *, {_literal(str(original.resolve()))} as _source_file,
                    {_literal(sha)} as _source_sha256,
                    row_number() over () as _source_row, {_literal(load_id)} as _load_id
             from {source_sql}"""
-        for (source_sql, original, _, _), sha in zip(staged, shas, strict=True)]
-    con.execute("create view raw.cases as " + " union all by name ".join(selects))
-    con.execute("create or replace table raw.cases_files (file varchar, sha256 varchar, "
-                "format varchar, load_id varchar)")
-    con.executemany("insert into raw.cases_files values (?, ?, ?, ?)",
-                    [(str(p.resolve()), sha, kind, load_id)
-                     for (_, p, _, kind), sha in zip(staged, shas, strict=True)])
-    return con.execute("select coalesce(sum(n), 0) from raw.cases_grouped").fetchone()[0]
+        for (source_sql, original, _, _), sha in zip(staged, shas, strict=True)}
+    if fiscal_years is not None:
+        _refuse_outside(con, fiscal_years, selects)
+    files = [(str(p.resolve()), sha, kind, load_id, selects[str(p.resolve())])
+             for (_, p, _, kind), sha in zip(staged, shas, strict=True)]
+    con.execute("begin transaction")
+    try:
+        _merge(con, files, fiscal_years, load_id)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return con.execute("select coalesce(sum(n), 0) from cases_scan").fetchone()[0]
+
+
+def _years(fiscal_years: list[int]) -> str:
+    return ", ".join(str(y) for y in sorted(fiscal_years))
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    return bool(con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and "
+        "table_name = ?", [schema, name]).fetchone()[0])
+
+
+def _refuse_outside(con: duckdb.DuckDBPyConnection, fiscal_years: list[int],
+                    selects: dict[str, str]) -> None:
+    """An incremental load may only hold records of its fiscal years (or undated ones)."""
+    wanted = ", ".join(str(int(y)) for y in fiscal_years)
+    outside = con.execute(f"""
+        select _source_file, fiscal_year, sum(n) from cases_scan
+        where fiscal_year is not null and fiscal_year not in ({wanted})
+        group by all order by 1, 2""").fetchall()
+    if not outside:
+        return
+    file, year, rows = outside[0]
+    first = con.execute(f"""
+        select _source_row, "Departed Date" from ({selects[file]})
+        where {FISCAL_YEAR_OF_DATE} = {int(year)}
+        order by _source_row limit 1""").fetchone()
+    line = first[0] + 1 if first else None  # data row n is line n + 1 under the header
+    more = sum(r[2] for r in outside) - rows
+    raise InputFileError(
+        Path(file),
+        f"{rows:,} record(s) departed in fiscal year {year} (first: {first[1]!r})"
+        f"{f' and {more:,} more in other years' if more else ''}, outside this incremental "
+        f"load's fiscal year(s) {_years(fiscal_years)}: load them with --fiscal-year "
+        f"{year} as well, or run without --fiscal-year for a full load",
+        line=line, column="Departed Date")
+
+
+def _merge(con: duckdb.DuckDBPyConnection, files: list[tuple], fiscal_years: list[int] | None,
+           load_id: str) -> None:
+    """Replace what this load covers in raw.cases_grouped, raw.cases_files and the raw.cases
+    view, and record its per-fiscal-year counts in raw.cases_load_counts (kept across loads:
+    the completeness gate compares against them)."""
+    names = ", ".join(_literal(f[0]) for f in files)
+    if fiscal_years is None:
+        con.execute("create or replace table raw.cases_grouped as select * from cases_scan")
+        con.execute("create or replace table raw.cases_files (file varchar, sha256 varchar, "
+                    "format varchar, load_id varchar, view_sql varchar)")
+        scope = (f"select unnest(range({FIRST_FISCAL_YEAR}, {LAST_FISCAL_YEAR + 1})) "
+                 "as fiscal_year")
+    else:
+        wanted = ", ".join(str(int(y)) for y in fiscal_years)
+        con.execute(f"""delete from raw.cases_grouped
+                        where fiscal_year in ({wanted})
+                           or (fiscal_year is null and _source_file in ({names}))""")
+        con.execute("insert into raw.cases_grouped by name select * from cases_scan")
+        con.execute(f"delete from raw.cases_files where file in ({names})")
+        scope = f"select unnest([{wanted}]) as fiscal_year"
+    con.executemany("insert into raw.cases_files values (?, ?, ?, ?, ?)", files)
+    # files whose records were all replaced by this load no longer belong to the raw layer
+    con.execute("delete from raw.cases_files where file not in "
+                "(select distinct _source_file from raw.cases_grouped)")
+    # the fiscal years this load replaced: the incremental dbt model rebuilds only these
+    con.execute(f"create or replace table raw.cases_load_scope as {scope}")
+    con.execute("""create table if not exists raw.cases_load_counts (
+                       load_id varchar, loaded_at timestamp, fiscal_year integer,
+                       rows bigint, published boolean)""")
+    con.execute("delete from raw.cases_load_counts where load_id = ?", [load_id])
+    con.execute("""insert into raw.cases_load_counts
+                   select ?, current_timestamp, fiscal_year, sum(n), false
+                   from cases_scan where fiscal_year is not null group by fiscal_year""",
+                [load_id])
+    # raw.cases: a view over the files the warehouse's records came from (a file moved away
+    # since an earlier load is left out of the view; its counts stay in raw.cases_grouped)
+    views = [sql for file, sql in con.execute(
+        "select file, view_sql from raw.cases_files order by file").fetchall()
+        if sql is not None and Path(file).exists()]
+    old = con.execute("select table_type from information_schema.tables "
+                      "where table_schema = 'raw' and table_name = 'cases'").fetchone()
+    if old:  # a table in warehouses built before raw.cases became a view
+        con.execute(f"drop {'view' if old[0] == 'VIEW' else 'table'} raw.cases")
+    if views:
+        con.execute("create view raw.cases as " + " union all by name ".join(views))
 
 
 def _xlsx_to_parquet(con: duckdb.DuckDBPyConnection, path: Path, sha: str,

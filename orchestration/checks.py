@@ -301,6 +301,50 @@ def cases_codes_known(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         metadata={"unknown_code_groups": len(bad), "examples": dg.MetadataValue.json(examples)})
 
 
+@dg.asset_check(asset=RAW_CASES, name="cases_completeness", blocking=True,
+                description="Completeness gate: for every fiscal year this load replaces, its "
+                            "record count is at most completeness_max_drop (sources.yml, 2%) "
+                            "below the last published load of that year. A full load that no "
+                            "longer holds a year the warehouse published fails too.")
+def cases_completeness(context: dg.AssetCheckExecutionContext,
+                       warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    from orchestration.sources import load_sources
+
+    max_drop = load_sources()["cases"].completeness_max_drop
+    with warehouse.connect(read_only=True) as con:
+        compared = con.execute("""
+            with previous as (
+                select fiscal_year, arg_max(rows, loaded_at) as rows,
+                       max(loaded_at) as loaded_at, arg_max(load_id, loaded_at) as load_id
+                from raw.cases_load_counts
+                where published and load_id <> $run
+                group by fiscal_year
+            ),
+            this_load as (
+                select fiscal_year, rows from raw.cases_load_counts where load_id = $run
+            )
+            select p.fiscal_year, p.rows, coalesce(t.rows, 0) as now, p.loaded_at, p.load_id
+            from previous p
+            join raw.cases_load_scope s using (fiscal_year)
+            left join this_load t using (fiscal_year)
+            order by p.fiscal_year""", {"run": context.run.run_id}).fetchall()
+    drops = [(fy, before, now, at, load) for fy, before, now, at, load in compared
+             if before > 0 and (before - now) / before > max_drop]
+    lines = [f"FY{fy}: {now:,} records, {before - now:,} ({(before - now) / before:.1%}) fewer "
+             f"than the load published {at:%Y-%m-%d %H:%M} (run {load[:8]}, {before:,})"
+             for fy, before, now, at, load in drops]
+    return dg.AssetCheckResult(
+        passed=not drops, severity=dg.AssetCheckSeverity.ERROR,
+        description=(f"{len(compared)} fiscal year(s) compared with the last published load; "
+                     f"none dropped more than {max_drop:.0%}" if not drops else
+                     f"records missing against the last published load (more than "
+                     f"{max_drop:.0%} fewer): " + "; ".join(lines)
+                     + ". If the release was corrected on purpose, raise "
+                       "completeness_max_drop for cases in sources.yml for this load."),
+        metadata={"max_drop": max_drop, "fiscal_years_compared": len(compared),
+                  "drops": dg.MetadataValue.json(lines)})
+
+
 @dg.asset_check(asset=RAW_CASES, name="cases_sample_suite", blocking=True,
                 description="GX suite expectations/cases_sample.json on a fixed-size sample of "
                             "raw.cases: the first 10,000 records of the load (read without "
@@ -322,7 +366,7 @@ def case_aggregates_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
                                      parameters={"max_fiscal_year": current_fiscal_year()}))
 
 
-ALL_CHECKS = [cases_codes_known, cases_sample_suite, case_aggregates_suite,
+ALL_CHECKS = [cases_codes_known, cases_completeness, cases_sample_suite, case_aggregates_suite,
               interop_raw_suite, all_jurisdictions_resolved, interop_resolved_suite,
               interop_restatements_suite,
               *MART_CHECKS, census_population_raw_suite, acs_noncitizen_raw_suite,

@@ -103,16 +103,20 @@ def _root_cause(error) -> str:
     return error.message.strip() if error is not None else "unknown error"
 
 
-def execute(warehouse: Path, sources: dict[str, Path]) -> RunReport:
-    """Run the scomm job in process against ``warehouse`` and collect what happened."""
-    return execute_with_result(warehouse, sources)[0]
+def execute(warehouse: Path, sources: dict[str, Path],
+            fiscal_years: tuple[int, int] | None = None) -> RunReport:
+    """Run the scomm job in process against ``warehouse`` and collect what happened; with
+    ``fiscal_years`` (first, last), the cases job for those fiscal years instead."""
+    return execute_with_result(warehouse, sources, fiscal_years)[0]
 
 
-def execute_with_result(warehouse: Path, sources: dict) -> tuple[RunReport, object]:
+def execute_with_result(warehouse: Path, sources: dict,
+                        fiscal_years: tuple[int, int] | None = None
+                        ) -> tuple[RunReport, object]:
     """execute(), also returning Dagster's ExecuteInProcessResult (events, timings)."""
     import dagster as dg
 
-    from orchestration.assets_ingest import run_config_for
+    from orchestration.assets_ingest import fiscal_year_tags, run_config_for
     from orchestration.definitions import build_definitions
 
     defs = build_definitions(str(warehouse))
@@ -124,9 +128,10 @@ def execute_with_result(warehouse: Path, sources: dict) -> tuple[RunReport, obje
     log_path = warehouse / "logs" / "last_run.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-        result = defs.resolve_job_def("scomm_job").execute_in_process(
+        job = "scomm_job" if fiscal_years is None else "cases_job"
+        result = defs.resolve_job_def(job).execute_in_process(
             run_config=run_config, instance=dg.DagsterInstance.ephemeral(),
-            raise_on_error=False,
+            raise_on_error=False, tags=fiscal_year_tags(*(fiscal_years or ())),
         )
     report = RunReport(success=result.success, run_id=result.run_id)
     for event in result.all_events:
@@ -215,6 +220,24 @@ def published_counts(serving: Path) -> list[tuple[str, int]]:
                 for t in published_tables(con)]
 
 
+def _fiscal_years(ctx: click.Context, param: click.Parameter,
+                  value: str | None) -> tuple[int, int] | None:
+    """YYYY or YYYY-YYYY within the case partitions."""
+    if value is None:
+        return None
+    from orchestration.assets_ingest import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
+
+    first, _, last = value.partition("-")
+    try:
+        years = (int(first), int(last or first))
+    except ValueError:
+        raise click.BadParameter(f"expected YYYY or YYYY-YYYY, got {value!r}") from None
+    if not FIRST_FISCAL_YEAR <= years[0] <= years[1] <= LAST_FISCAL_YEAR:
+        raise click.BadParameter(f"{value}: fiscal years run from {FIRST_FISCAL_YEAR} to "
+                                 f"{LAST_FISCAL_YEAR}, first year first")
+    return years
+
+
 @click.group()
 @click.version_option(package_name="scomm")
 def main() -> None:
@@ -230,13 +253,19 @@ def main() -> None:
               default=DEFAULT_CACHE, show_default=True, help="Download cache for URLs.")
 @click.option("--allow-http", is_flag=True,
               help="Accept plain-http URLs in --source (https only otherwise).")
+@click.option("--fiscal-year", "fiscal_year", metavar="YYYY[-YYYY]", callback=_fiscal_years,
+              help="Incremental load of case records: the --source cases file(s) replace these "
+                   "fiscal years only (one year, or a range such as 2019-2021); every other "
+                   "year, and every other source, stays as loaded before. Without it a run is a "
+                   "full load of every source.")
 @click.option("--step-timings", type=click.Path(dir_okay=False, path_type=Path), hidden=True,
               help="Write seconds per Dagster step as JSON here (used by scomm bench).")
 @click.option("--warehouse", type=click.Path(file_okay=False, path_type=Path),
               default=DEFAULT_WAREHOUSE, show_default=True,
               help="Folder for every output: build.duckdb, marts.duckdb, dbt/.")
 def run(source_values: tuple[str, ...], cache: Path, allow_http: bool,
-        step_timings: Path | None, warehouse: Path) -> None:
+        fiscal_year: tuple[int, int] | None, step_timings: Path | None,
+        warehouse: Path) -> None:
     """Ingest, validate, build the dbt marts, validate them and publish marts.duckdb."""
     from rich.console import Console
     from rich.table import Table
@@ -245,12 +274,20 @@ def run(source_values: tuple[str, ...], cache: Path, allow_http: bool,
     sources = parse_sources(source_values, cache, allow_http)
     warehouse = warehouse.resolve()
     serving = warehouse / "marts.duckdb"
+    if fiscal_year is not None:
+        if set(sources) != {"cases"}:
+            raise click.BadParameter("an incremental load (--fiscal-year) takes case files only: "
+                                     "pass --source cases=PATH (repeatable) and no other source",
+                                     param_hint="--fiscal-year")
+        if not (warehouse / "build.duckdb").exists():
+            raise click.BadParameter(f"{warehouse} has no full load yet: run `scomm run` "
+                                     "without --fiscal-year first", param_hint="--fiscal-year")
     try:
         with warehouse_lock(warehouse):
             named = ", ".join(f"{k}={v}" for k, v in sources.items()) or "the embedded samples"
             console.print(f"[bold]scomm run[/] → {warehouse}  (sources: {named})",
                           highlight=False)
-            report, result = execute_with_result(warehouse, sources)
+            report, result = execute_with_result(warehouse, sources, fiscal_year)
             if step_timings:
                 from orchestration.bench import step_seconds
 

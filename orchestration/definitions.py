@@ -17,7 +17,7 @@ from orchestration.assets_ingest import (
     jurisdiction_matches,
 )
 from orchestration.checks import ALL_CHECKS
-from orchestration.jobs import inbox_sensor, monthly_refresh, scomm_job
+from orchestration.jobs import cases_job, inbox_sensor, monthly_refresh, scomm_job
 from orchestration.paths import DEFAULT_WAREHOUSE
 from orchestration.publish import published_marts
 from orchestration.resources import WarehouseResource
@@ -33,7 +33,7 @@ def build_definitions(warehouse_dir: str | None = None) -> dg.Definitions:
                 build_dbt_assets(project),
                 published_marts],
         asset_checks=ALL_CHECKS,
-        jobs=[scomm_job],
+        jobs=[scomm_job, cases_job],
         schedules=[monthly_refresh],
         sensors=[inbox_sensor],
         resources={"dbt": dbt_resource(project), "warehouse": warehouse},

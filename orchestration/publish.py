@@ -144,6 +144,9 @@ def published_marts(context: dg.AssetExecutionContext,
     time, source files and their sha256). Replaced atomically, only after every blocking check
     passed."""
     counts = publish_marts(warehouse.build_db, warehouse.serving_db, context.run_id)
+    with warehouse.connect() as con:  # this load's case counts become the completeness baseline
+        con.execute("update raw.cases_load_counts set published = true where load_id = ?",
+                    [context.run_id])
     return dg.MaterializeResult(
         metadata={"path": str(warehouse.serving_db),
                   **{f"rows_{t}": n for t, n in counts.items()}}

@@ -31,6 +31,10 @@ class SourceSpec(BaseModel):
     urls: list[str] = Field(default_factory=list)
     sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     allow_insecure: bool = False
+    # Completeness gate (case records): a load whose record count for a fiscal year falls by
+    # more than this share below the last published load of that year is refused before
+    # publishing. Raise it for one run to accept a deliberate correction.
+    completeness_max_drop: float = Field(default=0.02, ge=0, le=1)
 
     @model_validator(mode="after")
     def _urls_are_https(self) -> SourceSpec:

@@ -1,14 +1,26 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where fiscal_year is null or fiscal_year in (select fiscal_year from {{ source('raw', 'cases_load_scope') }}){% else %}select 1{% endif %}"
+) }}
 {#
   The case records (already counted in one pass at load) placed in their jurisdiction (the same
   normalization as the statistics), its fiscal year and its severity (seeds/case_severity_mapping:
   a threat level wins, else the criminality; nothing known = UNKNOWN), then counted. Everything
   downstream reads this small table, never the millions of rows again.
+
+  Incremental by fiscal year: a full load (scomm_job, dbt --full-refresh) builds it whole; an
+  incremental load of some fiscal years (cases_job, Dagster partitions) deletes and rebuilds those
+  years only (raw.cases_load_scope), plus the undated records, which any file may carry.
 #}
 with
 
 cases as (
     select * from {{ ref('stg_cases__removals') }}
+    {% if is_incremental() %}
+    where fiscal_year is null
+        or fiscal_year in (select fiscal_year from {{ source('raw', 'cases_load_scope') }})
+    {% endif %}
 ),
 
 matches as (
