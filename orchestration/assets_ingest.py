@@ -10,7 +10,12 @@ import duckdb
 import pandas as pd
 from pydantic import Field
 
-from orchestration.cases_ingest import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR, load_raw_cases
+from orchestration.cases_ingest import (
+    FIRST_FISCAL_YEAR,
+    LAST_FISCAL_YEAR,
+    load_raw_cases,
+    merge_cases_load,
+)
 from orchestration.faults import checkpoint
 from orchestration.ingest import load_raw_interop, replace_table
 from orchestration.jurisdictions import load_overrides, resolve
@@ -28,6 +33,7 @@ RAW_POPULATION = dg.AssetKey(["raw", "census_population"])
 RAW_NONCITIZEN = dg.AssetKey(["raw", "acs_noncitizen"])
 RAW_ACTIVATIONS = dg.AssetKey(["raw", "sc_activation_panel"])
 RAW_CASES = dg.AssetKey(["raw", "cases"])
+RAW_CASES_GROUPED = dg.AssetKey(["raw", "cases_grouped"])
 RAW_CASE_MATCHES = dg.AssetKey(["raw", "cases_jurisdiction_matches"])
 REDACTED = "b(6), b(7)c"
 
@@ -159,19 +165,21 @@ warnings.filterwarnings("ignore", message="Parameter `backfill_policy`",
           partitions_def=CASE_FISCAL_YEARS, backfill_policy=dg.BackfillPolicy.single_run())
 def raw_cases(context: dg.AssetExecutionContext, config: SourceConfig,
               warehouse: WarehouseResource) -> dg.MaterializeResult:
-    """All fiscal years (a full load: the files replace every case record) or the run's fiscal
-    years only (an incremental load: the files replace those years, the others stay)."""
+    """The release files of this load, scanned once and staged (raw.cases_load) for the
+    checks: all fiscal years (a full load: the files will replace every case record) or the
+    run's fiscal years only (an incremental load: they will replace those years, the others
+    stay)."""
     files = ([Path(p) for p in config.paths] if config.paths
              else [source_path("cases", config.path)])
     fiscal_years = run_fiscal_years(context)
     with warehouse.connect() as con:
         rows = load_raw_cases(con, files, context.run_id, warehouse.root / "cases_copies",
                               fiscal_years=fiscal_years)
-        sha = con.execute("select string_agg(sha256, ' ') from raw.cases_files "
-                          "where load_id = ?", [context.run_id]).fetchone()[0]
+        sha = con.execute("select string_agg(sha256, ' ') from raw.cases_load_files"
+                          ).fetchone()[0]
         by_year = dict(con.execute(
-            "select coalesce(cast(fiscal_year as varchar), 'undated'), sum(n) from cases_scan "
-            "group by all order by 1").fetchall())
+            "select coalesce(cast(fiscal_year as varchar), 'undated'), sum(n) "
+            "from raw.cases_load group by all order by 1").fetchall())
     checkpoint("ingest")
     return dg.MaterializeResult(metadata={
         "source": "cases", "source_file": ", ".join(str(f.resolve()) for f in files),
@@ -181,8 +189,23 @@ def raw_cases(context: dg.AssetExecutionContext, config: SourceConfig,
     })
 
 
+@dg.asset(key=RAW_CASES_GROUPED, deps=[RAW_CASES], group_name="ingest", kinds={"duckdb"},
+          partitions_def=CASE_FISCAL_YEARS, backfill_policy=dg.BackfillPolicy.single_run())
+def raw_cases_grouped(context: dg.AssetExecutionContext,
+                      warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """The warehouse's case records, counted (file, state, county, fiscal year, codes): the
+    staged load moved in once its blocking checks passed, replacing every fiscal year (full
+    load) or the run's fiscal years (incremental load). A load refused by a check never gets
+    here, so a later incremental run cannot publish it."""
+    with warehouse.connect() as con:
+        held = merge_cases_load(con)
+        years = con.execute("select count(distinct fiscal_year) from raw.cases_grouped"
+                            ).fetchone()[0]
+    return dg.MaterializeResult(metadata={"records": held, "fiscal_years": years})
+
+
 SOURCE_ASSET_DEFS = [_build(spec) for spec in SOURCE_ASSETS.values() if not spec.many_files]
-SOURCE_ASSET_DEFS.append(raw_cases)
+SOURCE_ASSET_DEFS += [raw_cases, raw_cases_grouped]
 
 
 def run_config_for(sources: dict[str, Path | list[Path]]) -> dict:
@@ -237,7 +260,7 @@ def jurisdiction_matches(
     )
 
 
-@dg.asset(key=RAW_CASE_MATCHES, deps=[RAW_CASES], group_name="ingest", kinds={"duckdb", "python"})
+@dg.asset(key=RAW_CASE_MATCHES, deps=[RAW_CASES_GROUPED], group_name="ingest", kinds={"duckdb", "python"})
 def case_jurisdiction_matches(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:

@@ -103,13 +103,16 @@ def _literal(text: str) -> str:
 def load_raw_cases(con: duckdb.DuckDBPyConnection, paths: list[Path], load_id: str,
                    copies: Path | None = None,
                    fiscal_years: list[int] | None = None) -> int:
-    """Scan ``paths`` once and merge them into raw.cases_grouped; returns the number of records
-    scanned. ``copies`` is where .xlsx workbooks are converted to Parquet.
+    """Scan ``paths`` once into the staged load raw.cases_load (counts by file, state, county,
+    fiscal year and codes; its files in raw.cases_load_files and the view
+    raw.cases_load_records); returns the number of records scanned. ``copies`` is where .xlsx
+    workbooks are converted to Parquet. The checks run on the staged load; merge_cases_load
+    then moves it into raw.cases_grouped.
 
-    ``fiscal_years`` None is a full load: the files replace every case record the warehouse
-    held. A list is an incremental load of those fiscal years (Dagster partitions): their rows
-    are replaced by the files' rows and every other fiscal year is kept as loaded before, so
-    only the new files are read. A file of an incremental load holding a dated record outside
+    ``fiscal_years`` None is a full load: the files will replace every case record the
+    warehouse held. A list is an incremental load of those fiscal years (Dagster partitions):
+    their rows will be replaced by the files' rows and every other fiscal year kept as loaded
+    before, so only the new files are read. A file of an incremental load holding a dated record outside
     its fiscal years is refused (InputFileError naming file, row and column), never half
     loaded; undated records travel with their file."""
     if not paths:
@@ -150,7 +153,7 @@ def load_raw_cases(con: duckdb.DuckDBPyConnection, paths: list[Path], load_id: s
                      f"from {source_sql}" for source_sql, original, _, _ in staged]
     try:
         con.execute(f"""
-            create or replace temp table cases_scan as
+            create or replace table raw.cases_load as
             with parsed as (
                 select
                     _source_file,
@@ -186,12 +189,47 @@ def load_raw_cases(con: duckdb.DuckDBPyConnection, paths: list[Path], load_id: s
              for (_, p, _, kind), sha in zip(staged, shas, strict=True)]
     con.execute("begin transaction")
     try:
-        _merge(con, files, fiscal_years, load_id)
+        _stage(con, files, fiscal_years, load_id)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-    return con.execute("select coalesce(sum(n), 0) from cases_scan").fetchone()[0]
+    return con.execute("select coalesce(sum(n), 0) from raw.cases_load").fetchone()[0]
+
+
+def _stage(con: duckdb.DuckDBPyConnection, files: list[tuple], fiscal_years: list[int] | None,
+           load_id: str) -> None:
+    """Record this load beside the warehouse's case records, not yet in them: its files, the
+    fiscal years it replaces and its counts per fiscal year (kept across loads: the
+    completeness gate compares against them). merge_cases_load moves it in once the checks on
+    it passed."""
+    con.execute("create or replace table raw.cases_load_files (file varchar, sha256 varchar, "
+                "format varchar, load_id varchar, view_sql varchar)")
+    con.executemany("insert into raw.cases_load_files values (?, ?, ?, ?, ?)", files)
+    _replace_view(con, "raw.cases_load_records", [f[4] for f in files])
+    # the fiscal years this load replaces (every partition for a full load)
+    scope = (f"select unnest(range({FIRST_FISCAL_YEAR}, {LAST_FISCAL_YEAR + 1})) as fiscal_year"
+             if fiscal_years is None else
+             f"select unnest([{', '.join(str(int(y)) for y in fiscal_years)}]) as fiscal_year")
+    con.execute(f"create or replace table raw.cases_load_scope as {scope}")
+    con.execute("""create table if not exists raw.cases_load_counts (
+                       load_id varchar, loaded_at timestamp, fiscal_year integer,
+                       rows bigint, published boolean)""")
+    con.execute("delete from raw.cases_load_counts where load_id = ?", [load_id])
+    con.execute("""insert into raw.cases_load_counts
+                   select ?, current_timestamp, fiscal_year, sum(n), false
+                   from raw.cases_load where fiscal_year is not null group by fiscal_year""",
+                [load_id])
+
+
+def _replace_view(con: duckdb.DuckDBPyConnection, name: str, selects: list[str]) -> None:
+    schema, table = name.split(".")
+    old = con.execute("select table_type from information_schema.tables "
+                      "where table_schema = ? and table_name = ?", [schema, table]).fetchone()
+    if old:  # raw.cases was a table in warehouses built before it became a view
+        con.execute(f"drop {'view' if old[0] == 'VIEW' else 'table'} {name}")
+    if selects:
+        con.execute(f"create view {name} as " + " union all by name ".join(selects))
 
 
 def _years(fiscal_years: list[int]) -> str:
@@ -209,7 +247,7 @@ def _refuse_outside(con: duckdb.DuckDBPyConnection, fiscal_years: list[int],
     """An incremental load may only hold records of its fiscal years (or undated ones)."""
     wanted = ", ".join(str(int(y)) for y in fiscal_years)
     outside = con.execute(f"""
-        select _source_file, fiscal_year, sum(n) from cases_scan
+        select _source_file, fiscal_year, sum(n) from raw.cases_load
         where fiscal_year is not null and fiscal_year not in ({wanted})
         group by all order by 1, 2""").fetchall()
     if not outside:
@@ -230,51 +268,44 @@ def _refuse_outside(con: duckdb.DuckDBPyConnection, fiscal_years: list[int],
         line=line, column="Departed Date")
 
 
-def _merge(con: duckdb.DuckDBPyConnection, files: list[tuple], fiscal_years: list[int] | None,
-           load_id: str) -> None:
-    """Replace what this load covers in raw.cases_grouped, raw.cases_files and the raw.cases
-    view, and record its per-fiscal-year counts in raw.cases_load_counts (kept across loads:
-    the completeness gate compares against them)."""
-    names = ", ".join(_literal(f[0]) for f in files)
-    if fiscal_years is None:
-        con.execute("create or replace table raw.cases_grouped as select * from cases_scan")
-        con.execute("create or replace table raw.cases_files (file varchar, sha256 varchar, "
-                    "format varchar, load_id varchar, view_sql varchar)")
-        scope = (f"select unnest(range({FIRST_FISCAL_YEAR}, {LAST_FISCAL_YEAR + 1})) "
-                 "as fiscal_year")
-    else:
-        wanted = ", ".join(str(int(y)) for y in fiscal_years)
-        con.execute(f"""delete from raw.cases_grouped
-                        where fiscal_year in ({wanted})
-                           or (fiscal_year is null and _source_file in ({names}))""")
-        con.execute("insert into raw.cases_grouped by name select * from cases_scan")
-        con.execute(f"delete from raw.cases_files where file in ({names})")
-        scope = f"select unnest([{wanted}]) as fiscal_year"
-    con.executemany("insert into raw.cases_files values (?, ?, ?, ?, ?)", files)
-    # files whose records were all replaced by this load no longer belong to the raw layer
-    con.execute("delete from raw.cases_files where file not in "
-                "(select distinct _source_file from raw.cases_grouped)")
-    # the fiscal years this load replaced: the incremental dbt model rebuilds only these
-    con.execute(f"create or replace table raw.cases_load_scope as {scope}")
-    con.execute("""create table if not exists raw.cases_load_counts (
-                       load_id varchar, loaded_at timestamp, fiscal_year integer,
-                       rows bigint, published boolean)""")
-    con.execute("delete from raw.cases_load_counts where load_id = ?", [load_id])
-    con.execute("""insert into raw.cases_load_counts
-                   select ?, current_timestamp, fiscal_year, sum(n), false
-                   from cases_scan where fiscal_year is not null group by fiscal_year""",
-                [load_id])
-    # raw.cases: a view over the files the warehouse's records came from (a file moved away
-    # since an earlier load is left out of the view; its counts stay in raw.cases_grouped)
-    views = [sql for file, sql in con.execute(
-        "select file, view_sql from raw.cases_files order by file").fetchall()
-        if sql is not None and Path(file).exists()]
-    old = con.execute("select table_type from information_schema.tables "
-                      "where table_schema = 'raw' and table_name = 'cases'").fetchone()
-    if old:  # a table in warehouses built before raw.cases became a view
-        con.execute(f"drop {'view' if old[0] == 'VIEW' else 'table'} raw.cases")
-    if views:
-        con.execute("create view raw.cases as " + " union all by name ".join(views))
+def merge_cases_load(con: duckdb.DuckDBPyConnection) -> int:
+    """Move the staged load (raw.cases_load) into the warehouse's case records: a full load
+    replaces raw.cases_grouped; an incremental one replaces its fiscal years (and the undated
+    records of its files). Updates raw.cases_files and the raw.cases view over the files the
+    records came from. One transaction; returns the records now held."""
+    full = con.execute("select count(*) from raw.cases_load_scope").fetchone()[0] == (
+        LAST_FISCAL_YEAR - FIRST_FISCAL_YEAR + 1)
+    con.execute("begin transaction")
+    try:
+        if full or not _has_table(con, "raw", "cases_grouped"):
+            con.execute("create or replace table raw.cases_grouped as "
+                        "select * from raw.cases_load")
+            con.execute("create or replace table raw.cases_files as "
+                        "select * from raw.cases_load_files")
+        else:
+            con.execute("""
+                delete from raw.cases_grouped
+                where fiscal_year in (select fiscal_year from raw.cases_load_scope)
+                   or (fiscal_year is null
+                       and _source_file in (select file from raw.cases_load_files))""")
+            con.execute("insert into raw.cases_grouped by name select * from raw.cases_load")
+            con.execute("delete from raw.cases_files "
+                        "where file in (select file from raw.cases_load_files)")
+            con.execute("insert into raw.cases_files by name select * from raw.cases_load_files")
+            # files whose records were all replaced no longer belong to the raw layer
+            con.execute("delete from raw.cases_files where file not in "
+                        "(select distinct _source_file from raw.cases_grouped)")
+        # raw.cases: a view over the files the records came from (a file moved away since an
+        # earlier load is left out of the view; its counts stay in raw.cases_grouped)
+        _replace_view(con, "raw.cases", [
+            sql for file, sql in con.execute(
+                "select file, view_sql from raw.cases_files order by file").fetchall()
+            if sql is not None and Path(file).exists()])
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return con.execute("select coalesce(sum(n), 0) from raw.cases_grouped").fetchone()[0]
 
 
 def _xlsx_to_parquet(con: duckdb.DuckDBPyConnection, path: Path, sha: str,

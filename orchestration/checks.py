@@ -269,7 +269,8 @@ CASE_AGGREGATES = dg.AssetKey(["intermediate", "int_case_removals_by_severity"])
 
 
 @dg.asset_check(asset=RAW_CASES, name="cases_codes_known", blocking=True,
-                description="Every row (through the one-pass counts of raw.cases_grouped): "
+                description="Every row of the load (through its one-pass counts, "
+                            "raw.cases_load): "
                             "threat level and criminality codes are known "
                             "(blank or redacted = missing). An unknown code would otherwise be "
                             "counted as UNKNOWN severity without anyone noticing.")
@@ -278,7 +279,7 @@ def cases_codes_known(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         bad = con.execute("""
             select case_threat_level, case_criminality, sum(n) as n,
                    any_value(_source_file) as file
-            from raw.cases_grouped
+            from raw.cases_load
             where (nullif(trim(case_threat_level), '') is not null
                    and trim(case_threat_level) not in ('1', '2', '3', 'b(6), b(7)c'))
                or (nullif(trim(case_criminality), '') is not null
@@ -289,7 +290,7 @@ def cases_codes_known(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         examples = []
         for tl, cr, n, file in bad[:5]:  # only on failure: find the first row again
             row = con.execute(
-                'select min(_source_row) from raw.cases where _source_file = ? and '
+                'select min(_source_row) from raw.cases_load_records where _source_file = ? and '
                 '"Case Threat Level" is not distinct from ? and '
                 '"Case Criminality" is not distinct from ?', [file, tl, cr]).fetchone()[0]
             examples.append(f"{file}: row {row} ({n} rows): Case Threat Level={tl!r}, "
@@ -297,7 +298,8 @@ def cases_codes_known(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         passed=not bad, severity=dg.AssetCheckSeverity.ERROR,
         description=("all codes known" if not bad else
-                     "unknown severity codes in raw.cases: " + "; ".join(examples[:5])),
+                     "unknown severity codes in the case records: "
+                     + "; ".join(examples[:5])),
         metadata={"unknown_code_groups": len(bad), "examples": dg.MetadataValue.json(examples)})
 
 
@@ -347,13 +349,13 @@ def cases_completeness(context: dg.AssetCheckExecutionContext,
 
 @dg.asset_check(asset=RAW_CASES, name="cases_sample_suite", blocking=True,
                 description="GX suite expectations/cases_sample.json on a fixed-size sample of "
-                            "raw.cases: the first 10,000 records of the load (read without "
+                            "the load: its first 10,000 records (read without "
                             "scanning the rest; the full-table checks run on the one-pass "
                             "counts).")
 def cases_sample_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    frame = _read(warehouse, "select * from raw.cases limit 10000")
+    frame = _read(warehouse, "select * from raw.cases_load_records limit 10000")
     return to_check_result(run_suite(frame, "cases_sample",
-                                     "raw.cases (first 10,000 records)"))
+                                     "raw.cases_load_records (first 10,000 records)"))
 
 
 @dg.asset_check(asset=CASE_AGGREGATES, name="case_aggregates_suite", blocking=True,

@@ -175,17 +175,12 @@ def row_accounting(warehouse: Path, run_id: str) -> list[str]:
             tables = {r[0] for r in con.execute(
                 "select table_schema || '.' || table_name from information_schema.tables"
             ).fetchall()}
-            derived = {"raw.jurisdiction_matches", "raw.cases_jurisdiction_matches",
-                       "raw.cases", "raw.cases_grouped", "raw.cases_files"}
+            cases = {t for t in tables if t.startswith("raw.cases")}
+            derived = {"raw.jurisdiction_matches"} | cases
             loaded = {t for t in tables if t.startswith("raw.") and t not in derived
                       and con.execute(f"select count(*) filter (where _load_id = ?) > 0 "
                                       f"from {t}", [run_id]).fetchone()[0]}
-            if "raw.cases_files" in tables and con.execute(
-                    "select count(*) from raw.cases_files where load_id = ?",
-                    [run_id]).fetchone()[0]:
-                loaded.add("raw.cases")
-            tables = loaded | ({"raw.jurisdiction_matches", "raw.cases_jurisdiction_matches"}
-                               & tables)
+            tables = loaded | ({"raw.jurisdiction_matches"} & tables)
             if {"raw.interop_reports", "raw.jurisdiction_matches"} <= tables:
                 raw, loaded, quarantined = con.execute("""
                     select count(*), count(m.jurisdiction_id),
@@ -196,13 +191,22 @@ def row_accounting(warehouse: Path, run_id: str) -> list[str]:
                      and r.jurisdiction is not distinct from m.published_name""").fetchone()
                 lines.append(f"interop rows: {raw:,} read = {loaded:,} loaded + "
                              f"{quarantined:,} quarantined")
-            if {"raw.cases", "raw.cases_jurisdiction_matches"} <= tables:
-                total, quarantined = con.execute("""
-                    select sum(rows), coalesce(sum(rows) filter (
-                        where jurisdiction_id is null), 0)
-                    from raw.cases_jurisdiction_matches""").fetchone()
-                lines.append(f"case rows: {total:,} read = {total - quarantined:,} placed + "
-                             f"{quarantined:,} quarantined (qa_cases_quarantined)")
+            if "raw.cases_load" in cases and con.execute(
+                    "select count(*) from raw.cases_load_files where load_id = ?",
+                    [run_id]).fetchone()[0]:
+                read = con.execute("select sum(n) from raw.cases_load").fetchone()[0]
+                merged = con.execute("select count(*) from raw.cases_grouped where _load_id = ?",
+                                     [run_id]).fetchone()[0] if "raw.cases_grouped" in cases \
+                    else 0
+                lines.append(f"case rows: {read:,} read in this load"
+                             + ("" if merged else " (not merged: a check refused it)"))
+                if merged and "raw.cases_jurisdiction_matches" in cases:
+                    total, quarantined = con.execute("""
+                        select sum(rows), coalesce(sum(rows) filter (
+                            where jurisdiction_id is null), 0)
+                        from raw.cases_jurisdiction_matches""").fetchone()
+                    lines.append(f"case rows held: {total:,} = {total - quarantined:,} placed + "
+                                 f"{quarantined:,} quarantined (qa_cases_quarantined)")
             for table in ("census_population", "acs_noncitizen", "sc_activation_panel"):
                 if f"raw.{table}" in tables:
                     n = con.execute(f"select count(*) from raw.{table}").fetchone()[0]
