@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import json
@@ -274,10 +275,15 @@ def run(source_values: tuple[str, ...], cache: Path, allow_http: bool,
     from rich.console import Console
     from rich.table import Table
 
+    from orchestration.validation import start_worker, stop_worker
+
     console = Console()
     sources = parse_sources(source_values, cache, allow_http)
     warehouse = warehouse.resolve()
     serving = warehouse / "marts.duckdb"
+    # Great Expectations loads (≈4 s) in a forked process while this one imports Dagster/dbt
+    start_worker()
+    atexit.register(stop_worker)
     if fiscal_year is not None:
         if set(sources) != {"cases"}:
             raise click.BadParameter("an incremental load (--fiscal-year) takes case files only: "

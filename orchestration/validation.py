@@ -5,7 +5,10 @@ Why DataFrames: GX's SQL datasource does not work on DuckDB through duckdb-engin
 reads its table from DuckDB into pandas and validates that. An expectation that *raised* is
 reported as an error of the validation itself, never as bad data.
 
-Importing great_expectations costs several seconds, so it happens inside `run_suite` only.
+Importing great_expectations costs several seconds, so it happens inside `run_suite` only, or,
+for `scomm run`, in a validation process forked at start-up (start_worker): there the import
+runs on the second core while this process imports Dagster and dbt and loads the data, instead
+of in series with them.
 """
 
 from __future__ import annotations
@@ -112,9 +115,62 @@ def _sample(df: pd.DataFrame, indexes: list[Any], columns: list[str]) -> list[di
     return picked
 
 
+_WORKER: Any = None  # a ProcessPoolExecutor with one process, once start_worker() ran
+
+
+def start_worker() -> None:
+    """Fork one validation process and start importing great_expectations in it now. Call it
+    early, before this process starts threads or imports Dagster (a plain fork is safe then)."""
+    global _WORKER
+    if _WORKER is not None:
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    _WORKER = ProcessPoolExecutor(max_workers=1, initializer=_die_with_parent,
+                                  mp_context=multiprocessing.get_context("fork"))
+    _WORKER.submit(_import_gx)
+
+
+def stop_worker() -> None:
+    global _WORKER
+    if _WORKER is not None:
+        _WORKER.shutdown(wait=False, cancel_futures=True)
+        _WORKER = None
+
+
+def _die_with_parent() -> None:
+    """A run killed with SIGKILL must not leave its validation process behind (Linux)."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (AttributeError, OSError):
+        pass
+
+
+def _import_gx() -> None:
+    import great_expectations  # noqa: F401
+
+
 def run_suite(df: pd.DataFrame, suite_name: str, table: str,
               parameters: dict[str, Any] | None = None) -> SuiteOutcome:
-    """Validate ``df`` against the stored suite ``suite_name`` and explain every failure."""
+    """Validate ``df`` against the stored suite ``suite_name`` and explain every failure (in
+    the validation process when one was started, else here)."""
+    if _WORKER is not None:
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return _WORKER.submit(validate_here, df, suite_name, table, parameters).result()
+        except BrokenProcessPool:  # the worker died (out of memory …): validate here instead
+            stop_worker()
+    return validate_here(df, suite_name, table, parameters)
+
+
+def validate_here(df: pd.DataFrame, suite_name: str, table: str,
+                  parameters: dict[str, Any] | None = None) -> SuiteOutcome:
+    """run_suite in this process."""
     import great_expectations as gx  # slow import: only where validation happens
     from great_expectations.expectations.expectation_configuration import (
         ExpectationConfiguration,
