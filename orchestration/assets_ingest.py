@@ -260,7 +260,8 @@ def jurisdiction_matches(
     )
 
 
-@dg.asset(key=RAW_CASE_MATCHES, deps=[RAW_CASES_GROUPED], group_name="ingest", kinds={"duckdb", "python"})
+@dg.asset(key=RAW_CASE_MATCHES, deps=[RAW_CASES_GROUPED], group_name="ingest",
+          kinds={"duckdb", "python"})
 def case_jurisdiction_matches(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:

@@ -112,9 +112,9 @@ def load_raw_cases(con: duckdb.DuckDBPyConnection, paths: list[Path], load_id: s
     ``fiscal_years`` None is a full load: the files will replace every case record the
     warehouse held. A list is an incremental load of those fiscal years (Dagster partitions):
     their rows will be replaced by the files' rows and every other fiscal year kept as loaded
-    before, so only the new files are read. A file of an incremental load holding a dated record outside
-    its fiscal years is refused (InputFileError naming file, row and column), never half
-    loaded; undated records travel with their file."""
+    before, so only the new files are read. A file of an incremental load holding a dated
+    record outside its fiscal years is refused (InputFileError naming file, row and column),
+    never half loaded; undated records travel with their file."""
     if not paths:
         raise ValueError("no case files given")
     con.execute("create schema if not exists raw")

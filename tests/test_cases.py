@@ -76,7 +76,8 @@ def test_csv_gzip_parquet_and_xlsx_with_preamble_and_sheets_load_the_same_rows(t
         con = duckdb.connect()
         assert load_raw_cases(con, files, "t") == len(ROWS), files
         got = con.execute('select "Unique Identifier", "Apprehension County", "Docket AOR" '
-                          "from raw.cases_load_records order by _source_file, _source_row").fetchall()
+                          "from raw.cases_load_records order by _source_file, _source_row"
+                          ).fetchall()
         assert [g[0] for g in got] == [r[8] for r in ROWS]
         assert got[6][1] == "b(6), b(7)c" and got[0][2] == "BOS"  # raw keeps everything
     con = duckdb.connect()
