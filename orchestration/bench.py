@@ -1,18 +1,23 @@
 """`scomm bench --rows N`: the real pipeline on N case records against two baselines.
 
-* pipeline — the same Dagster job and dbt models as `scomm run`, with the N-row file as the
-  `cases` source (the other sources at their embedded samples), in a fresh warehouse and a fresh
-  process, best of `repeat` runs. data_path_s, the part that grows with N (ingest, validation,
+* pipeline — `scomm run --source cases=FILE`, the same Dagster job and dbt models as any full
+  run (the other sources at their embedded samples), in a fresh process each time, best of
+  `repeat` runs in one warehouse (the first run in a new warehouse also pays dbt's full parse,
+  reported as first_run_s). data_path_s, the part that grows with N (ingest, validation,
   aggregation, publish), is the time the run's Dagster steps took beyond what the same steps
   took on a 1,000-row file (each the best of `repeat`): measured inside the steps, it is not
-  drowned by the start-up jitter of a 25-second process. fixed_s = pipeline_s - data_path_s
-  (imports, start-up, dbt parse and the small models).
+  drowned by the start-up jitter of the process. fixed_s = pipeline_s - data_path_s (imports,
+  start-up, dbt parse and the small models).
+* incremental — then, in the same warehouse, `scomm run --fiscal-year 2021 --source
+  cases=FY2021_FILE`: one more fiscal year of N/6 records (the full file holds six), the
+  partitioned path (cases_job: the new file only, the case models incremental by year). Its
+  wall time against the full run's, and its data path (beyond the same incremental run at
+  1,000/6 records) against the full run's data path.
 * duckdb_floor_s — a plain DuckDB SQL script doing the same aggregation (file → counts by state,
   county, fiscal year and severity), timed in-process.
 * pandas_s — pandas read_csv + groupby, what an analyst would otherwise write, timed inside a
   child process (so its memory does not count against the pipeline's peak).
 
-Both pipeline runs are `scomm run` in a fresh process, so each pays the cold start a user pays.
 The last line printed is one JSON object (see the README of benchmarks/).
 """
 
@@ -67,35 +72,56 @@ print(json.dumps({"seconds": elapsed, "groups": len(out),
 """
 
 
-def case_file(rows: int) -> Path:
-    path = BENCH_DATA / f"cases_{rows}.csv"
+NEW_FISCAL_YEAR = 2021  # the generator's full files span FY2015-FY2020
+FULL_FILE_YEARS = 6
+
+
+def case_file(rows: int, fiscal_year: int | None = None) -> Path:
+    suffix = f"_fy{fiscal_year}" if fiscal_year else ""
+    path = BENCH_DATA / f"cases_{rows}{suffix}.csv"
     if not path.exists():
         sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
         from generate_cases import generate
 
-        generate(rows, path)
+        generate(rows, path, fiscal_year=fiscal_year)
     return path
 
 
-def _timed_run(path: Path) -> tuple[float, dict[str, float], float]:
-    """`scomm run --source cases=PATH` in a fresh process and warehouse, as a user runs it:
-    (wall seconds, seconds per step, peak RSS in MB of the run and its dbt process)."""
-    with tempfile.TemporaryDirectory(prefix="scomm-bench-") as warehouse:
-        timings = Path(warehouse) / "steps.json"
-        log = Path(warehouse) / "run.log"
-        start = time.perf_counter()
-        with log.open("w") as out:
-            proc = subprocess.Popen(
-                [str(Path(sys.executable).parent / "scomm"), "run", "--source",
-                 f"cases={path}", "--warehouse", str(Path(warehouse) / "wh"),
-                 "--step-timings", str(timings)], stdout=out, stderr=subprocess.STDOUT)
-            # wait4: this run's own peak RSS (the largest of it and its dbt process)
-            _, status, usage = os.wait4(proc.pid, 0)
-        elapsed = time.perf_counter() - start
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise RuntimeError(f"benchmark run on {path} failed:\n{log.read_text()[-3000:]}")
-        steps = json.loads(timings.read_text())
-    return elapsed, steps, usage.ru_maxrss / 1024
+def _timed_run(path: Path, warehouse: Path, fiscal_year: int | None = None
+               ) -> tuple[float, dict[str, float], float]:
+    """`scomm run --source cases=PATH [--fiscal-year Y]` in a fresh process, as a user runs it:
+    (wall seconds, seconds per step, peak RSS in MB of the run and its child processes)."""
+    timings = warehouse.parent / f"{warehouse.name}-steps.json"
+    log = warehouse.parent / f"{warehouse.name}-run.log"
+    extra = ["--fiscal-year", str(fiscal_year)] if fiscal_year else []
+    start = time.perf_counter()
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [str(Path(sys.executable).parent / "scomm"), "run", "--source", f"cases={path}",
+             *extra, "--warehouse", str(warehouse), "--step-timings", str(timings)],
+            stdout=out, stderr=subprocess.STDOUT)
+        # wait4: this run's own peak RSS (the largest of it and its dbt and validation processes)
+        _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"benchmark run on {path} failed:\n{log.read_text()[-3000:]}")
+    return elapsed, json.loads(timings.read_text()), usage.ru_maxrss / 1024
+
+
+def _best(runs: list[tuple[float, dict[str, float], float]]) -> tuple[float, dict, float]:
+    """Best wall time, the step timings of the run with the least step time, the largest peak."""
+    return (min(r[0] for r in runs), min((r[1] for r in runs), key=lambda s: sum(s.values())),
+            max(r[2] for r in runs))
+
+
+def _sizes(rows: int, warehouse: Path, repeat: int) -> dict:
+    """Full runs, then incremental runs of one more fiscal year, in one warehouse."""
+    full_file = case_file(rows)
+    new_year = case_file(max(rows // FULL_FILE_YEARS, 1), NEW_FISCAL_YEAR)
+    full = [_timed_run(full_file, warehouse) for _ in range(repeat)]
+    incremental = [_timed_run(new_year, warehouse, NEW_FISCAL_YEAR) for _ in range(repeat)]
+    return {"first_run_s": full[0][0], "full": _best(full), "incremental": _best(incremental),
+            "file": full_file}
 
 
 def step_seconds(result) -> dict[str, float]:
@@ -124,25 +150,35 @@ def pandas_baseline(path: Path) -> dict:
 
 
 def run(rows: int, with_pandas: bool = True, repeat: int = 3) -> dict:
-    big, small = case_file(rows), case_file(FIXED_ROWS)
-    small_steps_s = min(sum(_timed_run(small)[1].values()) for _ in range(repeat))
-    runs = [_timed_run(big) for _ in range(repeat)]
-    pipeline_s = min(r[0] for r in runs)
-    steps = min((r[1] for r in runs), key=lambda s: sum(s.values()))
-    peak_mb = max(r[2] for r in runs)
+    with tempfile.TemporaryDirectory(prefix="scomm-bench-") as tmp:
+        small = _sizes(FIXED_ROWS, Path(tmp) / "small", repeat)
+        big = _sizes(rows, Path(tmp) / "big", repeat)
+    pipeline_s, steps, peak_mb = big["full"]
+    small_steps_s = sum(small["full"][1].values())
     data_path_s = max(sum(steps.values()) - small_steps_s, 0.0)
     fixed_s = pipeline_s - data_path_s
+    incremental_s, incremental_steps, incremental_peak = big["incremental"]
+    incremental_data_s = max(sum(incremental_steps.values())
+                             - sum(small["incremental"][1].values()), 0.0)
     validation_s = sum(v for k, v in steps.items() if is_validation(k))
-    floor_s = duckdb_floor(big)
-    pandas = pandas_baseline(big) if with_pandas else None
+    floor_s = duckdb_floor(big["file"])
+    pandas = pandas_baseline(big["file"]) if with_pandas else None
     return {
         "rows": rows,
-        "file_mb": round(big.stat().st_size / 1e6, 1),
+        "file_mb": round(big["file"].stat().st_size / 1e6, 1),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
                    f"Python {platform.python_version()}",
+        "first_run_s": round(big["first_run_s"], 2),
         "validation_s": round(validation_s, 2),
         "validation_share": round(validation_s / pipeline_s, 3),
         "pandas_peak_rss_mb": round(pandas["peak_rss_mb"]) if pandas else None,
+        "incremental_rows": max(rows // FULL_FILE_YEARS, 1),
+        "incremental_s": round(incremental_s, 2),
+        "incremental_vs_full": round(incremental_s / pipeline_s, 3),
+        "incremental_data_path_s": round(incremental_data_s, 2),
+        "incremental_data_vs_full": (round(incremental_data_s / data_path_s, 3)
+                                     if data_path_s > 0 else None),
+        "incremental_fixed_s": round(incremental_s - incremental_data_s, 2),
         "pipeline_s": round(pipeline_s, 2),
         "data_path_s": round(data_path_s, 2),
         "fixed_s": round(fixed_s, 2),
@@ -150,5 +186,5 @@ def run(rows: int, with_pandas: bool = True, repeat: int = 3) -> dict:
         "pandas_s": round(pandas["seconds"], 2) if pandas else None,
         "ratio_vs_floor": round(data_path_s / floor_s, 2),
         "ratio_vs_pandas": round(data_path_s / pandas["seconds"], 3) if pandas else None,
-        "peak_rss_mb": round(peak_mb),
+        "peak_rss_mb": round(max(peak_mb, incremental_peak)),
     }

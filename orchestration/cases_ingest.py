@@ -4,16 +4,20 @@ Accepted: `.csv`, `.csv.gz`, `.parquet` and `.xlsx` (every sheet; the header row
 the first rows, so the six preamble rows of real releases are skipped, and sheets that continue
 the previous one without a header are read as its continuation), several files per load.
 
-Millions of rows are read exactly once. The load writes:
+Millions of rows are read exactly once. A load is staged, checked, then merged:
 
-* `raw.cases` — a view over the release files themselves (every column as published, with the
-  file, its sha256 and the row number): the files are the raw layer, recorded with their sha256
-  in `raw.cases_files`, and nothing is copied. An .xlsx workbook is converted once to Parquet
-  under the warehouse (a columnar copy pays for itself: it is read faster than the workbook).
-* `raw.cases_grouped` — the single scan: rows counted by file, apprehension state and county,
-  fiscal year of the Departed Date (NULL when unreadable), threat level and criminality as
-  published, with the first row number of each group for error messages. Everything downstream
-  (normalization, checks, dbt) reads this small table, never the millions of rows again.
+* `raw.cases_load` — the single scan of this load's files: rows counted by file, apprehension
+  state and county, fiscal year of the Departed Date (NULL when unreadable), threat level and
+  criminality as published. `raw.cases_load_records` is a view over the files themselves
+  (every column as published, with file, sha256 and row number; nothing is copied), for the
+  sample suite and for naming a row in an error. An .xlsx workbook is converted once to
+  Parquet under the warehouse (a columnar copy pays for itself: it is read faster).
+* `raw.cases_load_counts` — records per fiscal year of every load, kept across loads (the
+  completeness gate), and `raw.cases_load_scope` — the fiscal years this load replaces.
+* after the blocking checks passed, `merge_cases_load` moves the load into `raw.cases_grouped`
+  (the warehouse's records, counted: every fiscal year for a full load, the load's fiscal
+  years for an incremental one), `raw.cases_files` and the `raw.cases` view. Everything
+  downstream (normalization, dbt) reads the small counted table, never the millions of rows.
 
 DuckDB streams the files (never pandas), so memory stays bounded whatever the size.
 """

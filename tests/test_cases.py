@@ -186,3 +186,10 @@ def test_bench_measures_a_small_run_for_real(tmp_path, monkeypatch):
     assert result["data_path_s"] >= 0
     assert abs(result["data_path_s"] + result["fixed_s"] - result["pipeline_s"]) < 0.05
     assert result["peak_rss_mb"] > 50 and 0 < result["validation_share"] < 1
+    # the incremental run: one more fiscal year of rows/6 records in the same warehouse
+    assert result["incremental_rows"] == 333 and result["incremental_s"] > 0
+    assert result["incremental_vs_full"] == pytest.approx(
+        result["incremental_s"] / result["pipeline_s"], abs=0.01)
+    assert abs(result["incremental_data_path_s"] + result["incremental_fixed_s"]
+               - result["incremental_s"]) < 0.05
+    assert result["first_run_s"] >= result["pipeline_s"]

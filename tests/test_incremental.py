@@ -1,0 +1,141 @@
+"""Incremental loads of case records by fiscal year (Dagster partitions, dbt incremental model)
+and the completeness gate against the last published load.
+
+The strongest check of an incremental path: loading FY2015-2020 and then FY2021 on its own must
+publish exactly what one full load of both files publishes (same content checksums)."""
+
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from orchestration.cli import main
+from orchestration.paths import REPO_ROOT
+
+sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+from generate_cases import generate  # noqa: E402
+
+FULL_ROWS, NEW_ROWS = 3_000, 600
+
+
+def scomm_run(*args: str):
+    result = CliRunner().invoke(main, ["run", *args], catch_exceptions=False)
+    return result.exit_code, " ".join(result.output.split())
+
+
+def published_checksums(warehouse: Path) -> dict[str, str]:
+    with duckdb.connect(str((warehouse / "marts.duckdb").resolve()), read_only=True) as con:
+        return dict(con.execute("select table_name, content_md5 from _publication_tables"
+                                ).fetchall())
+
+
+def build_query(warehouse: Path, sql: str):
+    with duckdb.connect(str(warehouse / "build.duckdb"), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("case_files")
+    full = generate(FULL_ROWS, folder / "fy2015_2020.csv")
+    new = generate(NEW_ROWS, folder / "fy2021.csv", fiscal_year=2021)
+    short = folder / "fy2021_short.csv"  # the same release with its last 100 records lost
+    short.write_text("".join(new.read_text().splitlines(keepends=True)[: NEW_ROWS + 1 - 100]))
+    return {"full": full, "new": new, "short": short}
+
+
+@pytest.fixture(scope="module")
+def incremental(dbt_manifest, files, tmp_path_factory) -> Path:
+    """A full load of FY2015-2020, then an incremental load of FY2021."""
+    warehouse = tmp_path_factory.mktemp("incremental") / "wh"
+    code, out = scomm_run("--source", f"cases={files['full']}", "--warehouse", str(warehouse))
+    assert code == 0, out
+    code, out = scomm_run("--fiscal-year", "2021", "--source", f"cases={files['new']}",
+                          "--warehouse", str(warehouse))
+    assert code == 0, out
+    assert f"case rows: {NEW_ROWS:,} read in this load" in out
+    return warehouse
+
+
+def test_incremental_load_publishes_what_a_full_load_of_both_files_does(
+        incremental, files, tmp_path):
+    warehouse = tmp_path / "wh"
+    code, out = scomm_run("--source", f"cases={files['full']}", "--source",
+                          f"cases={files['new']}", "--warehouse", str(warehouse))
+    assert code == 0, out
+    one_pass, in_two = published_checksums(warehouse), published_checksums(incremental)
+    assert set(one_pass) == set(in_two)
+    assert {t: m for t, m in in_two.items() if one_pass[t] != m} == {}
+    held = dict(build_query(incremental, "select fiscal_year, sum(n) from raw.cases_grouped "
+                                         "group by all"))
+    assert held[2021] == NEW_ROWS and sum(held.values()) == FULL_ROWS + NEW_ROWS
+
+
+def test_incremental_load_reads_only_the_new_file(incremental, files):
+    staged = build_query(incremental, "select _source_file, sum(n) from raw.cases_load "
+                                      "group by all")
+    assert staged == [(str(files["new"].resolve()), NEW_ROWS)]
+    # the incremental dbt model rebuilt FY2021 only: earlier years keep their full-load rows
+    scope = build_query(incremental, "select fiscal_year from raw.cases_load_scope")
+    assert scope == [(2021,)]
+    assert "1 incremental model" in (incremental / "logs" / "last_run.log").read_text()
+
+
+def test_completeness_gate_refuses_a_release_that_lost_records(incremental, files):
+    before = (incremental / "marts.duckdb").resolve()
+    checksums = published_checksums(incremental)
+    code, out = scomm_run("--fiscal-year", "2021", "--source", f"cases={files['short']}",
+                          "--warehouse", str(incremental))
+    assert code == 1
+    assert ("FAILED cases_completeness: records missing against the last published load "
+            "(more than 2% fewer): FY2021: 500 records, 100 (16.7%) fewer than the load "
+            "published") in out
+    assert "(not merged: a check refused it)" in out
+    assert (incremental / "marts.duckdb").resolve() == before
+    # the refused load never reached the warehouse's records, so no later run publishes it
+    assert build_query(incremental, "select sum(n) from raw.cases_grouped "
+                                    "where fiscal_year = 2021") == [(NEW_ROWS,)]
+    # and it is not the baseline either: the complete release still passes, and loading the
+    # same year again replaces it (the same content is published, nothing counted twice)
+    code, out = scomm_run("--fiscal-year", "2021", "--source", f"cases={files['new']}",
+                          "--warehouse", str(incremental))
+    assert code == 0, out
+    assert published_checksums(incremental) == checksums
+
+
+def test_a_full_load_that_drops_a_published_year_is_refused(incremental, files):
+    code, out = scomm_run("--source", f"cases={files['full']}", "--warehouse", str(incremental))
+    assert code == 1
+    assert "FY2021: 0 records, 600 (100.0%) fewer" in out
+
+
+def test_incremental_file_with_records_of_another_year_is_refused(incremental, files):
+    code, out = scomm_run("--fiscal-year", "2020", "--source", f"cases={files['new']}",
+                          "--warehouse", str(incremental))
+    assert code == 1
+    assert (f"{files['new'].resolve()}, line 2, column 'Departed Date': {NEW_ROWS:,} "
+            "record(s) departed in fiscal year 2021") in out
+    assert "outside this incremental load's fiscal year(s) 2020" in out
+    assert "Traceback" not in out
+
+
+ANY_FILE = REPO_ROOT / "README.md"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--fiscal-year", "2021"], "takes case files only"),
+    (["--fiscal-year", "2021", "--source", f"interop={ANY_FILE}"], "takes case files only"),
+    (["--fiscal-year", "1999", "--source", f"cases={ANY_FILE}"], "fiscal years run from 2003"),
+    (["--fiscal-year", "20x1", "--source", f"cases={ANY_FILE}"], "expected YYYY or YYYY-YYYY"),
+])
+def test_fiscal_year_option_is_checked(args, message, tmp_path):
+    result = CliRunner().invoke(main, ["run", *args, "--warehouse", str(tmp_path / "wh")])
+    assert result.exit_code == 2 and message in " ".join(result.output.split())
+
+
+def test_incremental_load_needs_a_full_load_first(files, tmp_path):
+    code, out = scomm_run("--fiscal-year", "2021", "--source", f"cases={files['new']}",
+                          "--warehouse", str(tmp_path / "empty"))
+    assert code == 2 and "has no full load yet" in out
