@@ -131,7 +131,8 @@ def step_seconds(result) -> dict[str, float]:
 
 
 def is_validation(step_key: str) -> bool:
-    return any(s in step_key for s in ("_suite", "codes_known", "resolved", "agree"))
+    return any(s in step_key for s in ("_suite", "codes_known", "completeness", "resolved",
+                                       "agree"))
 
 
 def duckdb_floor(path: Path) -> float:

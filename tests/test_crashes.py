@@ -46,6 +46,20 @@ def run_cli(warehouse: Path, *args: str, env: dict | None = None,
                           env={**os.environ, **(env or {})})
 
 
+def scomm_processes(warehouse: Path) -> list[int]:
+    """Live `scomm run` processes on this warehouse (the run and its forked validation process,
+    which has the same command line; not dbt)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            argv = (proc / "cmdline").read_bytes().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        if any(a.endswith("/scomm") for a in argv[:2]) and str(warehouse) in argv:
+            found.append(int(proc.name))
+    return found
+
+
 @pytest.mark.parametrize("point", CHECKPOINTS)
 def test_sigkill_at_any_phase_leaves_old_or_new_and_the_next_run_succeeds(point, sample_run,
                                                                           tmp_path):
@@ -54,6 +68,11 @@ def test_sigkill_at_any_phase_leaves_old_or_new_and_the_next_run_succeeds(point,
 
     killed = run_cli(warehouse, env={"SCOMM_KILL_AT": point})
     assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
+    for _ in range(50):  # the validation process dies with the run (PR_SET_PDEATHSIG)
+        if not scomm_processes(warehouse):
+            break
+        time.sleep(0.1)
+    assert scomm_processes(warehouse) == []
 
     run_id, tables = publication_state(warehouse / "marts.duckdb")
     assert tables == old_tables  # same content either way (same inputs)
