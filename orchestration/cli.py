@@ -227,11 +227,13 @@ def published_counts(serving: Path) -> list[tuple[str, int]]:
 
 def _fiscal_years(ctx: click.Context, param: click.Parameter,
                   value: str | None) -> tuple[int, int] | None:
-    """YYYY or YYYY-YYYY within the case partitions."""
+    """YYYY, YYYY-YYYY or `all` (every case partition) within the case partitions."""
     if value is None:
         return None
     from orchestration.assets_ingest import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
 
+    if value == "all":
+        return FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
     first, _, last = value.partition("-")
     try:
         years = (int(first), int(last or first))
@@ -258,11 +260,12 @@ def main() -> None:
               default=DEFAULT_CACHE, show_default=True, help="Download cache for URLs.")
 @click.option("--allow-http", is_flag=True,
               help="Accept plain-http URLs in --source (https only otherwise).")
-@click.option("--fiscal-year", "fiscal_year", metavar="YYYY[-YYYY]", callback=_fiscal_years,
-              help="Incremental load of case records: the --source cases file(s) replace these "
-                   "fiscal years only (one year, or a range such as 2019-2021); every other "
-                   "year, and every other source, stays as loaded before. Without it a run is a "
-                   "full load of every source.")
+@click.option("--fiscal-year", "fiscal_year", metavar="YYYY[-YYYY]|all",
+              callback=_fiscal_years,
+              help="Load case records only: the --source cases file(s) replace these fiscal "
+                   "years (one year, a range such as 2019-2021, or `all` for every year); every "
+                   "other year, and every other source, stays as loaded before. Without it a run "
+                   "is a full load of every source.")
 @click.option("--step-timings", type=click.Path(dir_okay=False, path_type=Path), hidden=True,
               help="Write seconds per Dagster step as JSON here (used by scomm bench).")
 @click.option("--warehouse", type=click.Path(file_okay=False, path_type=Path),

@@ -139,3 +139,16 @@ def test_incremental_load_needs_a_full_load_first(files, tmp_path):
     code, out = scomm_run("--fiscal-year", "2021", "--source", f"cases={files['new']}",
                           "--warehouse", str(tmp_path / "empty"))
     assert code == 2 and "has no full load yet" in out
+
+
+def test_a_case_reload_of_every_year_leaves_the_other_sources_alone(incremental, files):
+    checksums = published_checksums(incremental)
+    interop_load = build_query(incremental, "select distinct _load_id from raw.interop_reports")
+    code, out = scomm_run("--fiscal-year", "all", "--source", f"cases={files['full']}",
+                          "--source", f"cases={files['new']}", "--warehouse", str(incremental))
+    assert code == 0, out
+    assert f"case rows: {FULL_ROWS + NEW_ROWS:,} read in this load" in out
+    assert published_checksums(incremental) == checksums  # the same records, the same marts
+    assert build_query(incremental, "select distinct _load_id from raw.interop_reports"
+                       ) == interop_load  # only the case lineage ran
+    assert build_query(incremental, "select count(*) from raw.cases_load_scope") == [(33,)]
