@@ -193,3 +193,4 @@ def test_bench_measures_a_small_run_for_real(tmp_path, monkeypatch):
     assert abs(result["incremental_data_path_s"] + result["incremental_fixed_s"]
                - result["incremental_s"]) < 0.05
     assert result["full_job_s"] > 0 and result["full_job_peak_rss_mb"] > 50
+    assert result["ingest_s"] > 0 and result["incremental_ingest_s"] > 0
