@@ -108,15 +108,9 @@ def _build(spec: SourceAsset) -> dg.AssetsDefinition:
                warehouse: WarehouseResource) -> dg.MaterializeResult:
         path = source_path(spec.source, config.path)
         with warehouse.connect() as con:
-            if spec.many_files:
-                files = [Path(p) for p in config.paths] if config.paths else [path]
-                result = spec.load(con, files, context.run_id, warehouse.root / "cases_copies")
-            else:
-                result = spec.load(con, path, context.run_id)
-            sha = con.execute(
-                "select string_agg(sha256, ' ') from raw.cases_files" if spec.many_files else
-                f"select any_value(_source_sha256) from {'.'.join(spec.key.path)}"
-            ).fetchone()[0]
+            result = spec.load(con, path, context.run_id)
+            sha = con.execute(f"select any_value(_source_sha256) from "
+                              f"{'.'.join(spec.key.path)}").fetchone()[0]
         checkpoint("ingest")
         extra = list(getattr(result, "extra_columns", ()))
         if extra:
