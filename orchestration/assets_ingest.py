@@ -192,7 +192,7 @@ def raw_cases_grouped(context: dg.AssetExecutionContext,
     load) or the run's fiscal years (incremental load). A load refused by a check never gets
     here, so a later incremental run cannot publish it."""
     with warehouse.connect() as con:
-        held = merge_cases_load(con)
+        held = merge_cases_load(con, full=run_fiscal_years(context) is None)
         years = con.execute("select count(distinct fiscal_year) from raw.cases_grouped"
                             ).fetchone()[0]
     return dg.MaterializeResult(metadata={"records": held, "fiscal_years": years})

@@ -272,13 +272,11 @@ def _refuse_outside(con: duckdb.DuckDBPyConnection, fiscal_years: list[int],
         line=line, column="Departed Date")
 
 
-def merge_cases_load(con: duckdb.DuckDBPyConnection) -> int:
-    """Move the staged load (raw.cases_load) into the warehouse's case records: a full load
+def merge_cases_load(con: duckdb.DuckDBPyConnection, full: bool) -> int:
+    """Move the staged load (raw.cases_load) into the warehouse's case records: a ``full`` load
     replaces raw.cases_grouped; an incremental one replaces its fiscal years (and the undated
     records of its files). Updates raw.cases_files and the raw.cases view over the files the
     records came from. One transaction; returns the records now held."""
-    full = con.execute("select count(*) from raw.cases_load_scope").fetchone()[0] == (
-        LAST_FISCAL_YEAR - FIRST_FISCAL_YEAR + 1)
     con.execute("begin transaction")
     try:
         if full or not _has_table(con, "raw", "cases_grouped"):
