@@ -7,19 +7,21 @@
 from __future__ import annotations
 
 import atexit
-import contextlib
-import fcntl
 import json
-import os
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
 from orchestration.paths import DEFAULT_CACHE, DEFAULT_WAREHOUSE
-from orchestration.sources import MULTI_FILE_SOURCES, SOURCE_NAMES
+from orchestration.runner import (
+    WarehouseBusy,
+    execute_with_result,
+    published_counts,
+    row_accounting,
+    warehouse_lock,
+)
+from orchestration.sources.catalog import MULTI_FILE_SOURCES, SOURCE_NAMES
 
 EXAMPLE_SQL = (
     "select fiscal_year, removals_total, round(minor_share_removals, 3) as minor_share "
@@ -29,29 +31,6 @@ EXAMPLE_SQL = (
 
 class RunRefused(click.ClickException):
     exit_code = 3
-
-
-@contextlib.contextmanager
-def warehouse_lock(warehouse: Path) -> Iterator[None]:
-    """One run per warehouse at a time: a second one refuses instead of fighting over DuckDB's
-    single-writer lock. The OS releases the lock if the process dies, so no manual cleanup."""
-    warehouse.mkdir(parents=True, exist_ok=True)
-    handle = (warehouse / ".run.lock").open("a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        raise RunRefused(
-            f"another scomm run is using {warehouse}; wait for it to finish") from None
-    try:
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}\n")
-        handle.flush()
-        yield
-    finally:
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        handle.close()
 
 
 def parse_sources(values: tuple[str, ...], cache: Path = DEFAULT_CACHE,
@@ -83,155 +62,14 @@ def parse_sources(values: tuple[str, ...], cache: Path = DEFAULT_CACHE,
     return {**sources, **many}
 
 
-@dataclass
-class RunReport:
-    success: bool
-    step_errors: list[str] = field(default_factory=list)
-    checks_passed: list[str] = field(default_factory=list)
-    checks_failed: list[tuple[str, str, bool]] = field(default_factory=list)  # name, text, blocking
-    skipped_steps: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # e.g. extra columns accepted
-    run_id: str = ""
-
-
-def _root_cause(error) -> str:
-    """The user-facing error inside Dagster's wrappers (a SerializableErrorInfo chain): our own
-    errors (InputFileError …) already name file, line and column, so stop at the first
-    non-Dagster error instead of descending into the library error it was raised from."""
-    while error is not None and error.cause is not None and (
-            (error.cls_name or "").startswith("Dagster")):
-        error = error.cause
-    return error.message.strip() if error is not None else "unknown error"
-
-
-def execute(warehouse: Path, sources: dict[str, Path],
-            fiscal_years: tuple[int, int] | None = None) -> RunReport:
-    """Run the scomm job in process against ``warehouse`` and collect what happened; with
-    ``fiscal_years`` (first, last), the cases job for those fiscal years instead."""
-    return execute_with_result(warehouse, sources, fiscal_years)[0]
-
-
-def execute_with_result(warehouse: Path, sources: dict,
-                        fiscal_years: tuple[int, int] | None = None
-                        ) -> tuple[RunReport, object]:
-    """execute(), also returning Dagster's ExecuteInProcessResult (events, timings)."""
-    import dagster as dg
-
-    from orchestration.assets_ingest import fiscal_year_tags, run_config_for
-    from orchestration.definitions import build_definitions
-
-    defs = build_definitions(str(warehouse))
-    # The summary below says what failed and why; Dagster's own console log would add stack
-    # traces for expected failures (a blocking check), so only critical messages pass.
-    run_config: dict = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
-                        **run_config_for(sources)}
-    # dagster-dbt echoes every dbt event to stdout; keep it in a log file, not the summary.
-    log_path = warehouse / "logs" / "last_run.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-        job = "scomm_job" if fiscal_years is None else "cases_job"
-        result = defs.resolve_job_def(job).execute_in_process(
-            run_config=run_config, instance=dg.DagsterInstance.ephemeral(),
-            raise_on_error=False, tags=fiscal_year_tags(*(fiscal_years or ())),
-        )
-    report = RunReport(success=result.success, run_id=result.run_id)
-    for event in result.all_events:
-        kind = event.event_type_value
-        data = event.event_specific_data
-        if kind == "STEP_FAILURE":
-            report.step_errors.append(f"{event.step_key}: {_root_cause(data.error)}")
-        elif kind == "STEP_SKIPPED":
-            report.skipped_steps.append(event.step_key)
-        elif kind == "ASSET_MATERIALIZATION":
-            meta = data.materialization.metadata or {}
-            extra = meta.get("extra_columns")
-            if extra is not None and extra.value:
-                report.notes.append(f"{meta['source_file'].value}: extra column(s) "
-                                    f"{list(extra.value)} accepted and kept in _extra_columns")
-        elif kind == "ASSET_CHECK_EVALUATION":
-            if data.passed:
-                report.checks_passed.append(data.check_name)
-            else:
-                blocking = data.severity.value == "ERROR"
-                text = data.description or json.dumps(
-                    {k: str(v.value) for k, v in (data.metadata or {}).items()})[:1500]
-                report.checks_failed.append((data.check_name, text, blocking))
-    # A blocking check that failed makes the run unsuccessful even if every step "succeeded".
-    if any(blocking for _, _, blocking in report.checks_failed):
-        report.success = False
-    return report, result
-
-
-def row_accounting(warehouse: Path, run_id: str) -> list[str]:
-    """Every raw row this run read is either loaded into the facts or quarantined: say how many
-    of each (tables this run did not reload are not reported)."""
-    import duckdb
-
-    build = warehouse / "build.duckdb"
-    if not build.exists():
-        return []
-    lines = []
-    try:
-        with duckdb.connect(str(build), read_only=True) as con:
-            tables = {r[0] for r in con.execute(
-                "select table_schema || '.' || table_name from information_schema.tables"
-            ).fetchall()}
-            cases = {t for t in tables if t.startswith("raw.cases")}
-            derived = {"raw.jurisdiction_matches"} | cases
-            loaded = {t for t in tables if t.startswith("raw.") and t not in derived
-                      and con.execute(f"select count(*) filter (where _load_id = ?) > 0 "
-                                      f"from {t}", [run_id]).fetchone()[0]}
-            tables = loaded | ({"raw.jurisdiction_matches"} & tables)
-            if {"raw.interop_reports", "raw.jurisdiction_matches"} <= tables:
-                raw, loaded, quarantined = con.execute("""
-                    select count(*), count(m.jurisdiction_id),
-                           count(*) - count(m.jurisdiction_id)
-                    from raw.interop_reports r
-                    left join raw.jurisdiction_matches m
-                      on r.state is not distinct from m.published_state
-                     and r.jurisdiction is not distinct from m.published_name""").fetchone()
-                lines.append(f"interop rows: {raw:,} read = {loaded:,} loaded + "
-                             f"{quarantined:,} quarantined")
-            if "raw.cases_load" in cases and con.execute(
-                    "select count(*) from raw.cases_load_files where load_id = ?",
-                    [run_id]).fetchone()[0]:
-                read = con.execute("select sum(n) from raw.cases_load").fetchone()[0]
-                merged = con.execute("select count(*) from raw.cases_grouped where _load_id = ?",
-                                     [run_id]).fetchone()[0] if "raw.cases_grouped" in cases \
-                    else 0
-                lines.append(f"case rows: {read:,} read in this load"
-                             + ("" if merged else " (not merged: a check refused it)"))
-                if merged and "raw.cases_jurisdiction_matches" in cases:
-                    total, quarantined = con.execute("""
-                        select sum(rows), coalesce(sum(rows) filter (
-                            where jurisdiction_id is null), 0)
-                        from raw.cases_jurisdiction_matches""").fetchone()
-                    lines.append(f"case rows held: {total:,} = {total - quarantined:,} placed + "
-                                 f"{quarantined:,} quarantined (qa_cases_quarantined)")
-            for table in ("census_population", "acs_noncitizen", "sc_activation_panel"):
-                if f"raw.{table}" in tables:
-                    n = con.execute(f"select count(*) from raw.{table}").fetchone()[0]
-                    lines.append(f"{table} rows: {n:,} read, all loaded")
-    except duckdb.Error:
-        return []
-    return lines
-
-
-def published_counts(serving: Path) -> list[tuple[str, int]]:
-    from orchestration.serving import published, published_tables
-
-    with published(serving) as con:
-        return [(t, con.execute(f'select count(*) from "{t}"').fetchone()[0])
-                for t in published_tables(con)]
-
-
 def _fiscal_years(ctx: click.Context, param: click.Parameter,
                   value: str | None) -> tuple[int, int] | None:
     """YYYY, YYYY-YYYY or `all` (every case partition) within the case partitions."""
     if value is None:
         return None
-    from orchestration.assets_ingest import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
+    from orchestration.fiscal import fiscal_year_range
 
+    FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR = fiscal_year_range()  # noqa: N806
     if value == "all":
         return FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
     first, _, last = value.partition("-")
@@ -278,7 +116,7 @@ def run(source_values: tuple[str, ...], cache: Path, allow_http: bool,
     from rich.console import Console
     from rich.table import Table
 
-    from orchestration.validation import start_worker, stop_worker
+    from orchestration.validation.gx import start_worker, stop_worker
 
     console = Console()
     sources = parse_sources(source_values, cache, allow_http)
@@ -302,9 +140,11 @@ def run(source_values: tuple[str, ...], cache: Path, allow_http: bool,
                           highlight=False)
             report, result = execute_with_result(warehouse, sources, fiscal_year)
             if step_timings:
-                from orchestration.bench import step_seconds
+                from benchmarks.bench import step_seconds
 
                 step_timings.write_text(json.dumps(step_seconds(result)))
+    except WarehouseBusy as exc:
+        raise RunRefused(str(exc)) from None
     except OSError as exc:  # read-only folder, disk full, permission denied …
         raise click.ClickException(
             f"cannot write to the warehouse folder {warehouse}: {exc.strerror or exc} "
@@ -343,8 +183,8 @@ def run(source_values: tuple[str, ...], cache: Path, allow_http: bool,
 
 def _fetch_one(name: str, url: str, cache: Path, expected_sha256: str | None,
                allow_insecure: bool = False) -> Path:
-    from orchestration.fetch import FetchError, fetch
-    from orchestration.sources import SourcesFileError
+    from orchestration.sources.catalog import SourcesFileError
+    from orchestration.sources.fetch import FetchError, fetch
 
     try:
         record = fetch(url, name, cache, expected_sha256=expected_sha256,
@@ -364,7 +204,7 @@ def _fetch_one(name: str, url: str, cache: Path, expected_sha256: str | None,
 def fetch(names: tuple[str, ...], cache: Path) -> None:
     """Download the published files of the named sources (default: every source with URLs in
     sources.yml) into the cache, verifying their sha256 when one is configured."""
-    from orchestration.sources import SourcesFileError, load_sources
+    from orchestration.sources.catalog import SourcesFileError, load_sources
 
     try:
         specs = load_sources()
@@ -396,7 +236,7 @@ def sql(query: str, warehouse: Path, fmt: str) -> None:
     """Run QUERY on a read-only connection to the published marts.duckdb."""
     import duckdb
 
-    from orchestration.serving import PublishedFileMissing, published
+    from orchestration.serve.published import PublishedFileMissing, published
 
     # Read-only, no external access (no other files, no ATTACH, no extension installs), so ad
     # hoc SQL cannot change or leak anything; never the build database.
@@ -447,7 +287,7 @@ def _print_rows(columns: list[str], rows: list[tuple], fmt: str) -> None:
               default=DEFAULT_WAREHOUSE, show_default=True)
 def dashboard(port: int, host: str, warehouse: Path) -> None:
     """Serve the dashboard (reads only the published marts.duckdb)."""
-    from orchestration.dashboard import serve
+    from orchestration.serve.dashboard import serve
 
     serving = warehouse.resolve() / "marts.duckdb"
     if not serving.exists():
@@ -465,7 +305,7 @@ def dashboard(port: int, host: str, warehouse: Path) -> None:
               default=DEFAULT_WAREHOUSE, show_default=True)
 def export(fmt: str, out: Path, warehouse: Path) -> None:
     """Write every published table to OUT as Parquet or CSV."""
-    from orchestration.serving import PublishedFileMissing, published, published_tables
+    from orchestration.serve.published import PublishedFileMissing, published, published_tables
 
     out.mkdir(parents=True, exist_ok=True)
     try:
@@ -495,7 +335,7 @@ BENCH_KEYS = ("rows", "pipeline_s", "data_path_s", "fixed_s", "duckdb_floor_s", 
 def bench(rows: int, no_pandas: bool, repeat: int) -> None:
     """Benchmark the case-record path on ROWS synthetic records against DuckDB and pandas
     baselines; the last line printed is one JSON object (benchmarks/README.md)."""
-    from orchestration.bench import run
+    from benchmarks.bench import run
 
     result = run(rows, with_pandas=not no_pandas, repeat=repeat)
     click.echo(json.dumps({k: v for k, v in result.items() if k not in BENCH_KEYS}))

@@ -1,7 +1,8 @@
-"""Dagster entry point (`dagster dev` reads [tool.dagster] in pyproject.toml).
+"""The code location (`dagster dev` reads [tool.dagster] in pyproject.toml): it only assembles
+what orchestration/defs/ defines.
 
 Nothing happens at import time: the definitions are built when Dagster (or `scomm`) calls the
-function, which is also when a missing dbt manifest is parsed.
+function, which is also when a missing or stale dbt manifest is parsed.
 """
 
 from __future__ import annotations
@@ -10,29 +11,33 @@ import os
 
 import dagster as dg
 
-from orchestration.assets_dbt import build_dbt_assets, dbt_project, dbt_resource
-from orchestration.assets_ingest import (
-    SOURCE_ASSET_DEFS,
-    case_jurisdiction_matches,
-    jurisdiction_matches,
+from orchestration.defs.checks import all_checks
+from orchestration.defs.dbt import (
+    build_dbt_assets,
+    dbt_project,
+    dbt_resource,
+    ensure_manifest,
+    models_with_suite,
+    published_models,
 )
-from orchestration.checks import ALL_CHECKS
-from orchestration.jobs import cases_job, inbox_sensor, monthly_refresh, scomm_job
+from orchestration.defs.jobs import cases_job, inbox_sensor, monthly_refresh, scomm_job
+from orchestration.defs.jurisdictions import matches_assets
+from orchestration.defs.publish import publish_asset
+from orchestration.defs.raw import raw_assets
+from orchestration.defs.resources import WarehouseResource
 from orchestration.paths import DEFAULT_WAREHOUSE
-from orchestration.publish import published_marts
-from orchestration.resources import WarehouseResource
 
 
 def build_definitions(warehouse_dir: str | None = None) -> dg.Definitions:
     project = dbt_project()
+    manifest = ensure_manifest(project)
     warehouse = WarehouseResource(
         warehouse_dir=warehouse_dir or os.environ.get("SCOMM_WAREHOUSE", str(DEFAULT_WAREHOUSE))
     )
     return dg.Definitions(
-        assets=[*SOURCE_ASSET_DEFS, jurisdiction_matches, case_jurisdiction_matches,
-                build_dbt_assets(project),
-                published_marts],
-        asset_checks=ALL_CHECKS,
+        assets=[*raw_assets(), *matches_assets(), build_dbt_assets(project),
+                publish_asset(published_models(manifest))],
+        asset_checks=all_checks(models_with_suite(manifest, "marts")),
         jobs=[scomm_job, cases_job],
         schedules=[monthly_refresh],
         sensors=[inbox_sensor],

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.assets_dbt import dbt_project, ensure_manifest
-from orchestration.cli import RunReport, execute
+from orchestration.defs.dbt import dbt_project, ensure_manifest
 from orchestration.paths import SAMPLE_INTEROP
+from orchestration.runner import RunReport, execute
 
 REFERENCE_DIR = Path(__file__).resolve().parents[2] / "shared" / "reference"
 
@@ -69,7 +69,7 @@ class DashboardServer:
 
         import uvicorn
 
-        from orchestration.dashboard import make_app
+        from orchestration.serve.dashboard import make_app
 
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))

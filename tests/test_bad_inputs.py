@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from orchestration.cli import main
-from orchestration.ingest import INTEROP_COLUMNS, parse_interop_csv
+from orchestration.ingest.interop import INTEROP_COLUMNS, parse_interop_csv
 from orchestration.paths import REPO_ROOT, SAMPLE_INTEROP
 
 SAMPLE = SAMPLE_INTEROP.read_text(encoding="utf-8").splitlines()

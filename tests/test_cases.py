@@ -8,9 +8,10 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from orchestration.cases_ingest import load_raw_cases
-from orchestration.cli import execute, main
-from orchestration.ingest import InputFileError
+from orchestration.cli import main
+from orchestration.ingest.cases import load_raw_cases
+from orchestration.ingest.common import InputFileError
+from orchestration.runner import execute
 
 HEADER = ["Departed Date", "Apprehension State", "Apprehension County", "Case Threat Level",
           "Case Criminality", "MSC NCIC Charge", "MSC NCIC Charge Code", "Final Program",
@@ -162,7 +163,7 @@ def test_unknown_severity_code_fails_the_run_naming_file_and_row(tmp_path, sampl
 
 
 def test_bench_prints_the_json_line_with_every_field(monkeypatch):
-    import orchestration.bench as bench
+    import benchmarks.bench as bench
 
     fake = {"rows": 1000, "file_mb": 0.1, "machine": "m", "validation_s": 1.0,
             "validation_share": 0.1, "pandas_peak_rss_mb": 1, "pipeline_s": 10.0,
@@ -177,7 +178,7 @@ def test_bench_prints_the_json_line_with_every_field(monkeypatch):
 
 def test_bench_measures_a_small_run_for_real(tmp_path, monkeypatch):
     """A smoke run of the real benchmark at a small N: the fields are numbers and consistent."""
-    import orchestration.bench as bench
+    import benchmarks.bench as bench
 
     monkeypatch.setattr(bench, "BENCH_DATA", tmp_path)
     result = bench.run(2000, with_pandas=True, repeat=1)

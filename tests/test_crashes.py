@@ -12,9 +12,9 @@ import duckdb
 import pytest
 import requests
 
-from orchestration.cli import execute
+from orchestration.defs.publish import content_checksum
 from orchestration.faults import CHECKPOINTS
-from orchestration.publish import content_checksum
+from orchestration.runner import execute
 from tests.conftest import DashboardServer, write_variant
 
 SCOMM = str(Path(sys.executable).parent / "scomm")

@@ -8,8 +8,8 @@ import re
 import duckdb
 import requests
 
-from orchestration.charts import LEVEL_COLORS, Bar, stacked_shares
-from orchestration.serving import LEVELS
+from orchestration.serve.charts import LEVEL_COLORS, Bar, stacked_shares
+from orchestration.serve.published import LEVELS
 from tests.conftest import EVIL_NAME, DashboardServer, published_with_evil_name
 
 

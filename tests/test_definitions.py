@@ -44,7 +44,7 @@ def test_lazy_entry_point_returns_definitions(dbt_manifest):
 
 
 def test_inbox_sensor_requests_a_run_per_new_file(tmp_path, monkeypatch):
-    from orchestration.jobs import inbox_sensor
+    from orchestration.defs.jobs import inbox_sensor
 
     monkeypatch.setenv("SCOMM_INBOX", str(tmp_path))
     (tmp_path / "interop_2012-03.csv").write_text("state\n", encoding="utf-8")
@@ -53,7 +53,7 @@ def test_inbox_sensor_requests_a_run_per_new_file(tmp_path, monkeypatch):
     assert len(result.run_requests) == 1
     request = result.run_requests[0]
     assert request.run_key.startswith("interop_2012-03.csv:")
-    path = request.run_config["ops"]["raw__interop_reports"]["config"]["path"]
+    path = request.run_config["ops"]["raw__interop_reports"]["config"]["paths"][0]
     assert path == str((tmp_path / "interop_2012-03.csv").resolve())
 
 
@@ -104,7 +104,7 @@ def test_dbt_resource_shortcuts_rest_on_what_they_replace():
 
     from dagster_dbt import DbtCliResource
 
-    from orchestration.assets_dbt import ScommDbtCliResource, dbt_executable
+    from orchestration.defs.dbt import ScommDbtCliResource, dbt_executable
 
     assert hasattr(DbtCliResource, "_cli_version")
     assert hasattr(DbtCliResource, "_initialize_dbt_core_adapter")

@@ -9,8 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from orchestration.fetch import FetchError, fetch
-from orchestration.sources import SourcesFileError, cache_file_for, load_sources
+from orchestration.sources.catalog import SourcesFileError, cache_file_for, load_sources
+from orchestration.sources.fetch import FetchError, fetch
 
 PAYLOAD = b"SUMLEV,STATE,COUNTY\n" + b"050,25,025\n" * 20000  # ~220 kB
 

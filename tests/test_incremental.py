@@ -4,18 +4,15 @@ and the completeness gate against the last published load.
 The strongest check of an incremental path: loading FY2015-2020 and then FY2021 on its own must
 publish exactly what one full load of both files publishes (same content checksums)."""
 
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 from click.testing import CliRunner
 
+from benchmarks.generate_cases import generate
 from orchestration.cli import main
 from orchestration.paths import REPO_ROOT
-
-sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
-from generate_cases import generate  # noqa: E402
 
 FULL_ROWS, NEW_ROWS = 3_000, 600
 

@@ -3,12 +3,8 @@
 import duckdb
 import pytest
 
-from orchestration.ingest import (
-    INTEROP_COLUMNS,
-    InputFileError,
-    load_raw_interop,
-    parse_interop_csv,
-)
+from orchestration.ingest.common import InputFileError
+from orchestration.ingest.interop import INTEROP_COLUMNS, load_raw_interop, parse_interop_csv
 
 HEADER = ",".join(INTEROP_COLUMNS)
 ROW = "MA,Suffolk County,2008-11-05,2009-09-30,14042,128,121,267,382,898,52,19,68,41,180"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from orchestration.jurisdictions import fold, load_overrides, resolve
+from orchestration.ingest.jurisdictions import fold, load_overrides, resolve
 
 
 @pytest.fixture(scope="module")

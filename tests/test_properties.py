@@ -12,7 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orchestration.ingest import INTEROP_COLUMNS, InputFileError, parse_interop_csv
+from orchestration.ingest.common import InputFileError
+from orchestration.ingest.interop import INTEROP_COLUMNS, parse_interop_csv
 from orchestration.paths import DBT_PROJECT_DIR
 
 FIELD = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),

@@ -10,7 +10,8 @@ import time
 import duckdb
 from click.testing import CliRunner
 
-from orchestration.cli import execute, main
+from orchestration.cli import main
+from orchestration.runner import execute
 from tests.conftest import write_variant
 
 READER = r"""

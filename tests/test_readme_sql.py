@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.serving import published
+from orchestration.serve.published import published
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 BLOCKS = re.findall(r"```sql\n(.*?)```", README.read_text(encoding="utf-8"), re.S)

@@ -6,7 +6,7 @@ import csv
 import duckdb
 import pytest
 
-from orchestration.cli import execute
+from orchestration.runner import execute
 from tests.conftest import REFERENCE_DIR
 
 pytestmark = pytest.mark.skipif(not REFERENCE_DIR.is_dir(),

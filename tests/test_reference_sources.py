@@ -6,15 +6,15 @@ import duckdb
 import pandas as pd
 import pytest
 
-from orchestration.checks import ACTIVATION_FRAME_SQL
-from orchestration.ingest import InputFileError
-from orchestration.reference_ingest import (
+from orchestration.defs.checks.raw import ACTIVATION_FRAME_SQL
+from orchestration.ingest.common import InputFileError
+from orchestration.ingest.reference import (
     load_raw_activations,
     load_raw_noncitizen,
     load_raw_population,
     read_activation_panel,
 )
-from orchestration.validation import run_suite
+from orchestration.validation.gx import run_suite
 
 POP_HEADER = ("SUMLEV,REGION,DIVISION,STATE,COUNTY,STNAME,CTYNAME,CENSUS2010POP,ESTIMATESBASE2010,"
               + ",".join(f"POPESTIMATE{y}" for y in range(2010, 2020)) + ",NPOPCHG_2010\r\n")
@@ -59,8 +59,8 @@ def test_population_missing_estimate_column_is_named(tmp_path, con):
 
 
 def population_suite(con, tmp_path, rows):
-    from orchestration.checks import POPULATION_COUNTS
-    from orchestration.reference_ingest import known_county_fips
+    from orchestration.defs.checks.raw import POPULATION_COUNTS
+    from orchestration.ingest.reference import known_county_fips
 
     load_raw_population(con, write_population(tmp_path / "p.csv", rows), "t")
     casts = ", ".join(f"try_cast({c} as bigint) as {c}__int" for c in POPULATION_COUNTS)

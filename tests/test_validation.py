@@ -5,9 +5,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from orchestration.checks import RAW_FRAME_SQL, current_fiscal_year, to_check_result
-from orchestration.ingest import INTEROP_COLUMNS, load_raw_interop
-from orchestration.validation import run_suite
+from orchestration.defs.checks.common import to_check_result
+from orchestration.defs.checks.raw import RAW_FRAME_SQL
+from orchestration.fiscal import current_fiscal_year
+from orchestration.ingest.interop import INTEROP_COLUMNS, load_raw_interop
+from orchestration.validation.gx import run_suite
 
 HEADER = ",".join(INTEROP_COLUMNS)
 LEVELS = ("l1", "l2", "l3", "nc")

@@ -12,9 +12,10 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from orchestration.defs.partitions import is_full_load
+from orchestration.defs.resources import WarehouseResource
 from orchestration.faults import checkpoint
 from orchestration.paths import DBT_PROJECT_DIR
-from orchestration.resources import WarehouseResource
 
 
 def dbt_executable() -> str:
@@ -73,6 +74,25 @@ def ensure_manifest(project: DbtProject, force: bool = False) -> Path:
     return project.manifest_path
 
 
+def _models(manifest_path: Path) -> list[dict[str, Any]]:
+    with manifest_path.open(encoding="utf-8") as f:
+        nodes = json.load(f)["nodes"].values()
+    return sorted((n for n in nodes if n["resource_type"] == "model"), key=lambda n: n["name"])
+
+
+def published_models(manifest_path: Path) -> list[str]:
+    """The models dbt declares published (tag `published`): the one list of what the serving
+    file holds, read by the publish asset, the checks and the README test."""
+    return [n["name"] for n in _models(manifest_path) if "published" in n["tags"]]
+
+
+def models_with_suite(manifest_path: Path, suite: str) -> list[str]:
+    """The models that declare a Great Expectations suite in dbt
+    (`config: {meta: {expectation_suite: <suite>}}`)."""
+    return [n["name"] for n in _models(manifest_path)
+            if (n["config"].get("meta") or {}).get("expectation_suite") == suite]
+
+
 class ScommTranslator(DagsterDbtTranslator):
     """Asset keys are [schema, table] as in the build database (marts/mart_jurisdiction_year),
     so Python assets and checks depend on dbt models by the name SQL users see; groups by
@@ -97,8 +117,6 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
                          warehouse: WarehouseResource) -> Iterator[Any]:
         """dbt build (seeds, staging and intermediate views, mart tables, dbt tests and unit
         tests) against the build database of this warehouse."""
-        from orchestration.assets_ingest import is_full_load
-
         # vars stay the same from run to run, so dbt's partial parsing works in a warehouse
         dbt_vars = json.dumps({"build_db": str(warehouse.build_db)})
         # a full load rebuilds the incremental models whole; an incremental load of some fiscal

@@ -23,8 +23,8 @@ from tenacity import (
     wait_exponential,
 )
 
-from orchestration.ingest import sha256_of
-from orchestration.sources import cache_file_for, check_url
+from orchestration.ingest.common import sha256_of
+from orchestration.sources.catalog import cache_file_for, check_url
 
 CHUNK = 1 << 16
 

@@ -18,30 +18,20 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from orchestration.defs.keys import SERVING, mart_key
+from orchestration.defs.resources import WarehouseResource
 from orchestration.faults import checkpoint
-from orchestration.resources import WarehouseResource
 
-PUBLISHED_TABLES: tuple[str, ...] = (
-    "dim_jurisdiction",
-    "fct_referrals_by_severity",
-    "mart_jurisdiction_year",
-    "mart_state_year",
-    "mart_national_year",
-    "mart_rollout",
-    "qa_interop_quarantined_reports",
-    "qa_interop_restatements",
-    "mart_case_removals_year",
-    "mart_removals_reconciliation",
-    "qa_cases_quarantined",
-)
-SERVING = dg.AssetKey(["serving", "marts"])
+# Which tables are published is declared in dbt (tag `published` on the model, read from the
+# manifest by defs/dbt.py); this module publishes whatever list it is given.
 RAW_TABLES = ("interop_reports", "census_population", "acs_noncitizen", "sc_activation_panel")
 
 
 KEEP_VERSIONS = 3
 
 
-def publish_marts(build_db: Path, serving_db: Path, run_id: str) -> dict[str, int]:
+def publish_marts(build_db: Path, serving_db: Path, run_id: str,
+                  tables: list[str]) -> dict[str, int]:
     """Write every published table to a new version file, then atomically point ``serving_db``
     (a symlink) at it. On any error the published version is untouched."""
     versions = serving_db.parent / "published"
@@ -56,7 +46,7 @@ def publish_marts(build_db: Path, serving_db: Path, run_id: str) -> dict[str, in
         con = duckdb.connect(str(tmp))
         try:
             con.execute("attach ? as build (read_only)", [str(build_db)])
-            for table in PUBLISHED_TABLES:
+            for table in tables:
                 con.execute(f"create table main.{table} as select * from build.marts.{table}")
                 counts[table] = con.execute(f"select count(*) from main.{table}").fetchone()[0]
             sources = con.execute(
@@ -67,7 +57,7 @@ def publish_marts(build_db: Path, serving_db: Path, run_id: str) -> dict[str, in
             con.execute(
                 "create table main._publication_tables (table_name varchar, row_count bigint, "
                 "content_md5 varchar)")
-            for table in PUBLISHED_TABLES:
+            for table in tables:
                 con.execute("insert into main._publication_tables values (?, ?, ?)",
                             [table, counts[table], content_checksum(con, f"main.{table}")])
             con.execute(
@@ -131,23 +121,25 @@ def _prune(versions: Path, keep: Path) -> None:
             Path(str(old) + ".wal").unlink(missing_ok=True)
 
 
-@dg.asset(
-    key=SERVING,
-    deps=[dg.AssetKey(["marts", t]) for t in PUBLISHED_TABLES],
-    group_name="publish",
-    kinds={"duckdb"},
-)
-def published_marts(context: dg.AssetExecutionContext,
-                    warehouse: WarehouseResource) -> dg.MaterializeResult:
-    """The serving file `marts.duckdb` that dashboards and ad hoc SQL read: every mart, the
-    jurisdiction dimension, the long severity fact and the QA tables, plus `_publication` (run,
-    time, source files and their sha256). Replaced atomically, only after every blocking check
-    passed."""
-    counts = publish_marts(warehouse.build_db, warehouse.serving_db, context.run_id)
-    with warehouse.connect() as con:  # this load's case counts become the completeness baseline
-        con.execute("update raw.cases_load_counts set published = true where load_id = ?",
-                    [context.run_id])
-    return dg.MaterializeResult(
-        metadata={"path": str(warehouse.serving_db),
-                  **{f"rows_{t}": n for t, n in counts.items()}}
-    )
+def publish_asset(tables: list[str]) -> dg.AssetsDefinition:
+    """The publish asset over ``tables``, the models dbt tags `published`."""
+
+    @dg.asset(key=SERVING, deps=[mart_key(t) for t in tables], group_name="publish",
+              kinds={"duckdb"})
+    def published_marts(context: dg.AssetExecutionContext,
+                            warehouse: WarehouseResource) -> dg.MaterializeResult:
+        """The serving file `marts.duckdb` that dashboards and ad hoc SQL read: every mart, the
+        jurisdiction dimension, the long severity fact and the QA tables, plus `_publication` (run,
+        time, source files and their sha256). Replaced atomically, only after every blocking check
+        passed."""
+        counts = publish_marts(warehouse.build_db, warehouse.serving_db, context.run_id,
+                              tables)
+        with warehouse.connect() as con:  # this load's case counts become the completeness baseline
+            con.execute("update raw.cases_load_counts set published = true where load_id = ?",
+                        [context.run_id])
+        return dg.MaterializeResult(
+            metadata={"path": str(warehouse.serving_db),
+                      **{f"rows_{t}": n for t, n in counts.items()}}
+        )
+
+    return published_marts

@@ -1,10 +1,10 @@
-"""Reading the interoperability statistics (canonical CSV) into the raw layer, losslessly.
+"""What every reader shares: the input error that names file, line and column, text sniffing
+(binary, encodings), sha256, reading a CSV layout as text, and writing a raw table with its load
+metadata (file, sha256, line, load id and time).
 
-The raw table keeps every value as the text that was published (blank -> NULL, surrounding spaces
-trimmed) plus load metadata. Typing and value checks happen afterwards, in the Great Expectations
-suite (which names the file, line and column of every offending value) and in dbt staging. What
-this module refuses outright is only what cannot be read as the layout at all: a file that is not
-text, a missing required column, a row with the wrong number of fields.
+Readers refuse outright only what cannot be read as the layout at all: a file that is not text,
+a missing required column, a row with the wrong number of fields. Typing and value checks happen
+afterwards, in the Great Expectations suites and in dbt staging.
 """
 
 from __future__ import annotations
@@ -19,24 +19,6 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-INTEROP_COLUMNS: tuple[str, ...] = (
-    "state",
-    "jurisdiction",
-    "activation_date",
-    "report_through",
-    "submissions",
-    "matches_l1",
-    "matches_l2",
-    "matches_l3",
-    "matches_nc",
-    "matches_total",
-    "removals_l1",
-    "removals_l2",
-    "removals_l3",
-    "removals_nc",
-    "removals_total",
-)
-COUNT_COLUMNS: tuple[str, ...] = INTEROP_COLUMNS[4:]
 META_COLUMNS: tuple[str, ...] = (
     "_source_file",
     "_source_sha256",
@@ -194,11 +176,6 @@ def _read_csv(path: Path, required: tuple[str, ...], keep_extra: bool, encoding:
     return ParsedFile(rows=frame, sha256=sha, extra_columns=extra)
 
 
-def parse_interop_csv(path: Path) -> ParsedFile:
-    """The canonical interoperability layout (UTF-8, optional BOM)."""
-    return read_layout_csv(path, INTEROP_COLUMNS)
-
-
 LOAD_METADATA_TYPES = {
     "_source_file": "varchar",
     "_source_sha256": "varchar",
@@ -240,10 +217,3 @@ def write_raw_text(con: duckdb.DuckDBPyConnection, table: str, parsed: ParsedFil
     frame = with_load_metadata(parsed.rows, path, parsed.sha256, load_id)
     types = {c: "varchar" for c in columns} | {"_extra_columns": "varchar"} | LOAD_METADATA_TYPES
     return replace_table(con, f"raw.{table}", frame, types, order_by="_source_line")
-
-
-def load_raw_interop(con: duckdb.DuckDBPyConnection, path: Path, load_id: str) -> ParsedFile:
-    """Replace raw.interop_reports with the rows of ``path`` (a rerun never duplicates rows)."""
-    parsed = parse_interop_csv(path)
-    write_raw_text(con, "interop_reports", parsed, INTEROP_COLUMNS, path, load_id)
-    return parsed

@@ -22,8 +22,8 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from orchestration import charts
-from orchestration.serving import (
+from orchestration.serve import charts
+from orchestration.serve.published import (
     LEVEL_LABELS,
     LEVELS,
     MEASURES,

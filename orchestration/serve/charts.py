@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from orchestration.serving import LEVEL_LABELS, LEVELS
+from orchestration import fiscal
+from orchestration.serve.published import LEVEL_LABELS, LEVELS
 
 # Ordered from Level 1 (most serious, darkest) to non-criminal (lightest): a sequential scale
 # that stays readable in grey and for the common colour-vision deficiencies.
@@ -101,10 +102,9 @@ def stacked_shares(title: str, measure: str, groups: list[tuple[int, list[Bar]]]
 
 def _fy_position(date: dt.date) -> float:
     """Fractional fiscal year: FY N spans [N - 1, N) on the axis, starting 1 October."""
-    start = dt.date(date.year if date.month >= 10 else date.year - 1, 10, 1)
-    fiscal_year = start.year + 1
-    days = (dt.date(start.year + 1, 10, 1) - start).days
-    return fiscal_year - 1 + (date - start).days / days
+    year = fiscal.fiscal_year(date)
+    start, end = fiscal.fiscal_year_start(year), fiscal.fiscal_year_start(year + 1)
+    return year - 1 + (date - start).days / (end - start).days
 
 
 def minor_share_lines(title: str, series: list[tuple[str, list[Point]]], fy_from: int,

@@ -23,7 +23,7 @@ import addfips
 import duckdb
 import pandas as pd
 
-from orchestration.ingest import (
+from orchestration.ingest.common import (
     LOAD_METADATA_TYPES,
     InputFileError,
     ParsedFile,

@@ -84,8 +84,7 @@ def case_file(rows: int, fiscal_year: int | None = None) -> Path:
     suffix = f"_fy{fiscal_year}" if fiscal_year else ""
     path = BENCH_DATA / f"cases_{rows}{suffix}.csv"
     if not path.exists():
-        sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
-        from generate_cases import generate
+        from benchmarks.generate_cases import generate
 
         generate(rows, path, fiscal_year=fiscal_year)
     return path

@@ -31,14 +31,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from orchestration.ingest import InputFileError, sha256_of, sniff_text_file
+from orchestration.fiscal import fiscal_year_range, fiscal_year_sql
+from orchestration.ingest.common import InputFileError, sha256_of, sniff_text_file
 
 REQUIRED = ("Departed Date", "Apprehension State", "Apprehension County", "Case Threat Level",
             "Case Criminality")
 HEADER_SEARCH_ROWS = 20
-# The fiscal years case records are partitioned by (Dagster partitions, dbt tests): FY2003 is
-# ICE's first year; the range runs ahead so the next years' releases have a partition.
-FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR = 2003, 2035
 CHUNK_ROWS = 100_000
 
 
@@ -96,8 +94,7 @@ DATE_FORMATS = "['%Y-%m-%d', '%Y-%m-%d %H:%M:%S', '%m/%d/%Y %H:%M']"
 # the releases' usual MM/DD/YYYY first (cheap), the other formats only when it does not parse
 DEPARTED = (f"""cast(coalesce(try_strptime("Departed Date", '%m/%d/%Y'), """
             f"""try_strptime(trim("Departed Date"), {DATE_FORMATS})) as date)""")
-FISCAL_YEAR_OF_DATE = (f"year({DEPARTED}) + case when month({DEPARTED}) >= 10 then 1 "
-                       "else 0 end")
+FISCAL_YEAR_OF_DATE = fiscal_year_sql(DEPARTED)
 
 
 def _literal(text: str) -> str:
@@ -170,7 +167,7 @@ def load_raw_cases(con: duckdb.DuckDBPyConnection, paths: list[Path], load_id: s
                 _source_file,
                 "Apprehension State" as apprehension_state,
                 "Apprehension County" as apprehension_county,
-                year(d) + case when month(d) >= 10 then 1 else 0 end as fiscal_year,
+                {fiscal_year_sql("d")} as fiscal_year,
                 "Case Threat Level" as case_threat_level,
                 "Case Criminality" as case_criminality,
                 count(*) as n,
@@ -212,7 +209,8 @@ def _stage(con: duckdb.DuckDBPyConnection, files: list[tuple], fiscal_years: lis
     con.executemany("insert into raw.cases_load_files values (?, ?, ?, ?, ?)", files)
     _replace_view(con, "raw.cases_load_records", [f[4] for f in files])
     # the fiscal years this load replaces (every partition for a full load)
-    scope = (f"select unnest(range({FIRST_FISCAL_YEAR}, {LAST_FISCAL_YEAR + 1})) as fiscal_year"
+    first, last = fiscal_year_range()
+    scope = (f"select unnest(range({first}, {last + 1})) as fiscal_year"
              if fiscal_years is None else
              f"select unnest([{', '.join(str(int(y)) for y in fiscal_years)}]) as fiscal_year")
     con.execute(f"create or replace table raw.cases_load_scope as {scope}")

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.defs.partitions import fiscal_year_tags
+from orchestration.defs.raw import run_config_for
 from orchestration.paths import DEFAULT_INBOX
 
 scomm_job = dg.define_asset_job(
@@ -28,8 +30,6 @@ cases_job = dg.define_asset_job(
              name="monthly_refresh")
 def monthly_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     """ICE published monthly; a full refresh early on the 2nd (every fiscal year)."""
-    from orchestration.assets_ingest import fiscal_year_tags
-
     return dg.RunRequest(tags=fiscal_year_tags())
 
 
@@ -38,16 +38,12 @@ def inbox_dir() -> Path:
 
 
 def interop_run_config(path: Path) -> dict:
-    from orchestration.assets_ingest import run_config_for
-
     return run_config_for({"interop": path})
 
 
 @dg.sensor(job=scomm_job, minimum_interval_seconds=60,
            description="Starts a run for each new or changed CSV dropped in data/inbox/.")
 def inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
-    from orchestration.assets_ingest import fiscal_year_tags
-
     folder = inbox_dir()
     requests = []
     if folder.is_dir():

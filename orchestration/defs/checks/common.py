@@ -1,0 +1,40 @@
+"""What every check shares: reading a frame from the build database and turning a GX outcome
+into a Dagster check result."""
+
+import dagster as dg
+import pandas as pd
+
+from orchestration.defs.resources import WarehouseResource
+from orchestration.validation.gx import SuiteOutcome
+
+
+def to_check_result(outcome: SuiteOutcome) -> dg.AssetCheckResult:
+    """Passed/failed with the failing expectations and sample offending rows as metadata."""
+    severity = dg.AssetCheckSeverity.ERROR if outcome.blocking else dg.AssetCheckSeverity.WARN
+    failures = {
+        f"{o.expectation}({o.column})": {
+            "note": o.note,
+            "unexpected_count": o.unexpected_count,
+            "raised": o.raised,
+            "sample_rows": o.sample_rows,
+        }
+        for o in outcome.failures
+    }
+    return dg.AssetCheckResult(
+        passed=outcome.success,
+        severity=severity,
+        description=outcome.message()[:4000],
+        metadata={
+            "suite": outcome.suite,
+            "table": outcome.table,
+            "expectations": len(outcome.outcomes),
+            "failed": len(outcome.failures),
+            "raised": len(outcome.errors),
+            "failures": dg.MetadataValue.json(failures),
+        },
+    )
+
+
+def read_frame(warehouse: WarehouseResource, sql: str) -> pd.DataFrame:
+    with warehouse.connect(read_only=True) as con:
+        return con.execute(sql).df()

@@ -1,0 +1,54 @@
+"""Checks on name resolution: quarantined names (warning) and one row per resolved jurisdiction
+and report date (blocking: two spellings of one county in one report would double-count it)."""
+
+import dagster as dg
+
+from orchestration.defs.checks.common import read_frame, to_check_result
+from orchestration.defs.keys import RAW_MATCHES
+from orchestration.defs.resources import WarehouseResource
+from orchestration.validation.gx import run_suite
+
+
+@dg.asset_check(asset=RAW_MATCHES, name="all_jurisdictions_resolved", blocking=False,
+                description="Warns when published names were quarantined (unknown or ambiguous).")
+def all_jurisdictions_resolved(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    frame = read_frame(
+        warehouse,
+        """
+        select m.published_state, m.published_name, m.quarantine_reason, count(*) as report_rows
+        from raw.jurisdiction_matches m
+        join raw.interop_reports r
+          on r.state is not distinct from m.published_state
+         and r.jurisdiction is not distinct from m.published_name
+        where m.quarantine_reason is not null
+        group by all order by all
+        """,
+    )
+    rows = frame.to_dict("records")
+    return dg.AssetCheckResult(
+        passed=not rows,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=(f"{len(rows)} published name(s) quarantined, "
+                     f"{int(frame['report_rows'].sum()) if rows else 0} report row(s) set aside"),
+        metadata={"quarantined": dg.MetadataValue.json(rows[:50])},
+    )
+
+
+@dg.asset_check(asset=RAW_MATCHES, name="interop_resolved_suite", blocking=True,
+                description="GX suite expectations/interop_resolved.json: one row per resolved "
+                            "jurisdiction and report date (two spellings of one jurisdiction in "
+                            "one report would double-count it).")
+def interop_resolved_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    frame = read_frame(warehouse, """
+        select r._source_file, r._source_line, r.state, r.jurisdiction, m.jurisdiction_id,
+               r.report_through
+        from raw.interop_reports r
+        join raw.jurisdiction_matches m
+          on r.state is not distinct from m.published_state
+         and r.jurisdiction is not distinct from m.published_name
+        where m.jurisdiction_id is not null
+        order by r._source_line""")
+    return to_check_result(run_suite(frame, "interop_resolved", "raw.interop_reports (resolved)"))
+
+
+CHECKS = [all_jurisdictions_resolved, interop_resolved_suite]

@@ -1,0 +1,129 @@
+"""Blocking checks on the raw tables, as loaded: Great Expectations suites on the interop
+statistics and the three reference sources (layout, types, keys, arithmetic, ranges)."""
+
+import dagster as dg
+import pandas as pd
+
+from orchestration.defs.checks.common import read_frame, to_check_result
+from orchestration.defs.keys import RAW_ACTIVATIONS, RAW_INTEROP, RAW_NONCITIZEN, RAW_POPULATION
+from orchestration.defs.resources import WarehouseResource
+from orchestration.faults import checkpoint
+from orchestration.ingest.interop import COUNT_COLUMNS
+from orchestration.ingest.reference import POPULATION_COLUMNS, known_county_fips
+from orchestration.paths import DBT_PROJECT_DIR
+from orchestration.validation.gx import run_suite
+
+
+def _date_or_flag(column: str) -> str:
+    """'not given' when blank, the ISO date when valid, NULL only when given but impossible."""
+    return (f"case when {column} is null then 'not given' "
+            f"else cast(cast(try_strptime({column}, '%Y-%m-%d') as date) as varchar) end")
+
+
+def _level_sum(measure: str) -> str:
+    return " + ".join(f"{measure}_{lv}__int" for lv in ("l1", "l2", "l3", "nc"))
+
+
+RAW_FRAME_SQL = f"""
+with typed as (
+    select
+        *,
+        {", ".join(f"try_cast({c} as bigint) as {c}__int" for c in COUNT_COLUMNS)},
+        {_date_or_flag("report_through")} as report_through__parsed,
+        {_date_or_flag("activation_date")} as activation_date__parsed
+    from raw.interop_reports
+)
+select
+    *,
+    matches_total__int - ({_level_sum("matches")}) as matches_total__minus_levels,
+    removals_total__int - ({_level_sum("removals")}) as removals_total__minus_levels,
+    date_diff('day', try_cast(activation_date__parsed as date),
+              try_cast(report_through__parsed as date)) as days_since_activation,
+    date_diff('day', current_date, try_cast(report_through__parsed as date))
+        as report_through__days_after_today
+from typed
+order by _source_line
+"""
+
+
+@dg.asset_check(asset=RAW_INTEROP, name="interop_raw_suite", blocking=True,
+                description="GX suite expectations/interop_raw.json: layout, types, unique keys, "
+                            "counts >= 0 and whole, totals = sum of levels, matches <= "
+                            "submissions, no report before activation.")
+def interop_raw_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    frame = read_frame(warehouse, RAW_FRAME_SQL)
+    outcome = run_suite(frame, "interop_raw", "raw.interop_reports")
+    checkpoint("validation")
+    return to_check_result(outcome)
+
+
+POPULATION_COUNTS = [c for c in POPULATION_COLUMNS if c.startswith(("census", "popestimate"))]
+
+
+@dg.asset_check(asset=RAW_POPULATION, name="census_population_raw_suite", blocking=True,
+                description="GX suite expectations/census_population_raw.json: well-formed and "
+                            "known FIPS, one row per key, populations whole and positive.")
+def census_population_raw_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    casts = ", ".join(f"try_cast({c} as bigint) as {c}__int" for c in POPULATION_COUNTS)
+    frame = read_frame(
+        warehouse, f"select *, {casts} from raw.census_population order by _source_line")
+    known = known_county_fips()
+    frame["fips_known"] = [
+        sumlev == "040" or f"{state}{county}" in known
+        for sumlev, state, county in zip(frame["sumlev"], frame["state"], frame["county"],
+                                         strict=True)
+    ]
+    return to_check_result(run_suite(frame, "census_population_raw", "raw.census_population"))
+
+
+@dg.asset_check(asset=RAW_NONCITIZEN, name="acs_noncitizen_raw_suite", blocking=True,
+                description="GX suite expectations/acs_noncitizen_raw.json: known 5-digit FIPS, "
+                            "years, one row per county-year, counts and MOE whole and >= 0.")
+def acs_noncitizen_raw_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    frame = read_frame(warehouse, """
+        select *, try_cast(year as bigint) as year__int,
+               try_cast(noncit_pop as bigint) as noncit_pop__int,
+               try_cast(moe as bigint) as moe__int
+        from raw.acs_noncitizen order by _source_line""")
+    known = known_county_fips()
+    frame["fips_known"] = [f in known for f in frame["fips"]]
+    return to_check_result(run_suite(frame, "acs_noncitizen_raw", "raw.acs_noncitizen"))
+
+
+ACTIVATION_FRAME_SQL = """
+select
+    *,
+    lpad(cast(cast(county as bigint) as varchar), 5, '0') as jurisdiction_id,
+    cast(county as bigint) // 1000 = cast(statefips as bigint) as state_matches_county,
+    year(date_secure) as date_secure__year,
+    year(date_statewide_secure) as date_statewide_secure__year
+from raw.sc_activation_panel
+order by _source_line
+"""
+
+
+@dg.asset_check(asset=RAW_ACTIVATIONS, name="sc_activation_panel_raw_suite", blocking=True,
+                description="GX suite expectations/sc_activation_panel_raw.json: well-formed "
+                            "county codes, one row per county-year, dates within the rollout.")
+def sc_activation_panel_raw_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    frame = read_frame(warehouse, ACTIVATION_FRAME_SQL)
+    return to_check_result(run_suite(frame, "sc_activation_panel_raw", "raw.sc_activation_panel"))
+
+
+@dg.asset_check(asset=RAW_ACTIVATIONS, name="sc_activation_counties_known", blocking=False,
+                description="Warns about panel county codes that are neither a Census county "
+                            "code nor a retired code in seeds/county_fips_changes.csv.")
+def sc_activation_counties_known(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    frame = read_frame(warehouse, f"""
+        select jurisdiction_id, min(_source_line) as first_source_line,
+               min(date_secure) as activation_date
+        from ({ACTIVATION_FRAME_SQL}) group by jurisdiction_id order by jurisdiction_id""")
+    changes = pd.read_csv(DBT_PROJECT_DIR / "seeds" / "county_fips_changes.csv", dtype=str)
+    known = known_county_fips() | set(changes["old_fips"])
+    frame["known"] = [j in known for j in frame["jurisdiction_id"]]
+    return to_check_result(run_suite(frame, "sc_activation_counties_known",
+                                     "raw.sc_activation_panel (distinct counties)"))
+
+
+CHECKS = [interop_raw_suite, census_population_raw_suite, acs_noncitizen_raw_suite,
+          sc_activation_panel_raw_suite, sc_activation_counties_known]

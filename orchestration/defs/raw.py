@@ -1,0 +1,206 @@
+"""Source assets: each source's file(s) into its raw DuckDB table, every value as published, with
+file, sha256 and line; and the merge of a checked case-record load into the warehouse's records.
+
+Every source is one entry of SOURCE_ASSETS, built by one factory; the readers (no Dagster) are
+in orchestration/ingest/. Case records are partitioned by fiscal year (defs/partitions.py).
+"""
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import duckdb
+from pydantic import Field
+
+from orchestration.defs.keys import (
+    RAW_ACTIVATIONS,
+    RAW_CASES,
+    RAW_CASES_GROUPED,
+    RAW_INTEROP,
+    RAW_NONCITIZEN,
+    RAW_POPULATION,
+)
+from orchestration.defs.partitions import case_fiscal_years, run_fiscal_years
+from orchestration.defs.resources import WarehouseResource
+from orchestration.faults import checkpoint
+from orchestration.ingest.cases import load_raw_cases, merge_cases_load
+from orchestration.ingest.interop import load_raw_interop
+from orchestration.ingest.reference import (
+    load_raw_activations,
+    load_raw_noncitizen,
+    load_raw_population,
+)
+from orchestration.sources.catalog import MULTI_FILE_SOURCES, load_sources
+
+
+class SourceConfig(dg.Config):
+    """Which file(s) this run loads for the source; empty = its default in sources.yml (the
+    embedded synthetic sample)."""
+
+    paths: list[str] | None = Field(
+        default=None, description="Files in the source's layout (one, except for sources that "
+                                  "take several files per load: case records).")
+
+
+@dataclass(frozen=True)
+class LoadContext:
+    """What a loader gets besides the connection and the files."""
+
+    run_id: str
+    warehouse: WarehouseResource
+    fiscal_years: list[int] | None  # None: every fiscal year (a full load)
+
+
+# A loader writes raw.<table> from the files and returns the metadata of the materialization
+# (at least "rows"; "extra_columns" when the file had columns beyond the layout).
+Loader = Callable[[duckdb.DuckDBPyConnection, list[Path], LoadContext], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class SourceAsset:
+    source: str
+    key: dg.AssetKey
+    load: Loader
+    description: str
+    partitioned: bool = False
+
+    @property
+    def op_name(self) -> str:
+        return "__".join(self.key.path)
+
+
+def source_paths(source: str, configured: list[str] | None) -> list[Path]:
+    if configured:
+        if len(configured) > 1 and source not in MULTI_FILE_SOURCES:
+            raise ValueError(f"source {source!r} takes one file per load, got {len(configured)}")
+        return [Path(p) for p in configured]
+    default = load_sources()[source].default_path
+    if default is None:
+        raise ValueError(f"source {source!r} has no default file in sources.yml; pass one")
+    return [default]
+
+
+def _one_file(read: Callable[[duckdb.DuckDBPyConnection, Path, str], object]) -> Loader:
+    """A loader for the single-file layouts: the reader returns a ParsedFile or a row count."""
+
+    def load(con: duckdb.DuckDBPyConnection, files: list[Path], ctx: LoadContext) -> dict:
+        result = read(con, files[0], ctx.run_id)
+        rows = len(result.rows) if hasattr(result, "rows") else int(result)  # type: ignore[attr-defined,call-overload]
+        return {"rows": rows, "extra_columns": list(getattr(result, "extra_columns", ()))}
+
+    return load
+
+
+def _load_cases(con: duckdb.DuckDBPyConnection, files: list[Path], ctx: LoadContext) -> dict:
+    """The release files of this load, scanned once and staged (raw.cases_load) for the
+    checks: all fiscal years (a full load: the files will replace every case record) or the
+    run's fiscal years only (an incremental load: they will replace those years, the others
+    stay)."""
+    rows = load_raw_cases(con, files, ctx.run_id, ctx.warehouse.root / "cases_copies",
+                          fiscal_years=ctx.fiscal_years)
+    by_year = dict(con.execute(
+        "select coalesce(cast(fiscal_year as varchar), 'undated'), sum(n) "
+        "from raw.cases_load group by all order by 1").fetchall())
+    return {"rows": rows, "load": "full" if ctx.fiscal_years is None else "incremental",
+            "rows_by_fiscal_year": {k: int(v) for k, v in by_year.items()}}
+
+
+def _sha256_of_load(con: duckdb.DuckDBPyConnection, spec: SourceAsset) -> str:
+    if spec.partitioned:  # a case load: every file's sha256
+        return con.execute("select string_agg(sha256, ' ') from raw.cases_load_files"
+                           ).fetchone()[0]
+    return con.execute(f"select any_value(_source_sha256) from {'.'.join(spec.key.path)}"
+                       ).fetchone()[0]
+
+
+def source_asset(spec: SourceAsset) -> dg.AssetsDefinition:
+    """The Dagster asset of one source (partitioned by fiscal year when the source is)."""
+    partitioned = ({"partitions_def": case_fiscal_years(),
+                    "backfill_policy": dg.BackfillPolicy.single_run()}
+                   if spec.partitioned else {})
+
+    @dg.asset(key=spec.key, group_name="ingest", kinds={"duckdb"},
+              description=spec.description, **partitioned)
+    def _asset(context: dg.AssetExecutionContext, config: SourceConfig,
+               warehouse: WarehouseResource) -> dg.MaterializeResult:
+        files = source_paths(spec.source, config.paths)
+        ctx = LoadContext(context.run_id, warehouse,
+                          run_fiscal_years(context) if spec.partitioned else None)
+        with warehouse.connect() as con:
+            meta = spec.load(con, files, ctx)
+            sha = _sha256_of_load(con, spec)
+        checkpoint("ingest")
+        extra = meta.get("extra_columns") or []
+        if extra:
+            context.log.warning(f"{files[0]}: extra column(s) {extra} kept in _extra_columns")
+        return dg.MaterializeResult(metadata={
+            "source": spec.source, "source_file": ", ".join(str(f.resolve()) for f in files),
+            "source_sha256": sha, **meta})
+
+    return _asset
+
+
+SOURCE_ASSETS: dict[str, SourceAsset] = {
+    s.source: s for s in (
+        SourceAsset("interop", RAW_INTEROP, _one_file(load_raw_interop),
+                    "ICE IDENT/IAFIS interoperability statistics exactly as published: one row "
+                    "per jurisdiction per report, counts cumulative since activation, every value "
+                    "kept as text (blank = not reported), with the source file, its sha256, the "
+                    "line of each row and the load time. Replaced on every load, so a rerun never "
+                    "duplicates rows."),
+        SourceAsset("population", RAW_POPULATION, _one_file(load_raw_population),
+                    "Census county and state population estimates 2010-2019 (co-est2019-alldata "
+                    "layout), the columns the warehouse uses, as text, with load metadata."),
+        SourceAsset("noncitizen", RAW_NONCITIZEN, _one_file(load_raw_noncitizen),
+                    "ACS 5-year non-citizen population by county and year, with its margin of "
+                    "error, as text (NA = not published), with load metadata."),
+        SourceAsset("activations", RAW_ACTIVATIONS, _one_file(load_raw_activations),
+                    "Secure Communities activation panel (county x calendar year, Stata), as "
+                    "published: date_secure is missing in the years before activation."),
+        SourceAsset("cases", RAW_CASES, _load_cases,
+                    "Case-level removal records (ICE FOIA releases), one row per removal, every "
+                    "column of the release kept as text with file, sha256 and row number; "
+                    "loaded by DuckDB straight from CSV, gzip, Parquet or xlsx.",
+                    partitioned=True),
+    )
+}
+
+
+def raw_cases_grouped_asset() -> dg.AssetsDefinition:
+    @dg.asset(key=RAW_CASES_GROUPED, deps=[RAW_CASES], group_name="ingest", kinds={"duckdb"},
+              partitions_def=case_fiscal_years(),
+              backfill_policy=dg.BackfillPolicy.single_run())
+    def raw_cases_grouped(context: dg.AssetExecutionContext,
+                          warehouse: WarehouseResource) -> dg.MaterializeResult:
+        """The warehouse's case records, counted (file, state, county, fiscal year, codes):
+        the staged load moved in once its blocking checks passed, replacing every fiscal year
+        (full load) or the run's fiscal years (incremental load). A load refused by a check
+        never gets here, so a later incremental run cannot publish it."""
+        with warehouse.connect() as con:
+            held = merge_cases_load(con, full=run_fiscal_years(context) is None)
+            years = con.execute("select count(distinct fiscal_year) from raw.cases_grouped"
+                                ).fetchone()[0]
+        return dg.MaterializeResult(metadata={"records": held, "fiscal_years": years})
+
+    return raw_cases_grouped
+
+
+def raw_assets() -> list[dg.AssetsDefinition]:
+    """Every source asset and the case merge (built when the definitions are, not at
+    import)."""
+    # one run per load, whatever the number of fiscal years (a beta parameter in Dagster 1.13)
+    warnings.filterwarnings("ignore", message="Parameter `backfill_policy`",
+                            category=dg.BetaWarning)
+    return [*(source_asset(spec) for spec in SOURCE_ASSETS.values()), raw_cases_grouped_asset()]
+
+
+def run_config_for(sources: dict[str, Path | list[Path]]) -> dict:
+    """Run config that points each named source's ingest asset at its file(s)."""
+    ops = {}
+    for name, value in sources.items():
+        files = value if isinstance(value, list) else [value]
+        ops[SOURCE_ASSETS[name].op_name] = {"config": {"paths": [str(p) for p in files]}}
+    return {"ops": ops}

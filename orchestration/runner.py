@@ -1,0 +1,184 @@
+"""Running a job and reporting it, without the command line: one run per warehouse at a time
+(the lock), the in-process execution of scomm_job or cases_job, what happened (RunReport: checks
+passed and failed, step errors, notes) and the row accounting of a run (every raw row read is
+loaded or quarantined)."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class WarehouseBusy(RuntimeError):
+    """Another run holds this warehouse."""
+
+
+@contextlib.contextmanager
+def warehouse_lock(warehouse: Path) -> Iterator[None]:
+    """One run per warehouse at a time: a second one refuses instead of fighting over DuckDB's
+    single-writer lock. The OS releases the lock if the process dies, so no manual cleanup."""
+    warehouse.mkdir(parents=True, exist_ok=True)
+    handle = (warehouse / ".run.lock").open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise WarehouseBusy(
+            f"another scomm run is using {warehouse}; wait for it to finish") from None
+    try:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}\n")
+        handle.flush()
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+@dataclass
+class RunReport:
+    success: bool
+    step_errors: list[str] = field(default_factory=list)
+    checks_passed: list[str] = field(default_factory=list)
+    checks_failed: list[tuple[str, str, bool]] = field(default_factory=list)  # name, text, blocking
+    skipped_steps: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # e.g. extra columns accepted
+    run_id: str = ""
+
+
+def _root_cause(error) -> str:
+    """The user-facing error inside Dagster's wrappers (a SerializableErrorInfo chain): our own
+    errors (InputFileError …) already name file, line and column, so stop at the first
+    non-Dagster error instead of descending into the library error it was raised from."""
+    while error is not None and error.cause is not None and (
+            (error.cls_name or "").startswith("Dagster")):
+        error = error.cause
+    return error.message.strip() if error is not None else "unknown error"
+
+
+def execute(warehouse: Path, sources: dict[str, Path],
+            fiscal_years: tuple[int, int] | None = None) -> RunReport:
+    """Run the scomm job in process against ``warehouse`` and collect what happened; with
+    ``fiscal_years`` (first, last), the cases job for those fiscal years instead."""
+    return execute_with_result(warehouse, sources, fiscal_years)[0]
+
+
+def execute_with_result(warehouse: Path, sources: dict,
+                        fiscal_years: tuple[int, int] | None = None
+                        ) -> tuple[RunReport, object]:
+    """execute(), also returning Dagster's ExecuteInProcessResult (events, timings)."""
+    import dagster as dg
+
+    from orchestration.definitions import build_definitions
+    from orchestration.defs.partitions import fiscal_year_tags
+    from orchestration.defs.raw import run_config_for
+
+    defs = build_definitions(str(warehouse))
+    # The summary below says what failed and why; Dagster's own console log would add stack
+    # traces for expected failures (a blocking check), so only critical messages pass.
+    run_config: dict = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
+                        **run_config_for(sources)}
+    # dagster-dbt echoes every dbt event to stdout; keep it in a log file, not the summary.
+    log_path = warehouse / "logs" / "last_run.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+        job = "scomm_job" if fiscal_years is None else "cases_job"
+        result = defs.resolve_job_def(job).execute_in_process(
+            run_config=run_config, instance=dg.DagsterInstance.ephemeral(),
+            raise_on_error=False, tags=fiscal_year_tags(*(fiscal_years or ())),
+        )
+    report = RunReport(success=result.success, run_id=result.run_id)
+    for event in result.all_events:
+        kind = event.event_type_value
+        data = event.event_specific_data
+        if kind == "STEP_FAILURE":
+            report.step_errors.append(f"{event.step_key}: {_root_cause(data.error)}")
+        elif kind == "STEP_SKIPPED":
+            report.skipped_steps.append(event.step_key)
+        elif kind == "ASSET_MATERIALIZATION":
+            meta = data.materialization.metadata or {}
+            extra = meta.get("extra_columns")
+            if extra is not None and extra.value:
+                report.notes.append(f"{meta['source_file'].value}: extra column(s) "
+                                    f"{list(extra.value)} accepted and kept in _extra_columns")
+        elif kind == "ASSET_CHECK_EVALUATION":
+            if data.passed:
+                report.checks_passed.append(data.check_name)
+            else:
+                blocking = data.severity.value == "ERROR"
+                text = data.description or json.dumps(
+                    {k: str(v.value) for k, v in (data.metadata or {}).items()})[:1500]
+                report.checks_failed.append((data.check_name, text, blocking))
+    # A blocking check that failed makes the run unsuccessful even if every step "succeeded".
+    if any(blocking for _, _, blocking in report.checks_failed):
+        report.success = False
+    return report, result
+
+
+def row_accounting(warehouse: Path, run_id: str) -> list[str]:
+    """Every raw row this run read is either loaded into the facts or quarantined: say how many
+    of each (tables this run did not reload are not reported)."""
+    import duckdb
+
+    build = warehouse / "build.duckdb"
+    if not build.exists():
+        return []
+    lines = []
+    try:
+        with duckdb.connect(str(build), read_only=True) as con:
+            tables = {r[0] for r in con.execute(
+                "select table_schema || '.' || table_name from information_schema.tables"
+            ).fetchall()}
+            cases = {t for t in tables if t.startswith("raw.cases")}
+            derived = {"raw.jurisdiction_matches"} | cases
+            loaded = {t for t in tables if t.startswith("raw.") and t not in derived
+                      and con.execute(f"select count(*) filter (where _load_id = ?) > 0 "
+                                      f"from {t}", [run_id]).fetchone()[0]}
+            tables = loaded | ({"raw.jurisdiction_matches"} & tables)
+            if {"raw.interop_reports", "raw.jurisdiction_matches"} <= tables:
+                raw, loaded, quarantined = con.execute("""
+                    select count(*), count(m.jurisdiction_id),
+                           count(*) - count(m.jurisdiction_id)
+                    from raw.interop_reports r
+                    left join raw.jurisdiction_matches m
+                      on r.state is not distinct from m.published_state
+                     and r.jurisdiction is not distinct from m.published_name""").fetchone()
+                lines.append(f"interop rows: {raw:,} read = {loaded:,} loaded + "
+                             f"{quarantined:,} quarantined")
+            if "raw.cases_load" in cases and con.execute(
+                    "select count(*) from raw.cases_load_files where load_id = ?",
+                    [run_id]).fetchone()[0]:
+                read = con.execute("select sum(n) from raw.cases_load").fetchone()[0]
+                merged = con.execute("select count(*) from raw.cases_grouped where _load_id = ?",
+                                     [run_id]).fetchone()[0] if "raw.cases_grouped" in cases \
+                    else 0
+                lines.append(f"case rows: {read:,} read in this load"
+                             + ("" if merged else " (not merged: a check refused it)"))
+                if merged and "raw.cases_jurisdiction_matches" in cases:
+                    total, quarantined = con.execute("""
+                        select sum(rows), coalesce(sum(rows) filter (
+                            where jurisdiction_id is null), 0)
+                        from raw.cases_jurisdiction_matches""").fetchone()
+                    lines.append(f"case rows held: {total:,} = {total - quarantined:,} placed + "
+                                 f"{quarantined:,} quarantined (qa_cases_quarantined)")
+            for table in ("census_population", "acs_noncitizen", "sc_activation_panel"):
+                if f"raw.{table}" in tables:
+                    n = con.execute(f"select count(*) from raw.{table}").fetchone()[0]
+                    lines.append(f"{table} rows: {n:,} read, all loaded")
+    except duckdb.Error:
+        return []
+    return lines
+
+
+def published_counts(serving: Path) -> list[tuple[str, int]]:
+    from orchestration.serve.published import published, published_tables
+
+    with published(serving) as con:
+        return [(t, con.execute(f'select count(*) from "{t}"').fetchone()[0])
+                for t in published_tables(con)]
