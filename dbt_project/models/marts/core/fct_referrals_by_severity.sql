@@ -65,8 +65,8 @@ case_facts as (
         n / nullif(sum(n) over (partition by jurisdiction_id, fiscal_year), 0) as share,
         true as is_complete,
         false as is_restated,
-        make_date(fiscal_year - 1, 10, 1) as flow_from,
-        make_date(fiscal_year, 9, 30) as flow_through,
+        {{ fiscal_year_start('fiscal_year') }} as flow_from,
+        {{ fiscal_year_end('fiscal_year') }} as flow_through,
         'cases' as source
     from case_levels
 ),
