@@ -90,8 +90,9 @@ def case_file(rows: int, fiscal_year: int | None = None) -> Path:
     return path
 
 
-def _timed_run(path: Path, warehouse: Path, fiscal_year: int | str | None = None
-               ) -> tuple[float, dict[str, float], float]:
+def _timed_run(
+    path: Path, warehouse: Path, fiscal_year: int | str | None = None
+) -> tuple[float, dict[str, float], float]:
     """`scomm run --source cases=PATH [--fiscal-year Y]` in a fresh process, as a user runs it:
     (wall seconds, seconds per step, peak RSS in MB of the run and its child processes)."""
     timings = warehouse.parent / f"{warehouse.name}-steps.json"
@@ -100,9 +101,20 @@ def _timed_run(path: Path, warehouse: Path, fiscal_year: int | str | None = None
     start = time.perf_counter()
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "scomm"), "run", "--source", f"cases={path}",
-             *extra, "--warehouse", str(warehouse), "--step-timings", str(timings)],
-            stdout=out, stderr=subprocess.STDOUT)
+            [
+                str(Path(sys.executable).parent / "scomm"),
+                "run",
+                "--source",
+                f"cases={path}",
+                *extra,
+                "--warehouse",
+                str(warehouse),
+                "--step-timings",
+                str(timings),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
         # wait4: this run's own peak RSS (the largest of it and its dbt and validation processes)
         _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
@@ -125,19 +137,27 @@ def _sizes(rows: int, warehouse: Path, repeat: int) -> dict:
     full_job = _timed_run(full_file, warehouse)
     reloads = [_timed_run(full_file, warehouse, "all") for _ in range(repeat)]
     incremental = [_timed_run(new_year, warehouse, NEW_FISCAL_YEAR) for _ in range(repeat)]
-    return {"full_job": full_job, "cases": _best(reloads), "incremental": _best(incremental),
-            "file": full_file}
+    return {
+        "full_job": full_job,
+        "cases": _best(reloads),
+        "incremental": _best(incremental),
+        "file": full_file,
+    }
 
 
 def step_seconds(result) -> dict[str, float]:
     """Seconds per step, from Dagster's STEP_SUCCESS events."""
-    return {event.step_key: event.event_specific_data.duration_ms / 1000
-            for event in result.all_events if event.event_type_value == "STEP_SUCCESS"}
+    return {
+        event.step_key: event.event_specific_data.duration_ms / 1000
+        for event in result.all_events
+        if event.event_type_value == "STEP_SUCCESS"
+    }
 
 
 def is_validation(step_key: str) -> bool:
-    return any(s in step_key for s in ("_suite", "codes_known", "completeness", "resolved",
-                                       "agree"))
+    return any(
+        s in step_key for s in ("_suite", "codes_known", "completeness", "resolved", "agree")
+    )
 
 
 def duckdb_floor(path: Path) -> float:
@@ -150,8 +170,9 @@ def duckdb_floor(path: Path) -> float:
 
 
 def pandas_baseline(path: Path) -> dict:
-    out = subprocess.run([sys.executable, "-c", PANDAS_SCRIPT, str(path)], capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", PANDAS_SCRIPT, str(path)], capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -164,8 +185,9 @@ def run(rows: int, with_pandas: bool = True, repeat: int = 3) -> dict:
     data_path_s = max(sum(steps.values()) - small_steps_s, 0.0)
     fixed_s = pipeline_s - data_path_s
     incremental_s, incremental_steps, incremental_peak = big["incremental"]
-    incremental_data_s = max(sum(incremental_steps.values())
-                             - sum(small["incremental"][1].values()), 0.0)
+    incremental_data_s = max(
+        sum(incremental_steps.values()) - sum(small["incremental"][1].values()), 0.0
+    )
     validation_s = sum(v for k, v in steps.items() if is_validation(k))
     floor_s = duckdb_floor(big["file"])
     pandas = pandas_baseline(big["file"]) if with_pandas else None
@@ -173,7 +195,7 @@ def run(rows: int, with_pandas: bool = True, repeat: int = 3) -> dict:
         "rows": rows,
         "file_mb": round(big["file"].stat().st_size / 1e6, 1),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-                   f"Python {platform.python_version()}",
+        f"Python {platform.python_version()}",
         "full_job_s": round(big["full_job"][0], 2),
         "full_job_peak_rss_mb": round(big["full_job"][2]),
         "validation_s": round(validation_s, 2),
@@ -183,8 +205,9 @@ def run(rows: int, with_pandas: bool = True, repeat: int = 3) -> dict:
         "incremental_s": round(incremental_s, 2),
         "incremental_vs_full": round(incremental_s / pipeline_s, 3),
         "incremental_data_path_s": round(incremental_data_s, 2),
-        "incremental_data_vs_full": (round(incremental_data_s / data_path_s, 3)
-                                     if data_path_s > 0 else None),
+        "incremental_data_vs_full": (
+            round(incremental_data_s / data_path_s, 3) if data_path_s > 0 else None
+        ),
         "incremental_fixed_s": round(incremental_s - incremental_data_s, 2),
         # the step that reads the files: the new year's file only, against every record
         "ingest_s": round(steps.get(INGEST_STEP, 0.0), 2),

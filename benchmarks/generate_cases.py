@@ -20,9 +20,18 @@ import addfips
 import duckdb
 import us
 
-COLUMNS = ["Departed Date", "Apprehension State", "Apprehension County", "Case Threat Level",
-           "Case Criminality", "MSC NCIC Charge", "MSC NCIC Charge Code", "Final Program",
-           "Unique Identifier", "Citizenship Country"]
+COLUMNS = [
+    "Departed Date",
+    "Apprehension State",
+    "Apprehension County",
+    "Case Threat Level",
+    "Case Criminality",
+    "MSC NCIC Charge",
+    "MSC NCIC Charge Code",
+    "Final Program",
+    "Unique Identifier",
+    "Citizenship Country",
+]
 REDACTED = "b(6), b(7)c"
 
 
@@ -35,8 +44,9 @@ def counties() -> list[tuple[str, str, float]]:
             first_rows.setdefault(r["statefp"] + r["countyfp"], r)
     # a fixed, scrambled order (Knuth's multiplicative hash) so big counties spread over states
     out: list[tuple[str, str, float]] = []
-    rows = sorted(first_rows.values(),
-                  key=lambda r: (int(r["statefp"] + r["countyfp"]) * 2654435761) % 2**32)
+    rows = sorted(
+        first_rows.values(), key=lambda r: (int(r["statefp"] + r["countyfp"]) * 2654435761) % 2**32
+    )
     for rank, r in enumerate(rows, start=1):
         state = us.states.lookup(r["statefp"])
         if state is None or state.abbr == "PR":
@@ -46,7 +56,7 @@ def counties() -> list[tuple[str, str, float]]:
             if name.endswith(suffix):
                 name = name[: -len(suffix)]
                 break
-        out.append((state.name.upper(), name, 1.0 / rank ** 1.1))
+        out.append((state.name.upper(), name, 1.0 / rank**1.1))
     return out
 
 
@@ -60,8 +70,9 @@ def generate(rows: int, out: Path, fiscal_year: int | None = None) -> Path:
         select state, county, sum(weight) over (order by weight desc, state, county)
                               / sum(weight) over () as upto
         from counties""")
-    first_day, days = ("2014-10-01", 6 * 365) if fiscal_year is None else (
-        f"{fiscal_year - 1}-10-01", 365)
+    first_day, days = (
+        ("2014-10-01", 6 * 365) if fiscal_year is None else (f"{fiscal_year - 1}-10-01", 365)
+    )
     tmp = out.with_name(out.name + ".tmp")
     con.execute(f"""
         copy (

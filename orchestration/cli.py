@@ -1,7 +1,7 @@
 """`scomm`: the command line (click for parsing, rich for tables).
 
-    scomm run [--source interop=PATH] [--warehouse DIR]   ingest → validate → dbt → publish
-    scomm sql "select …" [--format table|csv|json]         read-only SQL on the published file
+scomm run [--source interop=PATH] [--warehouse DIR]   ingest → validate → dbt → publish
+scomm sql "select …" [--format table|csv|json]         read-only SQL on the published file
 """
 
 from __future__ import annotations
@@ -33,8 +33,9 @@ class RunRefused(click.ClickException):
     exit_code = 3
 
 
-def parse_sources(values: tuple[str, ...], cache: Path = DEFAULT_CACHE,
-                  allow_http: bool = False) -> dict[str, Path | list[Path]]:
+def parse_sources(
+    values: tuple[str, ...], cache: Path = DEFAULT_CACHE, allow_http: bool = False
+) -> dict[str, Path | list[Path]]:
     """NAME=PATH or NAME=URL (https; downloaded into the cache first) for each --source; a
     multi-file source (cases) collects every file given for it."""
     sources: dict[str, Path] = {}
@@ -45,11 +46,12 @@ def parse_sources(values: tuple[str, ...], cache: Path = DEFAULT_CACHE,
             raise click.BadParameter(f"expected NAME=PATH, got {value!r}", param_hint="--source")
         if name not in SOURCE_NAMES:
             raise click.BadParameter(
-                f"unknown source {name!r}; known: {', '.join(SOURCE_NAMES)}",
-                param_hint="--source")
+                f"unknown source {name!r}; known: {', '.join(SOURCE_NAMES)}", param_hint="--source"
+            )
         if "://" in path:
-            sources[name] = _fetch_one(name, path, cache, expected_sha256=None,
-                                       allow_insecure=allow_http)
+            sources[name] = _fetch_one(
+                name, path, cache, expected_sha256=None, allow_insecure=allow_http
+            )
             if name in MULTI_FILE_SOURCES:
                 many.setdefault(name, []).append(sources[name])
             continue
@@ -62,8 +64,9 @@ def parse_sources(values: tuple[str, ...], cache: Path = DEFAULT_CACHE,
     return {**sources, **many}
 
 
-def _fiscal_years(ctx: click.Context, param: click.Parameter,
-                  value: str | None) -> tuple[int, int] | None:
+def _fiscal_years(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> tuple[int, int] | None:
     """YYYY, YYYY-YYYY or `all` (every case partition) within the case partitions."""
     if value is None:
         return None
@@ -78,8 +81,10 @@ def _fiscal_years(ctx: click.Context, param: click.Parameter,
     except ValueError:
         raise click.BadParameter(f"expected YYYY or YYYY-YYYY, got {value!r}") from None
     if not FIRST_FISCAL_YEAR <= years[0] <= years[1] <= LAST_FISCAL_YEAR:
-        raise click.BadParameter(f"{value}: fiscal years run from {FIRST_FISCAL_YEAR} to "
-                                 f"{LAST_FISCAL_YEAR}, first year first")
+        raise click.BadParameter(
+            f"{value}: fiscal years run from {FIRST_FISCAL_YEAR} to "
+            f"{LAST_FISCAL_YEAR}, first year first"
+        )
     return years
 
 
@@ -90,28 +95,55 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--source", "source_values", multiple=True, metavar="NAME=PATH_OR_URL",
-              help="Load this file (or https URL, downloaded into the cache first) for the named "
-                   "source instead of its default in sources.yml. Sources: "
-                   + ", ".join(SOURCE_NAMES) + ".")
-@click.option("--cache", type=click.Path(file_okay=False, path_type=Path),
-              default=DEFAULT_CACHE, show_default=True, help="Download cache for URLs.")
-@click.option("--allow-http", is_flag=True,
-              help="Accept plain-http URLs in --source (https only otherwise).")
-@click.option("--fiscal-year", "fiscal_year", metavar="YYYY[-YYYY]|all",
-              callback=_fiscal_years,
-              help="Load case records only: the --source cases file(s) replace these fiscal "
-                   "years (one year, a range such as 2019-2021, or `all` for every year); every "
-                   "other year, and every other source, stays as loaded before. Without it a run "
-                   "is a full load of every source.")
-@click.option("--step-timings", type=click.Path(dir_okay=False, path_type=Path), hidden=True,
-              help="Write seconds per Dagster step as JSON here (used by scomm bench).")
-@click.option("--warehouse", type=click.Path(file_okay=False, path_type=Path),
-              default=DEFAULT_WAREHOUSE, show_default=True,
-              help="Folder for every output: build.duckdb, marts.duckdb, dbt/.")
-def run(source_values: tuple[str, ...], cache: Path, allow_http: bool,
-        fiscal_year: tuple[int, int] | None, step_timings: Path | None,
-        warehouse: Path) -> None:
+@click.option(
+    "--source",
+    "source_values",
+    multiple=True,
+    metavar="NAME=PATH_OR_URL",
+    help="Load this file (or https URL, downloaded into the cache first) for the named "
+    "source instead of its default in sources.yml. Sources: " + ", ".join(SOURCE_NAMES) + ".",
+)
+@click.option(
+    "--cache",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_CACHE,
+    show_default=True,
+    help="Download cache for URLs.",
+)
+@click.option(
+    "--allow-http", is_flag=True, help="Accept plain-http URLs in --source (https only otherwise)."
+)
+@click.option(
+    "--fiscal-year",
+    "fiscal_year",
+    metavar="YYYY[-YYYY]|all",
+    callback=_fiscal_years,
+    help="Load case records only: the --source cases file(s) replace these fiscal "
+    "years (one year, a range such as 2019-2021, or `all` for every year); every "
+    "other year, and every other source, stays as loaded before. Without it a run "
+    "is a full load of every source.",
+)
+@click.option(
+    "--step-timings",
+    type=click.Path(dir_okay=False, path_type=Path),
+    hidden=True,
+    help="Write seconds per Dagster step as JSON here (used by scomm bench).",
+)
+@click.option(
+    "--warehouse",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_WAREHOUSE,
+    show_default=True,
+    help="Folder for every output: build.duckdb, marts.duckdb, dbt/.",
+)
+def run(
+    source_values: tuple[str, ...],
+    cache: Path,
+    allow_http: bool,
+    fiscal_year: tuple[int, int] | None,
+    step_timings: Path | None,
+    warehouse: Path,
+) -> None:
     """Ingest, validate, build the dbt marts, validate them and publish marts.duckdb."""
     from rich.console import Console
     from rich.table import Table
@@ -127,17 +159,20 @@ def run(source_values: tuple[str, ...], cache: Path, allow_http: bool,
     atexit.register(stop_worker)
     if fiscal_year is not None:
         if set(sources) != {"cases"}:
-            raise click.BadParameter("an incremental load (--fiscal-year) takes case files only: "
-                                     "pass --source cases=PATH (repeatable) and no other source",
-                                     param_hint="--fiscal-year")
+            raise click.BadParameter(
+                "an incremental load (--fiscal-year) takes case files only: "
+                "pass --source cases=PATH (repeatable) and no other source",
+                param_hint="--fiscal-year",
+            )
         if not (warehouse / "build.duckdb").exists():
-            raise click.BadParameter(f"{warehouse} has no full load yet: run `scomm run` "
-                                     "without --fiscal-year first", param_hint="--fiscal-year")
+            raise click.BadParameter(
+                f"{warehouse} has no full load yet: run `scomm run` without --fiscal-year first",
+                param_hint="--fiscal-year",
+            )
     try:
         with warehouse_lock(warehouse):
             named = ", ".join(f"{k}={v}" for k, v in sources.items()) or "the embedded samples"
-            console.print(f"[bold]scomm run[/] → {warehouse}  (sources: {named})",
-                          highlight=False)
+            console.print(f"[bold]scomm run[/] → {warehouse}  (sources: {named})", highlight=False)
             report, result = execute_with_result(warehouse, sources, fiscal_year)
             if step_timings:
                 from benchmarks.bench import step_seconds
@@ -148,11 +183,14 @@ def run(source_values: tuple[str, ...], cache: Path, allow_http: bool,
     except OSError as exc:  # read-only folder, disk full, permission denied …
         raise click.ClickException(
             f"cannot write to the warehouse folder {warehouse}: {exc.strerror or exc} "
-            f"({type(exc).__name__}); nothing was published") from exc
+            f"({type(exc).__name__}); nothing was published"
+        ) from exc
 
-    console.print(f"checks passed: {len(report.checks_passed)}, failed: "
-                  f"{sum(b for *_, b in report.checks_failed)} blocking, "
-                  f"{sum(not b for *_, b in report.checks_failed)} warning(s)")
+    console.print(
+        f"checks passed: {len(report.checks_passed)}, failed: "
+        f"{sum(b for *_, b in report.checks_failed)} blocking, "
+        f"{sum(not b for *_, b in report.checks_failed)} warning(s)"
+    )
     for name, text, blocking in report.checks_failed:
         label = "[red]FAILED[/]" if blocking else "[yellow]WARNING[/]"
         console.print(f"{label} {name}: {text}", highlight=False, markup=True, soft_wrap=True)
@@ -165,8 +203,9 @@ def run(source_values: tuple[str, ...], cache: Path, allow_http: bool,
 
     console.print(f"dbt and step log: {warehouse / 'logs' / 'last_run.log'}", highlight=False)
     if not report.success:
-        unchanged = (f"The previously published file is unchanged: {serving}"
-                     if serving.exists() else "")
+        unchanged = (
+            f"The previously published file is unchanged: {serving}" if serving.exists() else ""
+        )
         console.print(f"[red bold]Run failed: nothing was published.[/] {unchanged}")
         sys.exit(1)
 
@@ -178,29 +217,37 @@ def run(source_values: tuple[str, ...], cache: Path, allow_http: bool,
     console.print(table)
     wh = "" if warehouse == DEFAULT_WAREHOUSE.resolve() else f" --warehouse {warehouse}"
     console.print("Ad hoc SQL (read-only on the published file):")
-    console.print(f"  .venv/bin/scomm sql{wh} \"{EXAMPLE_SQL}\"", highlight=False, soft_wrap=True)
+    console.print(f'  .venv/bin/scomm sql{wh} "{EXAMPLE_SQL}"', highlight=False, soft_wrap=True)
 
 
-def _fetch_one(name: str, url: str, cache: Path, expected_sha256: str | None,
-               allow_insecure: bool = False) -> Path:
+def _fetch_one(
+    name: str, url: str, cache: Path, expected_sha256: str | None, allow_insecure: bool = False
+) -> Path:
     from orchestration.sources.catalog import SourcesFileError
     from orchestration.sources.fetch import FetchError, fetch
 
     try:
-        record = fetch(url, name, cache, expected_sha256=expected_sha256,
-                       allow_insecure=allow_insecure)
+        record = fetch(
+            url, name, cache, expected_sha256=expected_sha256, allow_insecure=allow_insecure
+        )
     except (FetchError, SourcesFileError) as exc:
         raise click.ClickException(f"{name}: {exc}") from exc
-    click.echo(f"{name}: {record.path} ({record.size:,} bytes, sha256 {record.sha256}"
-               f"{', verified' if expected_sha256 else ''})")
+    click.echo(
+        f"{name}: {record.path} ({record.size:,} bytes, sha256 {record.sha256}"
+        f"{', verified' if expected_sha256 else ''})"
+    )
     return Path(record.path)
 
 
 @main.command()
 @click.argument("names", nargs=-1)
-@click.option("--cache", type=click.Path(file_okay=False, path_type=Path),
-              default=DEFAULT_CACHE, show_default=True,
-              help="Where downloads land: CACHE/NAME/<file> plus a .provenance.json record.")
+@click.option(
+    "--cache",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_CACHE,
+    show_default=True,
+    help="Where downloads land: CACHE/NAME/<file> plus a .provenance.json record.",
+)
 def fetch(names: tuple[str, ...], cache: Path) -> None:
     """Download the published files of the named sources (default: every source with URLs in
     sources.yml) into the cache, verifying their sha256 when one is configured."""
@@ -216,22 +263,36 @@ def fetch(names: tuple[str, ...], cache: Path) -> None:
     chosen = [specs[n] for n in names] if names else [s for s in specs.values() if s.urls]
     for spec in chosen:
         if not spec.urls:
-            click.echo(f"{spec.name}: no download URL in sources.yml ({spec.publisher}); "
-                       f"download it yourself and pass --source {spec.name}=PATH to scomm run")
+            click.echo(
+                f"{spec.name}: no download URL in sources.yml ({spec.publisher}); "
+                f"download it yourself and pass --source {spec.name}=PATH to scomm run"
+            )
             continue
         for url in spec.urls:
-            _fetch_one(spec.name, url, cache, spec.sha256 if len(spec.urls) == 1 else None,
-                       allow_insecure=spec.allow_insecure)
-
-
+            _fetch_one(
+                spec.name,
+                url,
+                cache,
+                spec.sha256 if len(spec.urls) == 1 else None,
+                allow_insecure=spec.allow_insecure,
+            )
 
 
 @main.command()
 @click.argument("query")
-@click.option("--warehouse", type=click.Path(file_okay=False, path_type=Path),
-              default=DEFAULT_WAREHOUSE, show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "--warehouse",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_WAREHOUSE,
+    show_default=True,
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
 def sql(query: str, warehouse: Path, fmt: str) -> None:
     """Run QUERY on a read-only connection to the published marts.duckdb."""
     import duckdb
@@ -248,7 +309,8 @@ def sql(query: str, warehouse: Path, fmt: str) -> None:
                 rows = relation.fetchall()
             except (duckdb.InvalidInputException, duckdb.PermissionException) as exc:
                 raise click.ClickException(
-                    f"refused: the published file is read-only for ad hoc SQL ({exc})") from exc
+                    f"refused: the published file is read-only for ad hoc SQL ({exc})"
+                ) from exc
             except duckdb.Error as exc:
                 raise click.ClickException(str(exc)) from exc
     except PublishedFileMissing as exc:
@@ -264,8 +326,14 @@ def _print_rows(columns: list[str], rows: list[tuple], fmt: str) -> None:
         writer.writerow(columns)
         writer.writerows(rows)
     elif fmt == "json":
-        click.echo(json.dumps([dict(zip(columns, r, strict=True)) for r in rows],
-                              default=str, ensure_ascii=False, indent=1))
+        click.echo(
+            json.dumps(
+                [dict(zip(columns, r, strict=True)) for r in rows],
+                default=str,
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
     else:
         from rich.console import Console
         from rich.table import Table
@@ -281,10 +349,18 @@ def _print_rows(columns: list[str], rows: list[tuple], fmt: str) -> None:
 
 @main.command()
 @click.option("--port", type=int, default=8050, show_default=True)
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Interface to listen on (loopback by default).")
-@click.option("--warehouse", type=click.Path(file_okay=False, path_type=Path),
-              default=DEFAULT_WAREHOUSE, show_default=True)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to listen on (loopback by default).",
+)
+@click.option(
+    "--warehouse",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_WAREHOUSE,
+    show_default=True,
+)
 def dashboard(port: int, host: str, warehouse: Path) -> None:
     """Serve the dashboard (reads only the published marts.duckdb)."""
     from orchestration.serve.dashboard import serve
@@ -297,12 +373,21 @@ def dashboard(port: int, host: str, warehouse: Path) -> None:
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet",
-              show_default=True)
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder to write one file per published table into.")
-@click.option("--warehouse", type=click.Path(file_okay=False, path_type=Path),
-              default=DEFAULT_WAREHOUSE, show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder to write one file per published table into.",
+)
+@click.option(
+    "--warehouse",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_WAREHOUSE,
+    show_default=True,
+)
 def export(fmt: str, out: Path, warehouse: Path) -> None:
     """Write every published table to OUT as Parquet or CSV."""
     from orchestration.serve.published import PublishedFileMissing, published, published_tables
@@ -322,16 +407,33 @@ def export(fmt: str, out: Path, warehouse: Path) -> None:
         raise click.ClickException(str(exc)) from exc
 
 
-BENCH_KEYS = ("rows", "pipeline_s", "data_path_s", "fixed_s", "duckdb_floor_s", "pandas_s",
-              "ratio_vs_floor", "ratio_vs_pandas", "peak_rss_mb")
+BENCH_KEYS = (
+    "rows",
+    "pipeline_s",
+    "data_path_s",
+    "fixed_s",
+    "duckdb_floor_s",
+    "pandas_s",
+    "ratio_vs_floor",
+    "ratio_vs_pandas",
+    "peak_rss_mb",
+)
 
 
 @main.command()
 @click.option("--rows", type=int, required=True, help="Case records to generate and load.")
-@click.option("--no-pandas", is_flag=True, help="Skip the pandas baseline (it needs ~0.25 GB "
-              "per million rows).")
-@click.option("--repeat", type=int, default=3, show_default=True,
-              help="Pipeline runs per size; the best counts.")
+@click.option(
+    "--no-pandas",
+    is_flag=True,
+    help="Skip the pandas baseline (it needs ~0.25 GB per million rows).",
+)
+@click.option(
+    "--repeat",
+    type=int,
+    default=3,
+    show_default=True,
+    help="Pipeline runs per size; the best counts.",
+)
 def bench(rows: int, no_pandas: bool, repeat: int) -> None:
     """Benchmark the case-record path on ROWS synthetic records against DuckDB and pandas
     baselines; the last line printed is one JSON object (benchmarks/README.md)."""

@@ -35,8 +35,12 @@ def build_definitions(warehouse_dir: str | None = None) -> dg.Definitions:
         warehouse_dir=warehouse_dir or os.environ.get("SCOMM_WAREHOUSE", str(DEFAULT_WAREHOUSE))
     )
     return dg.Definitions(
-        assets=[*raw_assets(), *matches_assets(), build_dbt_assets(project),
-                publish_asset(published_models(manifest))],
+        assets=[
+            *raw_assets(),
+            *matches_assets(),
+            build_dbt_assets(project),
+            publish_asset(published_models(manifest)),
+        ],
         asset_checks=all_checks(models_with_suite(manifest, "marts")),
         jobs=[scomm_job, cases_job],
         schedules=[monthly_refresh],

@@ -29,7 +29,8 @@ def warehouse_lock(warehouse: Path) -> Iterator[None]:
     except BlockingIOError:
         handle.close()
         raise WarehouseBusy(
-            f"another scomm run is using {warehouse}; wait for it to finish") from None
+            f"another scomm run is using {warehouse}; wait for it to finish"
+        ) from None
     try:
         handle.seek(0)
         handle.truncate()
@@ -56,22 +57,26 @@ def _root_cause(error) -> str:
     """The user-facing error inside Dagster's wrappers (a SerializableErrorInfo chain): our own
     errors (InputFileError …) already name file, line and column, so stop at the first
     non-Dagster error instead of descending into the library error it was raised from."""
-    while error is not None and error.cause is not None and (
-            (error.cls_name or "").startswith("Dagster")):
+    while (
+        error is not None
+        and error.cause is not None
+        and ((error.cls_name or "").startswith("Dagster"))
+    ):
         error = error.cause
     return error.message.strip() if error is not None else "unknown error"
 
 
-def execute(warehouse: Path, sources: dict[str, Path],
-            fiscal_years: tuple[int, int] | None = None) -> RunReport:
+def execute(
+    warehouse: Path, sources: dict[str, Path], fiscal_years: tuple[int, int] | None = None
+) -> RunReport:
     """Run the scomm job in process against ``warehouse`` and collect what happened; with
     ``fiscal_years`` (first, last), the cases job for those fiscal years instead."""
     return execute_with_result(warehouse, sources, fiscal_years)[0]
 
 
-def execute_with_result(warehouse: Path, sources: dict,
-                        fiscal_years: tuple[int, int] | None = None
-                        ) -> tuple[RunReport, object]:
+def execute_with_result(
+    warehouse: Path, sources: dict, fiscal_years: tuple[int, int] | None = None
+) -> tuple[RunReport, object]:
     """execute(), also returning Dagster's ExecuteInProcessResult (events, timings)."""
     import dagster as dg
 
@@ -82,16 +87,20 @@ def execute_with_result(warehouse: Path, sources: dict,
     defs = build_definitions(str(warehouse))
     # The summary below says what failed and why; Dagster's own console log would add stack
     # traces for expected failures (a blocking check), so only critical messages pass.
-    run_config: dict = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
-                        **run_config_for(sources)}
+    run_config: dict = {
+        "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
+        **run_config_for(sources),
+    }
     # dagster-dbt echoes every dbt event to stdout; keep it in a log file, not the summary.
     log_path = warehouse / "logs" / "last_run.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
         job = "scomm_job" if fiscal_years is None else "cases_job"
         result = defs.resolve_job_def(job).execute_in_process(
-            run_config=run_config, instance=dg.DagsterInstance.ephemeral(),
-            raise_on_error=False, tags=fiscal_year_tags(*(fiscal_years or ())),
+            run_config=run_config,
+            instance=dg.DagsterInstance.ephemeral(),
+            raise_on_error=False,
+            tags=fiscal_year_tags(*(fiscal_years or ())),
         )
     report = RunReport(success=result.success, run_id=result.run_id)
     for event in result.all_events:
@@ -105,15 +114,21 @@ def execute_with_result(warehouse: Path, sources: dict,
             meta = data.materialization.metadata or {}
             extra = meta.get("extra_columns")
             if extra is not None and extra.value:
-                report.notes.append(f"{meta['source_file'].value}: extra column(s) "
-                                    f"{list(extra.value)} accepted and kept in _extra_columns")
+                report.notes.append(
+                    f"{meta['source_file'].value}: extra column(s) "
+                    f"{list(extra.value)} accepted and kept in _extra_columns"
+                )
         elif kind == "ASSET_CHECK_EVALUATION":
             if data.passed:
                 report.checks_passed.append(data.check_name)
             else:
                 blocking = data.severity.value == "ERROR"
-                text = data.description or json.dumps(
-                    {k: str(v.value) for k, v in (data.metadata or {}).items()})[:1500]
+                text = (
+                    data.description
+                    or json.dumps({k: str(v.value) for k, v in (data.metadata or {}).items()})[
+                        :1500
+                    ]
+                )
                 report.checks_failed.append((data.check_name, text, blocking))
     # A blocking check that failed makes the run unsuccessful even if every step "succeeded".
     if any(blocking for _, _, blocking in report.checks_failed):
@@ -132,14 +147,23 @@ def row_accounting(warehouse: Path, run_id: str) -> list[str]:
     lines = []
     try:
         with duckdb.connect(str(build), read_only=True) as con:
-            tables = {r[0] for r in con.execute(
-                "select table_schema || '.' || table_name from information_schema.tables"
-            ).fetchall()}
+            tables = {
+                r[0]
+                for r in con.execute(
+                    "select table_schema || '.' || table_name from information_schema.tables"
+                ).fetchall()
+            }
             cases = {t for t in tables if t.startswith("raw.cases")}
             derived = {"raw.jurisdiction_matches"} | cases
-            loaded = {t for t in tables if t.startswith("raw.") and t not in derived
-                      and con.execute(f"select count(*) filter (where _load_id = ?) > 0 "
-                                      f"from {t}", [run_id]).fetchone()[0]}
+            loaded = {
+                t
+                for t in tables
+                if t.startswith("raw.")
+                and t not in derived
+                and con.execute(
+                    f"select count(*) filter (where _load_id = ?) > 0 from {t}", [run_id]
+                ).fetchone()[0]
+            }
             tables = loaded | ({"raw.jurisdiction_matches"} & tables)
             if {"raw.interop_reports", "raw.jurisdiction_matches"} <= tables:
                 raw, loaded, quarantined = con.execute("""
@@ -149,24 +173,36 @@ def row_accounting(warehouse: Path, run_id: str) -> list[str]:
                     left join raw.jurisdiction_matches m
                       on r.state is not distinct from m.published_state
                      and r.jurisdiction is not distinct from m.published_name""").fetchone()
-                lines.append(f"interop rows: {raw:,} read = {loaded:,} loaded + "
-                             f"{quarantined:,} quarantined")
-            if "raw.cases_load" in cases and con.execute(
-                    "select count(*) from raw.cases_load_files where load_id = ?",
-                    [run_id]).fetchone()[0]:
+                lines.append(
+                    f"interop rows: {raw:,} read = {loaded:,} loaded + {quarantined:,} quarantined"
+                )
+            if (
+                "raw.cases_load" in cases
+                and con.execute(
+                    "select count(*) from raw.cases_load_files where load_id = ?", [run_id]
+                ).fetchone()[0]
+            ):
                 read = con.execute("select sum(n) from raw.cases_load").fetchone()[0]
-                merged = con.execute("select count(*) from raw.cases_grouped where _load_id = ?",
-                                     [run_id]).fetchone()[0] if "raw.cases_grouped" in cases \
+                merged = (
+                    con.execute(
+                        "select count(*) from raw.cases_grouped where _load_id = ?", [run_id]
+                    ).fetchone()[0]
+                    if "raw.cases_grouped" in cases
                     else 0
-                lines.append(f"case rows: {read:,} read in this load"
-                             + ("" if merged else " (not merged: a check refused it)"))
+                )
+                lines.append(
+                    f"case rows: {read:,} read in this load"
+                    + ("" if merged else " (not merged: a check refused it)")
+                )
                 if merged and "raw.cases_jurisdiction_matches" in cases:
                     total, quarantined = con.execute("""
                         select sum(rows), coalesce(sum(rows) filter (
                             where jurisdiction_id is null), 0)
                         from raw.cases_jurisdiction_matches""").fetchone()
-                    lines.append(f"case rows held: {total:,} = {total - quarantined:,} placed + "
-                                 f"{quarantined:,} quarantined (qa_cases_quarantined)")
+                    lines.append(
+                        f"case rows held: {total:,} = {total - quarantined:,} placed + "
+                        f"{quarantined:,} quarantined (qa_cases_quarantined)"
+                    )
             for table in ("census_population", "acs_noncitizen", "sc_activation_panel"):
                 if f"raw.{table}" in tables:
                     n = con.execute(f"select count(*) from raw.{table}").fetchone()[0]
@@ -180,5 +216,7 @@ def published_counts(serving: Path) -> list[tuple[str, int]]:
     from orchestration.serve.published import published, published_tables
 
     with published(serving) as con:
-        return [(t, con.execute(f'select count(*) from "{t}"').fetchone()[0])
-                for t in published_tables(con)]
+        return [
+            (t, con.execute(f'select count(*) from "{t}"').fetchone()[0])
+            for t in published_tables(con)
+        ]

@@ -75,8 +75,9 @@ class DashboardServer:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(make_app(serving_db), host="127.0.0.1", port=self.port,
-                                log_level="warning")
+        config = uvicorn.Config(
+            make_app(serving_db), host="127.0.0.1", port=self.port, log_level="warning"
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -115,8 +116,12 @@ def published_with_evil_name(sample_run: SampleRun, tmp_path: Path) -> Path:
     serving = tmp_path / "marts.duckdb"
     shutil.copy(sample_run.serving, serving)
     with duckdb.connect(str(serving)) as con:
-        con.execute("update dim_jurisdiction set name = ? where jurisdiction_id = '48301'",
-                    [EVIL_NAME])
-        con.execute("update mart_jurisdiction_year set jurisdiction_name = ? "
-                    "where jurisdiction_id = '48301'", [EVIL_NAME])
+        con.execute(
+            "update dim_jurisdiction set name = ? where jurisdiction_id = '48301'", [EVIL_NAME]
+        )
+        con.execute(
+            "update mart_jurisdiction_year set jurisdiction_name = ? "
+            "where jurisdiction_id = '48301'",
+            [EVIL_NAME],
+        )
     return serving

@@ -44,6 +44,7 @@ def with_row(index: int, edit: Callable[[list[str]], None]) -> list[str]:
 def set_field(column: str, value: str) -> Callable[[list[str]], None]:
     def edit(fields: list[str]) -> None:
         fields[INTEROP_COLUMNS.index(column)] = value
+
     return edit
 
 
@@ -60,6 +61,7 @@ def csv_file(content: str | bytes, name: str = "reports.csv") -> Callable[[Path]
         path = folder / name
         path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
         return path
+
     return write
 
 
@@ -69,6 +71,7 @@ def population_variant(edit: Callable[[str], str]) -> Callable[[Path], Path]:
         path = folder / "population.csv"
         path.write_bytes(edit(original).encode("latin-1"))
         return path
+
     return write
 
 
@@ -78,6 +81,7 @@ def noncitizen_variant(edit: Callable[[str], str]) -> Callable[[Path], Path]:
         path = folder / "noncitizen.csv"
         path.write_text(edit(original), encoding="utf-8")
         return path
+
     return write
 
 
@@ -91,70 +95,135 @@ def xlsx_named_csv(folder: Path) -> Path:
 REFUSED = [
     Case("empty_file", csv_file(""), ("{file}, line 1", "empty file")),
     Case("header_only", csv_file(HEADER + "\n"), ("{file}, line 2", "no data rows")),
-    Case("missing_required_column",
-         csv_file(text([",".join(c for c in line.split(",")[:14]) for line in SAMPLE])),
-         ("{file}, line 1, column 'removals_total'", "missing required column")),
-    Case("wrong_delimiter", csv_file(text([line.replace(",", ";") for line in SAMPLE])),
-         ("{file}, line 1, column 'state'", "semicolon-delimited")),
-    Case("latin1_bytes_in_utf8_file",
-         csv_file(text(SAMPLE).replace("Doña Ana", "Do\udcf1a Ana").encode("utf-8",
-                                                                          "surrogateescape")),
-         ("{file}, line", "not UTF-8")),
-    Case("truncated_last_line", csv_file(text(SAMPLE)[:-30]),
-         ("{file}, line 390", "expected 15 fields")),
-    Case("thousands_separator",
-         csv_file(text(with_row(SUFFOLK_2012, set_field("submissions", '"68,230"')))),
-         ("expect_column_values_to_match_regex on raw.interop_reports.submissions",
-          "{file}:240", "submissions='68,230'")),
-    Case("number_as_float",
-         csv_file(text(with_row(SUFFOLK_2012, set_field("matches_l1", "709.0")))),
-         ("raw.interop_reports.matches_l1", "{file}:240", "matches_l1='709.0'")),
-    Case("number_as_text",
-         csv_file(text(with_row(SUFFOLK_2012, set_field("removals_l2", "n/a")))),
-         ("raw.interop_reports.removals_l2", "{file}:240", "removals_l2='n/a'")),
-    Case("negative_count",
-         csv_file(text(with_row(SUFFOLK_2012, set_field("removals_l1", "-219")))),
-         ("expect_column_values_to_be_between on raw.interop_reports.removals_l1",
-          "{file}:240", "removals_l1='-219'")),
-    Case("total_disagrees_with_levels",
-         csv_file(text(with_row(SUFFOLK_2012, set_field("matches_total", "4369")))),
-         ("raw.interop_reports.matches_total (derived: matches_total__minus_levels)",
-          "{file}:240")),
-    Case("duplicate_key", csv_file(text([*SAMPLE, ROWS[SUFFOLK_2012]])),
-         ("expect_compound_columns_to_be_unique on raw.interop_reports."
-          "state,jurisdiction,report_through", "{file}:240", "{file}:391")),
-    Case("date_in_another_format",
-         csv_file(text(with_row(SUFFOLK_2012, set_field("report_through", "09/30/2012")))),
-         ("raw.interop_reports.report_through", "{file}:240", "report_through='09/30/2012'")),
-    Case("impossible_date",
-         csv_file(text(with_row(SUFFOLK_2012, set_field("report_through", "2012-02-30")))),
-         ("raw.interop_reports.report_through (derived: report_through__parsed)", "{file}:240")),
-    Case("report_before_activation",
-         csv_file(text(with_row(SUFFOLK_2012, set_field("report_through", "2008-10-31")))),
-         ("raw.interop_reports.days_since_activation", "{file}:240")),
-    Case("future_fiscal_year",
-         csv_file(text(with_row(SUFFOLK_2012, set_field("report_through", "2031-09-30")))),
-         ("raw.interop_reports.report_through (derived: report_through__days_after_today)",
-          "{file}:240")),
-    Case("two_spellings_of_one_jurisdiction_in_one_report",
-         csv_file(text([*SAMPLE, ROWS[SUFFOLK_2012].replace("Suffolk County", "Suffolk Co.")])),
-         ("interop_resolved_suite", "jurisdiction_id,report_through", "{file}:240",
-          "{file}:391", "jurisdiction='Suffolk Co.'")),
-    Case("gzip_file_named_csv", csv_file(gzip.compress(text(SAMPLE).encode())),
-         ("{file}, line 1", "gzip-compressed")),
+    Case(
+        "missing_required_column",
+        csv_file(text([",".join(c for c in line.split(",")[:14]) for line in SAMPLE])),
+        ("{file}, line 1, column 'removals_total'", "missing required column"),
+    ),
+    Case(
+        "wrong_delimiter",
+        csv_file(text([line.replace(",", ";") for line in SAMPLE])),
+        ("{file}, line 1, column 'state'", "semicolon-delimited"),
+    ),
+    Case(
+        "latin1_bytes_in_utf8_file",
+        csv_file(
+            text(SAMPLE).replace("Doña Ana", "Do\udcf1a Ana").encode("utf-8", "surrogateescape")
+        ),
+        ("{file}, line", "not UTF-8"),
+    ),
+    Case(
+        "truncated_last_line",
+        csv_file(text(SAMPLE)[:-30]),
+        ("{file}, line 390", "expected 15 fields"),
+    ),
+    Case(
+        "thousands_separator",
+        csv_file(text(with_row(SUFFOLK_2012, set_field("submissions", '"68,230"')))),
+        (
+            "expect_column_values_to_match_regex on raw.interop_reports.submissions",
+            "{file}:240",
+            "submissions='68,230'",
+        ),
+    ),
+    Case(
+        "number_as_float",
+        csv_file(text(with_row(SUFFOLK_2012, set_field("matches_l1", "709.0")))),
+        ("raw.interop_reports.matches_l1", "{file}:240", "matches_l1='709.0'"),
+    ),
+    Case(
+        "number_as_text",
+        csv_file(text(with_row(SUFFOLK_2012, set_field("removals_l2", "n/a")))),
+        ("raw.interop_reports.removals_l2", "{file}:240", "removals_l2='n/a'"),
+    ),
+    Case(
+        "negative_count",
+        csv_file(text(with_row(SUFFOLK_2012, set_field("removals_l1", "-219")))),
+        (
+            "expect_column_values_to_be_between on raw.interop_reports.removals_l1",
+            "{file}:240",
+            "removals_l1='-219'",
+        ),
+    ),
+    Case(
+        "total_disagrees_with_levels",
+        csv_file(text(with_row(SUFFOLK_2012, set_field("matches_total", "4369")))),
+        ("raw.interop_reports.matches_total (derived: matches_total__minus_levels)", "{file}:240"),
+    ),
+    Case(
+        "duplicate_key",
+        csv_file(text([*SAMPLE, ROWS[SUFFOLK_2012]])),
+        (
+            "expect_compound_columns_to_be_unique on raw.interop_reports."
+            "state,jurisdiction,report_through",
+            "{file}:240",
+            "{file}:391",
+        ),
+    ),
+    Case(
+        "date_in_another_format",
+        csv_file(text(with_row(SUFFOLK_2012, set_field("report_through", "09/30/2012")))),
+        ("raw.interop_reports.report_through", "{file}:240", "report_through='09/30/2012'"),
+    ),
+    Case(
+        "impossible_date",
+        csv_file(text(with_row(SUFFOLK_2012, set_field("report_through", "2012-02-30")))),
+        ("raw.interop_reports.report_through (derived: report_through__parsed)", "{file}:240"),
+    ),
+    Case(
+        "report_before_activation",
+        csv_file(text(with_row(SUFFOLK_2012, set_field("report_through", "2008-10-31")))),
+        ("raw.interop_reports.days_since_activation", "{file}:240"),
+    ),
+    Case(
+        "future_fiscal_year",
+        csv_file(text(with_row(SUFFOLK_2012, set_field("report_through", "2031-09-30")))),
+        (
+            "raw.interop_reports.report_through (derived: report_through__days_after_today)",
+            "{file}:240",
+        ),
+    ),
+    Case(
+        "two_spellings_of_one_jurisdiction_in_one_report",
+        csv_file(text([*SAMPLE, ROWS[SUFFOLK_2012].replace("Suffolk County", "Suffolk Co.")])),
+        (
+            "interop_resolved_suite",
+            "jurisdiction_id,report_through",
+            "{file}:240",
+            "{file}:391",
+            "jurisdiction='Suffolk Co.'",
+        ),
+    ),
+    Case(
+        "gzip_file_named_csv",
+        csv_file(gzip.compress(text(SAMPLE).encode())),
+        ("{file}, line 1", "gzip-compressed"),
+    ),
     Case("xlsx_workbook_named_csv", xlsx_named_csv, ("{file}, line 1", "ZIP archive")),
-    Case("population_missing_column",
-         population_variant(lambda t: t.replace(",POPESTIMATE2015", "", 1)),
-         ("{file}, line 1, column 'popestimate2015'",), source="population"),
-    Case("population_negative",
-         population_variant(lambda t: t.replace(",Suffolk County,322059,", ",Suffolk County,-5,")),
-         ("raw.census_population.census2010pop", "{file}:54", "census2010pop='-5'"),
-         source="population"),
-    Case("noncitizen_malformed_fips",
-         noncitizen_variant(lambda t: t.replace('"25025"', '"2525"', 1)),
-         ("raw.acs_noncitizen.fips", "{file}:392", "fips='2525'"), source="noncitizen"),
-    Case("activations_not_stata", csv_file(b"county,year\n25025,2008\n", "activations.dta"),
-         ("{file}", "not readable as a Stata .dta file"), source="activations"),
+    Case(
+        "population_missing_column",
+        population_variant(lambda t: t.replace(",POPESTIMATE2015", "", 1)),
+        ("{file}, line 1, column 'popestimate2015'",),
+        source="population",
+    ),
+    Case(
+        "population_negative",
+        population_variant(lambda t: t.replace(",Suffolk County,322059,", ",Suffolk County,-5,")),
+        ("raw.census_population.census2010pop", "{file}:54", "census2010pop='-5'"),
+        source="population",
+    ),
+    Case(
+        "noncitizen_malformed_fips",
+        noncitizen_variant(lambda t: t.replace('"25025"', '"2525"', 1)),
+        ("raw.acs_noncitizen.fips", "{file}:392", "fips='2525'"),
+        source="noncitizen",
+    ),
+    Case(
+        "activations_not_stata",
+        csv_file(b"county,year\n25025,2008\n", "activations.dta"),
+        ("{file}", "not readable as a Stata .dta file"),
+        source="activations",
+    ),
 ]
 
 
@@ -172,12 +241,14 @@ def sha256(path: Path) -> str:
 
 
 @pytest.mark.parametrize("case", REFUSED, ids=[c.id for c in REFUSED])
-def test_bad_input_is_refused_with_file_line_column_and_nothing_published(case, seeded,
-                                                                          tmp_path):
+def test_bad_input_is_refused_with_file_line_column_and_nothing_published(case, seeded, tmp_path):
     bad = case.write(tmp_path)
     before = sha256(seeded / "marts.duckdb")
-    result = CliRunner().invoke(main, ["run", "--source", f"{case.source}={bad}",
-                                       "--warehouse", str(seeded)], catch_exceptions=False)
+    result = CliRunner().invoke(
+        main,
+        ["run", "--source", f"{case.source}={bad}", "--warehouse", str(seeded)],
+        catch_exceptions=False,
+    )
     output = " ".join(result.output.split())  # rich wraps long lines
     assert result.exit_code == 1, result.output
     for expected in case.expect:
@@ -219,10 +290,14 @@ def test_quoted_field_with_an_embedded_newline_is_one_value_on_its_start_line(tm
 
 def test_extra_unknown_column_is_accepted_kept_and_reported(seeded, tmp_path):
     path = tmp_path / "extra.csv"
-    path.write_text(text([HEADER + ",agency_ori"] + [r + ",MA0130100" for r in ROWS]),
-                    encoding="utf-8")
-    result = CliRunner().invoke(main, ["run", "--source", f"interop={path}",
-                                       "--warehouse", str(seeded)], catch_exceptions=False)
+    path.write_text(
+        text([HEADER + ",agency_ori"] + [r + ",MA0130100" for r in ROWS]), encoding="utf-8"
+    )
+    result = CliRunner().invoke(
+        main,
+        ["run", "--source", f"interop={path}", "--warehouse", str(seeded)],
+        catch_exceptions=False,
+    )
     output = " ".join(result.output.split())
     assert result.exit_code == 0, result.output
     assert "extra column(s) ['agency_ori'] accepted and kept in _extra_columns" in output
@@ -236,9 +311,19 @@ def test_hundreds_of_megabytes_of_random_bytes_fail_fast_in_bounded_memory(seede
             f.write(os.urandom(1 << 20))
     before = sha256(seeded / "marts.duckdb")
     started = time.monotonic()
-    proc = subprocess.run([str(Path(sys.executable).parent / "scomm"), "run", "--source",
-                           f"interop={path}", "--warehouse", str(seeded)],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "scomm"),
+            "run",
+            "--source",
+            f"interop={path}",
+            "--warehouse",
+            str(seeded),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     elapsed = time.monotonic() - started
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     output = " ".join(proc.stdout.split())

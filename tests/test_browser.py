@@ -12,14 +12,23 @@ from tests.conftest import EVIL_NAME, DashboardServer, published_with_evil_name
 
 CHROMIUM = Path("/usr/bin/chromium")
 OUTPUT = Path(__file__).resolve().parents[1] / "test-output"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
 def browser():
-    assert CHROMIUM.exists(), ("Chromium is not installed: `make test` installs Debian's "
-                               "chromium (apt-get install chromium)")
+    assert CHROMIUM.exists(), (
+        "Chromium is not installed: `make test` installs Debian's "
+        "chromium (apt-get install chromium)"
+    )
     OUTPUT.mkdir(exist_ok=True)
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
@@ -46,9 +55,13 @@ def test_choose_suffolk_by_typing_and_see_the_marts_numbers(page, dashboard, sam
     assert page.inner_text("#jurisdiction-name") == "Suffolk County, MA"
 
     with duckdb.connect(str(sample_run.serving), read_only=True) as con:
-        marts = {fy: (total, share) for fy, total, share in con.execute(
-            "select fiscal_year, removals_total, minor_share_removals "
-            "from mart_jurisdiction_year where jurisdiction_id = '25025'").fetchall()}
+        marts = {
+            fy: (total, share)
+            for fy, total, share in con.execute(
+                "select fiscal_year, removals_total, minor_share_removals "
+                "from mart_jurisdiction_year where jurisdiction_id = '25025'"
+            ).fetchall()
+        }
     shown = {}
     for row in page.locator("#table-removals tr.jurisdiction-row").all():
         fy = int(row.get_attribute("data-fy"))
@@ -73,7 +86,8 @@ def test_filters_narrow_the_view_and_csv_downloads(page, dashboard):
     page.click("#show")
     assert page.inner_text("#jurisdiction-name") == "Suffolk County, NY"
     fys = page.locator("#table-removals tr.jurisdiction-row").evaluate_all(
-        "rows => rows.map(r => r.dataset.fy)")
+        "rows => rows.map(r => r.dataset.fy)"
+    )
     assert fys == ["2012", "2013"]
     with page.expect_download() as info:
         page.click("#download-jurisdiction")

@@ -13,29 +13,86 @@ from orchestration.ingest.cases import load_raw_cases
 from orchestration.ingest.common import InputFileError
 from orchestration.runner import execute
 
-HEADER = ["Departed Date", "Apprehension State", "Apprehension County", "Case Threat Level",
-          "Case Criminality", "MSC NCIC Charge", "MSC NCIC Charge Code", "Final Program",
-          "Unique Identifier", "Docket AOR"]
+HEADER = [
+    "Departed Date",
+    "Apprehension State",
+    "Apprehension County",
+    "Case Threat Level",
+    "Case Criminality",
+    "MSC NCIC Charge",
+    "MSC NCIC Charge Code",
+    "Final Program",
+    "Unique Identifier",
+    "Docket AOR",
+]
 # Counted by hand below: Suffolk MA FY2016 has L1 2, L3 1, NC 1, PENDING 1, UNKNOWN 1;
 # one redacted county and one unknown county are quarantined; one row has no usable date.
 ROWS = [
     # Departed, state, county, threat level, criminality, charge, code, program, id, extra
-    ["10/01/2015", "MASSACHUSETTS", "SUFFOLK", "1", "1 Convicted Criminal", "X", "1", "SC",
-     "a1", "BOS"],
-    ["2016-03-02", "MA", "Suffolk County", "1", "1 Convicted Criminal", "", "", "SC", "a2",
-     "BOS"],
-    ["09/30/2016", "MASSACHUSETTS", "SUFFOLK", "3", "1 Convicted Criminal", "", "", "SC", "a3",
-     ""],
-    ["11/11/2015", "MASSACHUSETTS", "SUFFOLK", "", "3 Other Immigration Violator", "", "", "SC",
-     "a4", ""],
-    ["12/12/2015", "MASSACHUSETTS", "SUFFOLK", "", "2 Pending Criminal Charges", "", "", "SC",
-     "a5", ""],
+    [
+        "10/01/2015",
+        "MASSACHUSETTS",
+        "SUFFOLK",
+        "1",
+        "1 Convicted Criminal",
+        "X",
+        "1",
+        "SC",
+        "a1",
+        "BOS",
+    ],
+    ["2016-03-02", "MA", "Suffolk County", "1", "1 Convicted Criminal", "", "", "SC", "a2", "BOS"],
+    ["09/30/2016", "MASSACHUSETTS", "SUFFOLK", "3", "1 Convicted Criminal", "", "", "SC", "a3", ""],
+    [
+        "11/11/2015",
+        "MASSACHUSETTS",
+        "SUFFOLK",
+        "",
+        "3 Other Immigration Violator",
+        "",
+        "",
+        "SC",
+        "a4",
+        "",
+    ],
+    [
+        "12/12/2015",
+        "MASSACHUSETTS",
+        "SUFFOLK",
+        "",
+        "2 Pending Criminal Charges",
+        "",
+        "",
+        "SC",
+        "a5",
+        "",
+    ],
     ["01/01/2016", "MASSACHUSETTS", "SUFFOLK", "", "", "", "", "SC", "a6", ""],
-    ["01/01/2016", "MASSACHUSETTS", "b(6), b(7)c", "2", "1 Convicted Criminal", "", "", "SC",
-     "a7", ""],
+    [
+        "01/01/2016",
+        "MASSACHUSETTS",
+        "b(6), b(7)c",
+        "2",
+        "1 Convicted Criminal",
+        "",
+        "",
+        "SC",
+        "a7",
+        "",
+    ],
     ["01/01/2016", "TEXAS", "GOTHAM", "2", "1 Convicted Criminal", "", "", "SC", "a8", ""],
-    ["b(6), b(7)c", "MASSACHUSETTS", "SUFFOLK", "2", "1 Convicted Criminal", "", "", "SC", "a9",
-     ""],
+    [
+        "b(6), b(7)c",
+        "MASSACHUSETTS",
+        "SUFFOLK",
+        "2",
+        "1 Convicted Criminal",
+        "",
+        "",
+        "SC",
+        "a9",
+        "",
+    ],
     ["10/05/2016", "TEXAS", "HARRIS", "3", "1 Convicted Criminal", "", "", "SC", "a10", ""],
 ]
 
@@ -69,16 +126,24 @@ def test_csv_gzip_parquet_and_xlsx_with_preamble_and_sheets_load_the_same_rows(t
     gz.write_bytes(gzip.compress(plain.read_bytes()))
     parquet = tmp_path / "c.parquet"
     duckdb.sql(f"copy (select * from read_csv('{plain}', all_varchar=true)) to '{parquet}'")
-    preamble = [["U.S. Immigration and Customs Enforcement"], ["Removals FY2016"], [""],
-                ["FOIA 2017-ICFO-00000"], ["Produced by ERO LESA"], [""]]
-    xlsx = write_xlsx(tmp_path / "c.xlsx", [("Sheet1", preamble + [HEADER] + ROWS[:6]),
-                                            ("Sheet2", ROWS[6:])])
+    preamble = [
+        ["U.S. Immigration and Customs Enforcement"],
+        ["Removals FY2016"],
+        [""],
+        ["FOIA 2017-ICFO-00000"],
+        ["Produced by ERO LESA"],
+        [""],
+    ]
+    xlsx = write_xlsx(
+        tmp_path / "c.xlsx", [("Sheet1", preamble + [HEADER] + ROWS[:6]), ("Sheet2", ROWS[6:])]
+    )
     for files in ([plain], [gz], [parquet], [xlsx]):
         con = duckdb.connect()
         assert load_raw_cases(con, files, "t") == len(ROWS), files
-        got = con.execute('select "Unique Identifier", "Apprehension County", "Docket AOR" '
-                          "from raw.cases_load_records order by _source_file, _source_row"
-                          ).fetchall()
+        got = con.execute(
+            'select "Unique Identifier", "Apprehension County", "Docket AOR" '
+            "from raw.cases_load_records order by _source_file, _source_row"
+        ).fetchall()
         assert [g[0] for g in got] == [r[8] for r in ROWS]
         assert got[6][1] == "b(6), b(7)c" and got[0][2] == "BOS"  # raw keeps everything
     con = duckdb.connect()
@@ -114,15 +179,17 @@ def test_severity_mapping_quarantine_and_counts_by_hand(cases_run):
         from mart_case_removals_year where jurisdiction_id = '25025' and fiscal_year = 2016
     """).fetchone()
     assert row == (2, 0, 1, 1, 1, 1, 6, 4, 0.5)
-    quarantined = dict(cases_run.execute("select reason, rows from qa_cases_quarantined")
-                       .fetchall())
+    quarantined = dict(
+        cases_run.execute("select reason, rows from qa_cases_quarantined").fetchall()
+    )
     assert quarantined["county redacted in the release (b(6), b(7)c)"] == 1
     assert quarantined["Departed Date missing or unreadable"] == 1
     assert any("GOTHAM" in reason for reason in quarantined)
     # Harris County TX, departed 10/05/2016 = FY2017
-    assert cases_run.execute("select removals_l3 from mart_case_removals_year "
-                             "where jurisdiction_id = '48201' and fiscal_year = 2017"
-                             ).fetchone() == (1,)
+    assert cases_run.execute(
+        "select removals_l3 from mart_case_removals_year "
+        "where jurisdiction_id = '48201' and fiscal_year = 2017"
+    ).fetchone() == (1,)
 
 
 def test_case_facts_carry_their_source_and_shares_of_four_levels(cases_run):
@@ -130,11 +197,16 @@ def test_case_facts_carry_their_source_and_shares_of_four_levels(cases_run):
         select severity_level, n, share, source from fct_referrals_by_severity
         where jurisdiction_id = '25025' and fiscal_year = 2016 and source = 'cases'
         order by severity_rank""").fetchall()
-    assert rows == [("L1", 2, 0.5, "cases"), ("L2", 0, 0.0, "cases"), ("L3", 1, 0.25, "cases"),
-                    ("NC", 1, 0.25, "cases")]
+    assert rows == [
+        ("L1", 2, 0.5, "cases"),
+        ("L2", 0, 0.0, "cases"),
+        ("L3", 1, 0.25, "cases"),
+        ("NC", 1, 0.25, "cases"),
+    ]
     # the interop year marts are unchanged by case facts
-    assert cases_run.execute("select count(*) from mart_jurisdiction_year "
-                             "where fiscal_year = 2016").fetchone() == (0,)
+    assert cases_run.execute(
+        "select count(*) from mart_jurisdiction_year where fiscal_year = 2016"
+    ).fetchone() == (0,)
 
 
 def test_reconciliation_sets_both_sources_side_by_side(cases_run):
@@ -151,11 +223,29 @@ def test_reconciliation_sets_both_sources_side_by_side(cases_run):
 
 
 def test_unknown_severity_code_fails_the_run_naming_file_and_row(tmp_path, sample_run):
-    bad = write_csv(tmp_path / "codes.csv", ROWS[:3] + [
-        ["01/01/2016", "MASSACHUSETTS", "SUFFOLK", "4", "1 Convicted Criminal", "", "", "SC",
-         "z", ""]])
-    result = CliRunner().invoke(main, ["run", "--source", f"cases={bad}", "--warehouse",
-                                       str(tmp_path / "wh")], catch_exceptions=False)
+    bad = write_csv(
+        tmp_path / "codes.csv",
+        ROWS[:3]
+        + [
+            [
+                "01/01/2016",
+                "MASSACHUSETTS",
+                "SUFFOLK",
+                "4",
+                "1 Convicted Criminal",
+                "",
+                "",
+                "SC",
+                "z",
+                "",
+            ]
+        ],
+    )
+    result = CliRunner().invoke(
+        main,
+        ["run", "--source", f"cases={bad}", "--warehouse", str(tmp_path / "wh")],
+        catch_exceptions=False,
+    )
     output = " ".join(result.output.split())
     assert result.exit_code == 1
     assert "FAILED cases_codes_known" in output
@@ -165,15 +255,36 @@ def test_unknown_severity_code_fails_the_run_naming_file_and_row(tmp_path, sampl
 def test_bench_prints_the_json_line_with_every_field(monkeypatch):
     import benchmarks.bench as bench
 
-    fake = {"rows": 1000, "file_mb": 0.1, "machine": "m", "validation_s": 1.0,
-            "validation_share": 0.1, "pandas_peak_rss_mb": 1, "pipeline_s": 10.0,
-            "data_path_s": 0.5, "fixed_s": 9.5, "duckdb_floor_s": 0.1, "pandas_s": 0.2,
-            "ratio_vs_floor": 5.0, "ratio_vs_pandas": 2.5, "peak_rss_mb": 300}
+    fake = {
+        "rows": 1000,
+        "file_mb": 0.1,
+        "machine": "m",
+        "validation_s": 1.0,
+        "validation_share": 0.1,
+        "pandas_peak_rss_mb": 1,
+        "pipeline_s": 10.0,
+        "data_path_s": 0.5,
+        "fixed_s": 9.5,
+        "duckdb_floor_s": 0.1,
+        "pandas_s": 0.2,
+        "ratio_vs_floor": 5.0,
+        "ratio_vs_pandas": 2.5,
+        "peak_rss_mb": 300,
+    }
     monkeypatch.setattr(bench, "run", lambda rows, with_pandas, repeat: {**fake, "rows": rows})
     result = CliRunner().invoke(main, ["bench", "--rows", "1000"])
     last = json.loads(result.output.strip().splitlines()[-1])
-    assert list(last) == ["rows", "pipeline_s", "data_path_s", "fixed_s", "duckdb_floor_s",
-                          "pandas_s", "ratio_vs_floor", "ratio_vs_pandas", "peak_rss_mb"]
+    assert list(last) == [
+        "rows",
+        "pipeline_s",
+        "data_path_s",
+        "fixed_s",
+        "duckdb_floor_s",
+        "pandas_s",
+        "ratio_vs_floor",
+        "ratio_vs_pandas",
+        "peak_rss_mb",
+    ]
 
 
 def test_bench_measures_a_small_run_for_real(tmp_path, monkeypatch):
@@ -190,8 +301,15 @@ def test_bench_measures_a_small_run_for_real(tmp_path, monkeypatch):
     # the incremental run: one more fiscal year of rows/6 records in the same warehouse
     assert result["incremental_rows"] == 333 and result["incremental_s"] > 0
     assert result["incremental_vs_full"] == pytest.approx(
-        result["incremental_s"] / result["pipeline_s"], abs=0.01)
-    assert abs(result["incremental_data_path_s"] + result["incremental_fixed_s"]
-               - result["incremental_s"]) < 0.05
+        result["incremental_s"] / result["pipeline_s"], abs=0.01
+    )
+    assert (
+        abs(
+            result["incremental_data_path_s"]
+            + result["incremental_fixed_s"]
+            - result["incremental_s"]
+        )
+        < 0.05
+    )
     assert result["full_job_s"] > 0 and result["full_job_peak_rss_mb"] > 50
     assert result["ingest_s"] > 0 and result["incremental_ingest_s"] > 0

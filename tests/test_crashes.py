@@ -25,8 +25,9 @@ def publication_state(serving: Path) -> tuple[str, dict[str, str]]:
     checksum: the published file is openable and internally consistent."""
     with duckdb.connect(str(serving.resolve()), read_only=True) as con:
         run_id = con.execute("select run_id from _publication").fetchone()[0]
-        recorded = dict(con.execute(
-            "select table_name, content_md5 from _publication_tables").fetchall())
+        recorded = dict(
+            con.execute("select table_name, content_md5 from _publication_tables").fetchall()
+        )
         for table, md5 in recorded.items():
             assert content_checksum(con, f"main.{table}") == md5, table
     return run_id, recorded
@@ -39,11 +40,16 @@ def seeded(sample_run, tmp_path) -> Path:
     return warehouse
 
 
-def run_cli(warehouse: Path, *args: str, env: dict | None = None,
-            timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([SCOMM, "run", "--warehouse", str(warehouse), *args],
-                          capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, **(env or {})})
+def run_cli(
+    warehouse: Path, *args: str, env: dict | None = None, timeout: int = 600
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [SCOMM, "run", "--warehouse", str(warehouse), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def scomm_processes(warehouse: Path) -> list[int]:
@@ -61,8 +67,9 @@ def scomm_processes(warehouse: Path) -> list[int]:
 
 
 @pytest.mark.parametrize("point", CHECKPOINTS)
-def test_sigkill_at_any_phase_leaves_old_or_new_and_the_next_run_succeeds(point, sample_run,
-                                                                          tmp_path):
+def test_sigkill_at_any_phase_leaves_old_or_new_and_the_next_run_succeeds(
+    point, sample_run, tmp_path
+):
     warehouse = seeded(sample_run, tmp_path)
     old_run, old_tables = publication_state(warehouse / "marts.duckdb")
 
@@ -101,13 +108,17 @@ def test_same_inputs_twice_publish_identical_content(sample_run, tmp_path):
 
 def test_rerun_after_a_failure_does_not_duplicate_raw_rows(sample_run, tmp_path):
     warehouse = seeded(sample_run, tmp_path)
-    bad = write_variant(tmp_path, "bad.csv", lambda lines: [
-        line.replace(",219,118,", ",-219,118,") for line in lines])
+    bad = write_variant(
+        tmp_path,
+        "bad.csv",
+        lambda lines: [line.replace(",219,118,", ",-219,118,") for line in lines],
+    )
     assert not execute(warehouse, {"interop": bad}).success
     assert execute(warehouse, {}).success
     with duckdb.connect(str(warehouse / "build.duckdb"), read_only=True) as con:
-        assert con.execute("select count(*), count(distinct _source_line) "
-                           "from raw.interop_reports").fetchone() == (389, 389)
+        assert con.execute(
+            "select count(*), count(distinct _source_line) from raw.interop_reports"
+        ).fetchone() == (389, 389)
 
 
 @pytest.fixture
@@ -126,8 +137,11 @@ def test_disk_full_is_a_clear_error_and_publishes_nothing(sample_run, small_disk
     shutil.copy(sample_run.serving, small_disk / "marts.duckdb")
     before = (small_disk / "marts.duckdb").read_bytes()
     # leave about 2.5 MB: the run gets going (raw tables) and runs out of space on the way
-    subprocess.run(["dd", "if=/dev/zero", f"of={small_disk / 'filler'}", "bs=1M", "count=11"],
-                   capture_output=True, check=True)
+    subprocess.run(
+        ["dd", "if=/dev/zero", f"of={small_disk / 'filler'}", "bs=1M", "count=11"],
+        capture_output=True,
+        check=True,
+    )
     result = run_cli(small_disk)
     output = " ".join((result.stdout + result.stderr).split())
     assert result.returncode != 0 and result.returncode != -signal.SIGKILL, output
@@ -151,8 +165,12 @@ def test_read_only_warehouse_is_a_clear_error_and_publishes_nothing(sample_run, 
 
 def test_a_second_run_started_meanwhile_refuses_and_the_first_completes(sample_run, tmp_path):
     warehouse = seeded(sample_run, tmp_path)
-    first = subprocess.Popen([SCOMM, "run", "--warehouse", str(warehouse)],
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    first = subprocess.Popen(
+        [SCOMM, "run", "--warehouse", str(warehouse)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lock = warehouse / ".run.lock"
     deadline = time.monotonic() + 60
     while not (lock.exists() and lock.read_text().startswith("pid")):
@@ -169,13 +187,18 @@ def test_dashboard_keeps_answering_while_a_run_publishes(sample_run, tmp_path):
     warehouse = seeded(sample_run, tmp_path)
     statuses: list[int] = []
     with DashboardServer(warehouse / "marts.duckdb") as server:
-        run = subprocess.Popen([SCOMM, "run", "--warehouse", str(warehouse)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        run = subprocess.Popen(
+            [SCOMM, "run", "--warehouse", str(warehouse)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         while run.poll() is None:
-            statuses.append(requests.get(server.url + "/", params={"q": "25025"},
-                                         timeout=30).status_code)
+            statuses.append(
+                requests.get(server.url + "/", params={"q": "25025"}, timeout=30).status_code
+            )
             time.sleep(0.2)
-        statuses.append(requests.get(server.url + "/", params={"q": "25025"},
-                                     timeout=30).status_code)
+        statuses.append(
+            requests.get(server.url + "/", params={"q": "25025"}, timeout=30).status_code
+        )
     assert run.returncode == 0
     assert len(statuses) > 5 and set(statuses) == {200}

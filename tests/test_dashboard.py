@@ -33,9 +33,14 @@ def test_jurisdiction_page_shows_the_mart_numbers(dashboard, sample_run):
         total, share, low, high = con.execute(
             "select removals_total, minor_share_removals, minor_share_removals_low, "
             "minor_share_removals_high from mart_jurisdiction_year "
-            "where jurisdiction_id = '25025' and fiscal_year = 2012").fetchone()
-    row = re.search(r'<table class="numbers" id="table-removals">.*?<tr class="jurisdiction-row" '
-                    r'data-fy="2012">(.*?)</tr>', page, re.S).group(1)
+            "where jurisdiction_id = '25025' and fiscal_year = 2012"
+        ).fetchone()
+    row = re.search(
+        r'<table class="numbers" id="table-removals">.*?<tr class="jurisdiction-row" '
+        r'data-fy="2012">(.*?)</tr>',
+        page,
+        re.S,
+    ).group(1)
     assert f'data-col="removals_total">{total:,}<' in row
     assert f">{100 * share:.1f}%<" in row
     assert f"{100 * low:.1f}–{100 * high:.1f}%" in row
@@ -51,15 +56,26 @@ def test_ranking_flags_small_denominators_instead_of_ranking_them(dashboard):
 
 
 def test_csv_of_the_current_view(dashboard, sample_run):
-    text = get(dashboard, "/download.csv", view="jurisdiction", q="25025", fy_from=2011,
-               fy_to=2012).text
+    text = get(
+        dashboard, "/download.csv", view="jurisdiction", q="25025", fy_from=2011, fy_to=2012
+    ).text
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [(r["level"], r["fiscal_year"]) for r in rows] == [
-        ("jurisdiction", "2011"), ("jurisdiction", "2012"), ("state", "2011"), ("state", "2012"),
-        ("nation", "2011"), ("nation", "2012")]
+        ("jurisdiction", "2011"),
+        ("jurisdiction", "2012"),
+        ("state", "2011"),
+        ("state", "2012"),
+        ("nation", "2011"),
+        ("nation", "2012"),
+    ]
     assert rows[1]["removals_total"] == "240" and rows[1]["jurisdiction_name"] == "Suffolk County"
-    ranking = list(csv.DictReader(io.StringIO(
-        get(dashboard, "/download.csv", view="ranking", fy_to=2014, state="TX").text)))
+    ranking = list(
+        csv.DictReader(
+            io.StringIO(
+                get(dashboard, "/download.csv", view="ranking", fy_to=2014, state="TX").text
+            )
+        )
+    )
     assert {r["state"] for r in ranking} == {"TX"}
     assert [r["ranked"] for r in ranking if r["jurisdiction_name"] == "Loving County"] == ["False"]
 
@@ -94,12 +110,15 @@ def test_no_published_file_is_a_clear_503(tmp_path):
 
 def test_severity_colours_run_dark_to_light_from_level_1_to_non_criminal():
     def luminance(hex_color: str) -> float:
-        r, g, b = (int(hex_color[i:i + 2], 16) / 255 for i in (1, 3, 5))
+        r, g, b = (int(hex_color[i : i + 2], 16) / 255 for i in (1, 3, 5))
         return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
     values = [luminance(LEVEL_COLORS[lv]) for lv in LEVELS]
     assert values == sorted(values) and len(set(values)) == 4
-    svg = str(stacked_shares("t", "removals", [(2012, [Bar("X", {"l1": 1, "l2": 1, "l3": 1,
-                                                                  "nc": 1}, 4)])]))
+    svg = str(
+        stacked_shares(
+            "t", "removals", [(2012, [Bar("X", {"l1": 1, "l2": 1, "l3": 1, "nc": 1}, 4)])]
+        )
+    )
     order = re.findall(r'data-level="(\w+)"', svg)
     assert order == ["l1", "l2", "l3", "nc"]

@@ -35,8 +35,10 @@ def test_blocking_checks_guard_raw_data_and_every_year_mart(dbt_manifest):
     assert checks[("raw/interop_reports", "interop_raw_suite")] is True
     for mart in ("mart_jurisdiction_year", "mart_state_year", "mart_national_year"):
         assert checks[(f"marts/{mart}", f"{mart}_suite")] is True
-    assert checks[("intermediate/int_interop_cumulative_changes",
-                   "interop_restatements_suite")] is False
+    assert (
+        checks[("intermediate/int_interop_cumulative_changes", "interop_restatements_suite")]
+        is False
+    )
 
 
 def test_lazy_entry_point_returns_definitions(dbt_manifest):
@@ -67,15 +69,17 @@ def test_dagster_cli_loads_the_code_location_from_pyproject(dbt_manifest, tmp_pa
     repo = Path(__file__).resolve().parents[1]
     result = subprocess.run(
         [str(Path(sys.executable).parent / "dagster"), "definitions", "validate"],
-        cwd=repo, capture_output=True, text=True, timeout=300,
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Validation successful for code location scomm" in result.stderr + result.stdout
 
 
-def test_cases_are_partitioned_by_fiscal_year_and_the_cases_job_is_the_case_lineage(
-        dbt_manifest):
+def test_cases_are_partitioned_by_fiscal_year_and_the_cases_job_is_the_case_lineage(dbt_manifest):
     definitions = build_definitions("/nonexistent/never-written")
     graph = definitions.resolve_asset_graph()
     for key in (["raw", "cases"], ["raw", "cases_grouped"]):
@@ -83,17 +87,28 @@ def test_cases_are_partitioned_by_fiscal_year_and_the_cases_job_is_the_case_line
         assert partitions.get_partition_keys()[:2] == ["2003", "2004"]
     job = definitions.resolve_job_def("cases_job")
     in_job = {k.to_user_string() for k in job.asset_layer.executable_asset_keys}
-    assert {"raw/cases", "raw/cases_grouped", "raw/cases_jurisdiction_matches",
-            "intermediate/int_case_removals_by_severity", "marts/mart_case_removals_year",
-            "serving/marts"} <= in_job
-    assert not in_job & {"raw/interop_reports", "raw/census_population",
-                         "intermediate/int_interop_reports_differenced"}
+    assert {
+        "raw/cases",
+        "raw/cases_grouped",
+        "raw/cases_jurisdiction_matches",
+        "intermediate/int_case_removals_by_severity",
+        "marts/mart_case_removals_year",
+        "serving/marts",
+    } <= in_job
+    assert not in_job & {
+        "raw/interop_reports",
+        "raw/census_population",
+        "intermediate/int_interop_reports_differenced",
+    }
     # the scheduled full refresh covers every fiscal year
     request = definitions.resolve_schedule_def("monthly_refresh").evaluate_tick(
-        dg.build_schedule_context())
+        dg.build_schedule_context()
+    )
     tags = request.run_requests[0].tags
-    assert (tags["dagster/asset_partition_range_start"],
-            tags["dagster/asset_partition_range_end"]) == ("2003", "2035")
+    assert (
+        tags["dagster/asset_partition_range_start"],
+        tags["dagster/asset_partition_range_end"],
+    ) == ("2003", "2035")
 
 
 def test_dbt_resource_shortcuts_rest_on_what_they_replace():
@@ -108,10 +123,12 @@ def test_dbt_resource_shortcuts_rest_on_what_they_replace():
 
     assert hasattr(DbtCliResource, "_cli_version")
     assert hasattr(DbtCliResource, "_initialize_dbt_core_adapter")
-    resource = ScommDbtCliResource(project_dir=str(dbt_manifest_dir()),
-                                   dbt_executable=dbt_executable())
-    printed = subprocess.run([dbt_executable(), "--version"], capture_output=True, text=True,
-                             check=True).stdout
+    resource = ScommDbtCliResource(
+        project_dir=str(dbt_manifest_dir()), dbt_executable=dbt_executable()
+    )
+    printed = subprocess.run(
+        [dbt_executable(), "--version"], capture_output=True, text=True, check=True
+    ).stdout
     assert str(resource._cli_version) == re.search(r"(\d+\.\d+\.\d+)", printed).group(1)
 
 

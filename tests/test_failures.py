@@ -29,9 +29,14 @@ def run_cli(*args):
 
 def test_negative_count_fails_the_run_and_keeps_the_published_file(sample_run, tmp_path):
     # line 240 is Suffolk County's 2012-09-30 report; removals_l1 219 becomes -219
-    bad = write_variant(tmp_path, "negative.csv", lambda lines: [
-        line.replace(",219,118,", ",-219,118,") if i == 239 else line
-        for i, line in enumerate(lines)])
+    bad = write_variant(
+        tmp_path,
+        "negative.csv",
+        lambda lines: [
+            line.replace(",219,118,", ",-219,118,") if i == 239 else line
+            for i, line in enumerate(lines)
+        ],
+    )
     warehouse = seeded_warehouse(sample_run, tmp_path)
     before = sha256(warehouse / "marts.duckdb")
 
@@ -46,8 +51,10 @@ def test_negative_count_fails_the_run_and_keeps_the_published_file(sample_run, t
     assert sha256(warehouse / "marts.duckdb") == before
     with duckdb.connect(str(warehouse / "build.duckdb"), read_only=True) as con:
         # dbt never ran: the blocking check stopped everything downstream of the raw table
-        tables = {r[0] for r in con.execute(
-            "select table_schema from information_schema.tables").fetchall()}
+        tables = {
+            r[0]
+            for r in con.execute("select table_schema from information_schema.tables").fetchall()
+        }
     assert tables == {"raw"}
 
 
@@ -78,13 +85,19 @@ def test_unknown_jurisdiction_is_quarantined_and_the_rest_publishes(sample_run, 
     with duckdb.connect(str(warehouse / "marts.duckdb"), read_only=True) as con:
         quarantined = con.execute(
             "select published_name, source_line, quarantine_reason "
-            "from qa_interop_quarantined_reports").fetchall()
-        jurisdictions = con.execute("select count(*) from dim_jurisdiction "
-                                    "where in_interop_reports").fetchone()[0]
-    assert quarantined == [(
-        "Gotham County", 391,
-        "no county or county equivalent named 'Gotham County' in TX; if it is a spelling "
-        "variant or a state-wide agency, add it to the jurisdiction overrides seed")]
+            "from qa_interop_quarantined_reports"
+        ).fetchall()
+        jurisdictions = con.execute(
+            "select count(*) from dim_jurisdiction where in_interop_reports"
+        ).fetchone()[0]
+    assert quarantined == [
+        (
+            "Gotham County",
+            391,
+            "no county or county equivalent named 'Gotham County' in TX; if it is a spelling "
+            "variant or a state-wide agency, add it to the jurisdiction overrides seed",
+        )
+    ]
     assert jurisdictions == 62  # nothing guessed, nothing else lost
 
 

@@ -71,8 +71,14 @@ def _reset_hits():
 def get(server, kind, cache, **kw):
     kw.setdefault("timeout", (2.0, 0.5))
     kw.setdefault("backoff_s", 0.01)
-    return fetch(f"{server}/{kind}/co-est2019-alldata.csv", "population", cache,
-                 allow_insecure=True, progress=False, **kw)
+    return fetch(
+        f"{server}/{kind}/co-est2019-alldata.csv",
+        "population",
+        cache,
+        allow_insecure=True,
+        progress=False,
+        **kw,
+    )
 
 
 def test_ok_download_lands_in_the_cache_with_provenance(server, tmp_path):
@@ -144,23 +150,26 @@ def test_sources_file_lists_every_source_with_an_existing_default():
 
 def test_sources_file_rejects_http_and_unknown_sources(tmp_path):
     bad = tmp_path / "sources.yml"
-    bad.write_text("sources:\n  population:\n    description: d\n    layout: census_co_est2019\n"
-                   "    publisher: p\n    license: l\n    urls: [http://example.org/x.csv]\n")
+    bad.write_text(
+        "sources:\n  population:\n    description: d\n    layout: census_co_est2019\n"
+        "    publisher: p\n    license: l\n    urls: [http://example.org/x.csv]\n"
+    )
     with pytest.raises(SourcesFileError, match="(?s)population.*only https"):
         load_sources(bad)
-    bad.write_text("sources:\n  weather:\n    description: d\n    layout: census_co_est2019\n"
-                   "    publisher: p\n    license: l\n")
+    bad.write_text(
+        "sources:\n  weather:\n    description: d\n    layout: census_co_est2019\n"
+        "    publisher: p\n    license: l\n"
+    )
     with pytest.raises(SourcesFileError, match="unknown source"):
         load_sources(bad)
-
-
 
 
 def test_run_source_given_as_url_is_downloaded_into_the_cache(server, tmp_path):
     from orchestration.cli import parse_sources
 
-    sources = parse_sources((f"population={server}/ok/co-est2019-alldata.csv",), tmp_path,
-                            allow_http=True)
+    sources = parse_sources(
+        (f"population={server}/ok/co-est2019-alldata.csv",), tmp_path, allow_http=True
+    )
     assert sources["population"] == (tmp_path / "population" / "co-est2019-alldata.csv").resolve()
     assert sources["population"].read_bytes() == PAYLOAD
 

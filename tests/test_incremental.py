@@ -24,8 +24,9 @@ def scomm_run(*args: str):
 
 def published_checksums(warehouse: Path) -> dict[str, str]:
     with duckdb.connect(str((warehouse / "marts.duckdb").resolve()), read_only=True) as con:
-        return dict(con.execute("select table_name, content_md5 from _publication_tables"
-                                ).fetchall())
+        return dict(
+            con.execute("select table_name, content_md5 from _publication_tables").fetchall()
+        )
 
 
 def build_query(warehouse: Path, sql: str):
@@ -49,30 +50,40 @@ def incremental(dbt_manifest, files, tmp_path_factory) -> Path:
     warehouse = tmp_path_factory.mktemp("incremental") / "wh"
     code, out = scomm_run("--source", f"cases={files['full']}", "--warehouse", str(warehouse))
     assert code == 0, out
-    code, out = scomm_run("--fiscal-year", "2021", "--source", f"cases={files['new']}",
-                          "--warehouse", str(warehouse))
+    code, out = scomm_run(
+        "--fiscal-year", "2021", "--source", f"cases={files['new']}", "--warehouse", str(warehouse)
+    )
     assert code == 0, out
     assert f"case rows: {NEW_ROWS:,} read in this load" in out
     return warehouse
 
 
 def test_incremental_load_publishes_what_a_full_load_of_both_files_does(
-        incremental, files, tmp_path):
+    incremental, files, tmp_path
+):
     warehouse = tmp_path / "wh"
-    code, out = scomm_run("--source", f"cases={files['full']}", "--source",
-                          f"cases={files['new']}", "--warehouse", str(warehouse))
+    code, out = scomm_run(
+        "--source",
+        f"cases={files['full']}",
+        "--source",
+        f"cases={files['new']}",
+        "--warehouse",
+        str(warehouse),
+    )
     assert code == 0, out
     one_pass, in_two = published_checksums(warehouse), published_checksums(incremental)
     assert set(one_pass) == set(in_two)
     assert {t: m for t, m in in_two.items() if one_pass[t] != m} == {}
-    held = dict(build_query(incremental, "select fiscal_year, sum(n) from raw.cases_grouped "
-                                         "group by all"))
+    held = dict(
+        build_query(incremental, "select fiscal_year, sum(n) from raw.cases_grouped group by all")
+    )
     assert held[2021] == NEW_ROWS and sum(held.values()) == FULL_ROWS + NEW_ROWS
 
 
 def test_incremental_load_reads_only_the_new_file(incremental, files):
-    staged = build_query(incremental, "select _source_file, sum(n) from raw.cases_load "
-                                      "group by all")
+    staged = build_query(
+        incremental, "select _source_file, sum(n) from raw.cases_load group by all"
+    )
     assert staged == [(str(files["new"].resolve()), NEW_ROWS)]
     # the incremental dbt model rebuilt FY2021 only: earlier years keep their full-load rows
     scope = build_query(incremental, "select fiscal_year from raw.cases_load_scope")
@@ -100,19 +111,24 @@ def test_mart_counts_match_counts_computed_here_from_the_generated_files(increme
         if as_county and as_city and as_county != as_city:
             return None
         return fips.get_county_fips(name, state)
+
     expected: Counter = Counter()
     for path in (files["full"], files["new"]):
         with path.open(newline="", encoding="utf-8") as f:
             for r in csv.DictReader(f):
                 d = datetime.strptime(r["Departed Date"], "%m/%d/%Y")
                 fy = d.year + (1 if d.month >= 10 else 0)
-                level = (f"L{r['Case Threat Level']}" if r["Case Threat Level"] in "123"
-                         and r["Case Threat Level"] else
-                         {"3 Other Immigration Violator": "NC",
-                          "2 Pending Criminal Charges": "PENDING"}.get(
-                             r["Case Criminality"], "UNKNOWN"))
-                expected[(county_of(r["Apprehension County"], r["Apprehension State"]),
-                          fy, level)] += 1
+                level = (
+                    f"L{r['Case Threat Level']}"
+                    if r["Case Threat Level"] in "123" and r["Case Threat Level"]
+                    else {
+                        "3 Other Immigration Violator": "NC",
+                        "2 Pending Criminal Charges": "PENDING",
+                    }.get(r["Case Criminality"], "UNKNOWN")
+                )
+                expected[
+                    (county_of(r["Apprehension County"], r["Apprehension State"]), fy, level)
+                ] += 1
     with duckdb.connect(str((incremental / "marts.duckdb").resolve()), read_only=True) as con:
         published = con.execute("""
             select jurisdiction_id, fiscal_year, removals_l1, removals_l2, removals_l3,
@@ -122,7 +138,9 @@ def test_mart_counts_match_counts_computed_here_from_the_generated_files(increme
     levels = ("L1", "L2", "L3", "NC", "PENDING", "UNKNOWN")
     for jurisdiction, fy, *counts in published:
         assert tuple(counts) == tuple(expected[(jurisdiction, fy, lv)] for lv in levels), (
-            jurisdiction, fy)
+            jurisdiction,
+            fy,
+        )
     placed = sum(sum(counts) for _, _, *counts in published)
     assert placed + quarantined == FULL_ROWS + NEW_ROWS
     assert quarantined == sum(n for (county, _, _), n in expected.items() if county is None)
@@ -131,21 +149,36 @@ def test_mart_counts_match_counts_computed_here_from_the_generated_files(increme
 def test_completeness_gate_refuses_a_release_that_lost_records(incremental, files):
     before = (incremental / "marts.duckdb").resolve()
     checksums = published_checksums(incremental)
-    code, out = scomm_run("--fiscal-year", "2021", "--source", f"cases={files['short']}",
-                          "--warehouse", str(incremental))
+    code, out = scomm_run(
+        "--fiscal-year",
+        "2021",
+        "--source",
+        f"cases={files['short']}",
+        "--warehouse",
+        str(incremental),
+    )
     assert code == 1
-    assert ("FAILED cases_completeness: records missing against the last published load "
-            "(more than 2% fewer): FY2021: 500 records, 100 (16.7%) fewer than the load "
-            "published") in out
+    assert (
+        "FAILED cases_completeness: records missing against the last published load "
+        "(more than 2% fewer): FY2021: 500 records, 100 (16.7%) fewer than the load "
+        "published"
+    ) in out
     assert "(not merged: a check refused it)" in out
     assert (incremental / "marts.duckdb").resolve() == before
     # the refused load never reached the warehouse's records, so no later run publishes it
-    assert build_query(incremental, "select sum(n) from raw.cases_grouped "
-                                    "where fiscal_year = 2021") == [(NEW_ROWS,)]
+    assert build_query(
+        incremental, "select sum(n) from raw.cases_grouped where fiscal_year = 2021"
+    ) == [(NEW_ROWS,)]
     # and it is not the baseline either: the complete release still passes, and loading the
     # same year again replaces it (the same content is published, nothing counted twice)
-    code, out = scomm_run("--fiscal-year", "2021", "--source", f"cases={files['new']}",
-                          "--warehouse", str(incremental))
+    code, out = scomm_run(
+        "--fiscal-year",
+        "2021",
+        "--source",
+        f"cases={files['new']}",
+        "--warehouse",
+        str(incremental),
+    )
     assert code == 0, out
     assert published_checksums(incremental) == checksums
 
@@ -157,11 +190,19 @@ def test_a_full_load_that_drops_a_published_year_is_refused(incremental, files):
 
 
 def test_incremental_file_with_records_of_another_year_is_refused(incremental, files):
-    code, out = scomm_run("--fiscal-year", "2020", "--source", f"cases={files['new']}",
-                          "--warehouse", str(incremental))
+    code, out = scomm_run(
+        "--fiscal-year",
+        "2020",
+        "--source",
+        f"cases={files['new']}",
+        "--warehouse",
+        str(incremental),
+    )
     assert code == 1
-    assert (f"{files['new'].resolve()}, line 2, column 'Departed Date': {NEW_ROWS:,} "
-            "record(s) departed in fiscal year 2021") in out
+    assert (
+        f"{files['new'].resolve()}, line 2, column 'Departed Date': {NEW_ROWS:,} "
+        "record(s) departed in fiscal year 2021"
+    ) in out
     assert "outside this incremental load's fiscal year(s) 2020" in out
     assert "Traceback" not in out
 
@@ -169,31 +210,50 @@ def test_incremental_file_with_records_of_another_year_is_refused(incremental, f
 ANY_FILE = REPO_ROOT / "README.md"
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--fiscal-year", "2021"], "takes case files only"),
-    (["--fiscal-year", "2021", "--source", f"interop={ANY_FILE}"], "takes case files only"),
-    (["--fiscal-year", "1999", "--source", f"cases={ANY_FILE}"], "fiscal years run from 2003"),
-    (["--fiscal-year", "20x1", "--source", f"cases={ANY_FILE}"], "expected YYYY or YYYY-YYYY"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--fiscal-year", "2021"], "takes case files only"),
+        (["--fiscal-year", "2021", "--source", f"interop={ANY_FILE}"], "takes case files only"),
+        (["--fiscal-year", "1999", "--source", f"cases={ANY_FILE}"], "fiscal years run from 2003"),
+        (["--fiscal-year", "20x1", "--source", f"cases={ANY_FILE}"], "expected YYYY or YYYY-YYYY"),
+    ],
+)
 def test_fiscal_year_option_is_checked(args, message, tmp_path):
     result = CliRunner().invoke(main, ["run", *args, "--warehouse", str(tmp_path / "wh")])
     assert result.exit_code == 2 and message in " ".join(result.output.split())
 
 
 def test_incremental_load_needs_a_full_load_first(files, tmp_path):
-    code, out = scomm_run("--fiscal-year", "2021", "--source", f"cases={files['new']}",
-                          "--warehouse", str(tmp_path / "empty"))
+    code, out = scomm_run(
+        "--fiscal-year",
+        "2021",
+        "--source",
+        f"cases={files['new']}",
+        "--warehouse",
+        str(tmp_path / "empty"),
+    )
     assert code == 2 and "has no full load yet" in out
 
 
 def test_a_case_reload_of_every_year_leaves_the_other_sources_alone(incremental, files):
     checksums = published_checksums(incremental)
     interop_load = build_query(incremental, "select distinct _load_id from raw.interop_reports")
-    code, out = scomm_run("--fiscal-year", "all", "--source", f"cases={files['full']}",
-                          "--source", f"cases={files['new']}", "--warehouse", str(incremental))
+    code, out = scomm_run(
+        "--fiscal-year",
+        "all",
+        "--source",
+        f"cases={files['full']}",
+        "--source",
+        f"cases={files['new']}",
+        "--warehouse",
+        str(incremental),
+    )
     assert code == 0, out
     assert f"case rows: {FULL_ROWS + NEW_ROWS:,} read in this load" in out
     assert published_checksums(incremental) == checksums  # the same records, the same marts
-    assert build_query(incremental, "select distinct _load_id from raw.interop_reports"
-                       ) == interop_load  # only the case lineage ran
+    assert (
+        build_query(incremental, "select distinct _load_id from raw.interop_reports")
+        == interop_load
+    )  # only the case lineage ran
     assert build_query(incremental, "select count(*) from raw.cases_load_scope") == [(33,)]

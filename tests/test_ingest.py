@@ -59,8 +59,11 @@ def test_row_with_wrong_field_count_names_its_line(tmp_path):
 
 
 def test_latin1_bytes_are_refused_with_the_line(tmp_path):
-    path = write(tmp_path, f"{HEADER}\n{ROW}\n" + ROW.replace("Suffolk County", "Doña Ana County"),
-                 encoding="latin-1")
+    path = write(
+        tmp_path,
+        f"{HEADER}\n{ROW}\n" + ROW.replace("Suffolk County", "Doña Ana County"),
+        encoding="latin-1",
+    )
     with pytest.raises(InputFileError, match="not UTF-8"):
         parse_interop_csv(path)
 
@@ -79,5 +82,6 @@ def test_load_replaces_raw_rows_so_a_rerun_never_duplicates(tmp_path):
     load_raw_interop(con, path, "run-2")
     rows = con.execute(
         "select count(*), any_value(_load_id), any_value(_source_sha256), any_value(_source_line)"
-        " from raw.interop_reports").fetchone()
+        " from raw.interop_reports"
+    ).fetchone()
     assert rows[0] == 1 and rows[1] == "run-2" and len(rows[2]) == 64 and rows[3] == 2

@@ -27,11 +27,16 @@ def overrides():
         ("NY", "Kings County", "36047", "Kings County", "county"),
     ],
 )
-def test_published_spellings_resolve_to_the_county_equivalent(overrides, state, name,
-                                                               expected_id, expected_name, kind):
+def test_published_spellings_resolve_to_the_county_equivalent(
+    overrides, state, name, expected_id, expected_name, kind
+):
     r = resolve(state, name, overrides)
     assert (r.jurisdiction_id, r.name, r.kind, r.quarantine_reason) == (
-        expected_id, expected_name, kind, None)
+        expected_id,
+        expected_name,
+        kind,
+        None,
+    )
 
 
 def test_state_wide_agency_gets_a_state_level_id_from_the_overrides_seed(overrides):
@@ -74,7 +79,9 @@ def test_fold_removes_accents_case_and_extra_spaces():
 
 def test_overrides_seed_rejects_a_malformed_id(tmp_path):
     seed = tmp_path / "overrides.csv"
-    seed.write_text("state,published_name,jurisdiction_id,kind,name,note\n"
-                    "MA,Boston PD,2525,,,\n", encoding="utf-8")
+    seed.write_text(
+        "state,published_name,jurisdiction_id,kind,name,note\nMA,Boston PD,2525,,,\n",
+        encoding="utf-8",
+    )
     with pytest.raises(ValueError, match=r"line 2, column 'jurisdiction_id': '2525'"):
         load_overrides(seed)

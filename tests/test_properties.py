@@ -16,10 +16,12 @@ from orchestration.ingest.common import InputFileError
 from orchestration.ingest.interop import INTEROP_COLUMNS, parse_interop_csv
 from orchestration.paths import DBT_PROJECT_DIR
 
-FIELD = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
-                max_size=12)
-SETTINGS = settings(max_examples=150, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+FIELD = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12
+)
+SETTINGS = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @SETTINGS
@@ -65,8 +67,9 @@ LEVELS = ("l1", "l2", "l3", "nc")
 def report_series(draw):
     """One jurisdiction's cumulative reports: dates in FY2009-FY2014, levels growing by random
     amounts, now and then a restatement (a drop) or a breakdown not reported (NULL)."""
-    dates = sorted(draw(st.sets(st.dates(dt.date(2008, 11, 1), dt.date(2014, 9, 30)),
-                                min_size=1, max_size=7)))
+    dates = sorted(
+        draw(st.sets(st.dates(dt.date(2008, 11, 1), dt.date(2014, 9, 30)), min_size=1, max_size=7))
+    )
     activation = dates[0] - dt.timedelta(days=draw(st.integers(0, 300)))
     cumulative = {f"{m}_{lv}": 0 for m in ("matches", "removals") for lv in LEVELS}
     submissions = 0
@@ -76,8 +79,11 @@ def report_series(draw):
             step = draw(st.integers(-30, 400)) if draw(st.booleans()) else draw(st.integers(0, 50))
             cumulative[key] = max(0, cumulative[key] + step)
         submissions += draw(st.integers(0, 5000))
-        row = {"report_through": report_through, "activation_date": activation,
-               "submissions": submissions + sum(cumulative.values())}
+        row = {
+            "report_through": report_through,
+            "activation_date": activation,
+            "submissions": submissions + sum(cumulative.values()),
+        }
         for measure in ("matches", "removals"):
             levels = {lv: cumulative[f"{measure}_{lv}"] for lv in LEVELS}
             hidden = draw(st.booleans()) and draw(st.booleans()) and draw(st.booleans())
@@ -91,8 +97,10 @@ def report_series(draw):
 @pytest.fixture(scope="module")
 def compiled_models(sample_run):
     root = sample_run.warehouse / "dbt" / "target" / "compiled" / "scomm" / "models"
-    return ((root / "intermediate" / "int_interop_reports_differenced.sql").read_text(),
-            (root / "marts" / "fct_referrals_by_severity.sql").read_text())
+    return (
+        (root / "intermediate" / "int_interop_reports_differenced.sql").read_text(),
+        (root / "marts" / "fct_referrals_by_severity.sql").read_text(),
+    )
 
 
 def fiscal_year(d: dt.date) -> int:
@@ -107,40 +115,53 @@ def test_flows_sum_back_and_no_share_leaves_zero_one(compiled_models, jurisdicti
     con.execute("attach ':memory:' as build")
     for schema in ("intermediate", "reference", "marts"):
         con.execute(f"create schema build.{schema}")
-    con.execute("create table build.reference.offense_scales as select * from read_csv(?, "
-                "all_varchar=true)", [str(DBT_PROJECT_DIR / "seeds" / "offense_scales.csv")])
+    con.execute(
+        "create table build.reference.offense_scales as select * from read_csv(?, "
+        "all_varchar=true)",
+        [str(DBT_PROJECT_DIR / "seeds" / "offense_scales.csv")],
+    )
     con.execute("""create or replace table build.reference.offense_scales as
                    select scale, source_code, severity_level, cast(severity_rank as int)
                    severity_rank, label, cast(is_minor as boolean) is_minor,
                    cast(in_shares as boolean) in_shares from build.reference.offense_scales""")
-    columns = ("jurisdiction_id varchar, fiscal_year int, report_through date, "
-               "activation_date date, submissions bigint, "
-               + ", ".join(f"{m}_{lv} bigint" for m in ("matches", "removals")
-                           for lv in (*LEVELS, "total")))
+    columns = (
+        "jurisdiction_id varchar, fiscal_year int, report_through date, "
+        "activation_date date, submissions bigint, "
+        + ", ".join(
+            f"{m}_{lv} bigint" for m in ("matches", "removals") for lv in (*LEVELS, "total")
+        )
+    )
     con.execute(f"create table build.intermediate.int_interop_reports_resolved ({columns})")
     names = ["report_through", "activation_date", "submissions"] + [
-        f"{m}_{lv}" for m in ("matches", "removals") for lv in (*LEVELS, "total")]
+        f"{m}_{lv}" for m in ("matches", "removals") for lv in (*LEVELS, "total")
+    ]
     for j, reports in enumerate(jurisdictions):
         for r in reports:
             con.execute(
                 f"insert into build.intermediate.int_interop_reports_resolved "
                 f"(jurisdiction_id, fiscal_year, {', '.join(names)}) "
                 f"values (?, ?, {', '.join('?' for _ in names)})",
-                [f"{j:05d}", fiscal_year(r["report_through"]), *(r[n] for n in names)])
+                [f"{j:05d}", fiscal_year(r["report_through"]), *(r[n] for n in names)],
+            )
     # the fact also reads the case-record counts: none in these examples
-    con.execute("create table build.intermediate.int_case_removals_by_severity ("
-                "jurisdiction_id varchar, fiscal_year integer, severity_level varchar, "
-                "severity_scale varchar, quarantine_reason varchar, n bigint)")
-    con.execute(f"create view build.intermediate.int_interop_reports_differenced as "
-                f"{differenced_sql}")
+    con.execute(
+        "create table build.intermediate.int_case_removals_by_severity ("
+        "jurisdiction_id varchar, fiscal_year integer, severity_level varchar, "
+        "severity_scale varchar, quarantine_reason varchar, n bigint)"
+    )
+    con.execute(
+        f"create view build.intermediate.int_interop_reports_differenced as {differenced_sql}"
+    )
     con.execute(f"create view build.marts.fct_referrals_by_severity as {fact_sql}")
 
     # no flow is ever negative
-    assert con.execute("select count(*) from build.intermediate.int_interop_reports_differenced "
-                       "where n < 0").fetchone() == (0,)
+    assert con.execute(
+        "select count(*) from build.intermediate.int_interop_reports_differenced where n < 0"
+    ).fetchone() == (0,)
     # every share is NULL or in [0, 1]; complete measures' four shares sum to 1
-    assert con.execute("select count(*) from build.marts.fct_referrals_by_severity "
-                       "where share < 0 or share > 1").fetchone() == (0,)
+    assert con.execute(
+        "select count(*) from build.marts.fct_referrals_by_severity where share < 0 or share > 1"
+    ).fetchone() == (0,)
     assert con.execute("""select count(*) from (
         select sum(share) s from build.marts.fct_referrals_by_severity
         where is_complete group by jurisdiction_id, fiscal_year, measure
@@ -152,8 +173,9 @@ def test_flows_sum_back_and_no_share_leaves_zero_one(compiled_models, jurisdicti
             year_end[fiscal_year(r["report_through"])] = r  # the last report of each year
         ordered = [year_end[fy] for fy in sorted(year_end)]
         for measure, prefix in (("referrals", "matches"), ("removals", "removals")):
-            for lv, level in zip((*LEVELS, "total"), ("L1", "L2", "L3", "NC", "TOTAL"),
-                                 strict=True):
+            for lv, level in zip(
+                (*LEVELS, "total"), ("L1", "L2", "L3", "NC", "TOTAL"), strict=True
+            ):
                 values = [r[f"{prefix}_{lv}"] for r in ordered]
                 if None in values or any(b < a for a, b in zip(values, values[1:], strict=False)):
                     continue
@@ -161,9 +183,9 @@ def test_flows_sum_back_and_no_share_leaves_zero_one(compiled_models, jurisdicti
                     "select sum(n), count(*) filter (where n is null) "
                     "from build.intermediate.int_interop_reports_differenced "
                     "where jurisdiction_id = ? and measure = ? and severity_level = ?",
-                    [f"{j:05d}", measure, level]).fetchone()
+                    [f"{j:05d}", measure, level],
+                ).fetchone()
                 restated_total = level == "TOTAL" and total[1] > 0
                 if not restated_total:
                     assert total == (values[-1], 0), (measure, level, values)
     con.close()
-

@@ -53,14 +53,20 @@ def test_reader_held_open_during_a_publish_sees_old_or_new_never_a_mix(sample_ru
     warehouse.mkdir()
     shutil.copy(sample_run.serving, warehouse / "marts.duckdb")
     with duckdb.connect(str(warehouse / "marts.duckdb"), read_only=True) as con:
-        old = tuple(con.execute("select (select run_id from _publication), "
-                                "(select sum(removals_total) from mart_national_year), "
-                                "(select sum(removals_total) from mart_jurisdiction_year)"
-                                ).fetchone())
+        old = tuple(
+            con.execute(
+                "select (select run_id from _publication), "
+                "(select sum(removals_total) from mart_national_year), "
+                "(select sum(removals_total) from mart_jurisdiction_year)"
+            ).fetchone()
+        )
     variant = write_variant(tmp_path, "variant.csv", harris_fy2014_one_more_level1_removal)
     stop = tmp_path / "stop"
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(warehouse / "marts.duckdb"),
-                               str(stop)], stdout=subprocess.PIPE, text=True)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(warehouse / "marts.duckdb"), str(stop)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     time.sleep(1.0)
     report = execute(warehouse, {"interop": variant})
     time.sleep(1.0)
@@ -70,10 +76,13 @@ def test_reader_held_open_during_a_publish_sees_old_or_new_never_a_mix(sample_ru
 
     assert report.success, (report.step_errors, report.checks_failed)
     with duckdb.connect(str(warehouse / "marts.duckdb"), read_only=True) as con:
-        new = tuple(con.execute("select (select run_id from _publication), "
-                                "(select sum(removals_total) from mart_national_year), "
-                                "(select sum(removals_total) from mart_jurisdiction_year)"
-                                ).fetchone())
+        new = tuple(
+            con.execute(
+                "select (select run_id from _publication), "
+                "(select sum(removals_total) from mart_national_year), "
+                "(select sum(removals_total) from mart_jurisdiction_year)"
+            ).fetchone()
+        )
     assert new[0] != old[0] and new[1:] == (old[1] + 1, old[2] + 1)
     assert result["errors"] == []
     observed = {tuple(s) for s in result["seen"]}
@@ -85,18 +94,35 @@ def test_reader_held_open_during_a_publish_sees_old_or_new_never_a_mix(sample_ru
 def test_export_writes_every_published_table(sample_run, tmp_path):
     for fmt in ("parquet", "csv"):
         out = tmp_path / fmt
-        result = CliRunner().invoke(main, ["export", "--format", fmt, "--out", str(out),
-                                           "--warehouse", str(sample_run.warehouse)])
+        result = CliRunner().invoke(
+            main,
+            [
+                "export",
+                "--format",
+                fmt,
+                "--out",
+                str(out),
+                "--warehouse",
+                str(sample_run.warehouse),
+            ],
+        )
         assert result.exit_code == 0, result.output
-        with duckdb.connect() as con, duckdb.connect(str(sample_run.serving),
-                                                     read_only=True) as published:
-            tables = [r[0] for r in published.execute(
-                "select table_name from information_schema.tables").fetchall()]
+        with (
+            duckdb.connect() as con,
+            duckdb.connect(str(sample_run.serving), read_only=True) as published,
+        ):
+            tables = [
+                r[0]
+                for r in published.execute(
+                    "select table_name from information_schema.tables"
+                ).fetchall()
+            ]
             assert sorted(p.stem for p in out.iterdir()) == sorted(tables)
             for table in tables:
                 reader = "read_parquet" if fmt == "parquet" else "read_csv_auto"
                 exported = con.execute(
                     f"select count(*) from {reader}(?)", [str(out / f"{table}.{fmt}")]
                 ).fetchone()[0]
-                assert exported == published.execute(
-                    f'select count(*) from "{table}"').fetchone()[0]
+                assert (
+                    exported == published.execute(f'select count(*) from "{table}"').fetchone()[0]
+                )

@@ -55,9 +55,15 @@ def test_missing_published_file_says_to_run_first(tmp_path):
 
 def test_extensions_cannot_be_installed_or_loaded_and_files_not_written(sample_run, tmp_path):
     out = tmp_path / "leak.csv"
-    for query in ("install httpfs", "load httpfs", "install 'x' from 'https://example.org'",
-                  f"copy (select 1) to '{out}'", f"select * from read_text('{sample_run.build}')",
-                  f"export database '{tmp_path / 'dump'}'", "set enable_external_access = true"):
+    for query in (
+        "install httpfs",
+        "load httpfs",
+        "install 'x' from 'https://example.org'",
+        f"copy (select 1) to '{out}'",
+        f"select * from read_text('{sample_run.build}')",
+        f"export database '{tmp_path / 'dump'}'",
+        "set enable_external_access = true",
+    ):
         result = sql(sample_run, query)
         assert result.exit_code == 1, (query, result.output)
     assert not out.exists() and not (tmp_path / "dump").exists()

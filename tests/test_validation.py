@@ -28,8 +28,9 @@ def raw_frame(tmp_path, rows: list[str]) -> pd.DataFrame:
 
 
 def failures(outcome):
-    return {(o.expectation, o.column.split(" (derived: ")[-1].rstrip(")"))
-            for o in outcome.failures}
+    return {
+        (o.expectation, o.column.split(" (derived: ")[-1].rstrip(")")) for o in outcome.failures
+    }
 
 
 def test_clean_rows_meet_every_expectation(tmp_path):
@@ -41,24 +42,39 @@ def test_clean_rows_meet_every_expectation(tmp_path):
 @pytest.mark.parametrize(
     ("row", "expected"),
     [
-        (GOOD[1].replace(",108,53,", ",-108,53,"),
-         ("expect_column_values_to_be_between", "removals_l1__int")),
-        (GOOD[1].replace(",32186,", ",n/a,"),
-         ("expect_column_values_to_match_regex", "submissions")),
-        (GOOD[1].replace(",32186,", ",12.0,"),
-         ("expect_column_values_to_match_regex", "submissions")),
-        (GOOD[1].replace(",2089,", ",2090,"),
-         ("expect_column_values_to_be_between", "matches_total__minus_levels")),
-        (GOOD[1].replace(",32186,", ",2000,"),
-         ("expect_column_pair_values_a_to_be_greater_than_b", "submissions__int")),
-        (GOOD[1].replace("2010-09-30", "2011-02-30"),
-         ("expect_column_values_to_not_be_null", "report_through__parsed")),
-        (GOOD[1].replace("2010-09-30", "09/30/2010"),
-         ("expect_column_values_to_match_regex", "report_through")),
-        (GOOD[1].replace("2010-09-30", "2008-01-31"),
-         ("expect_column_values_to_be_between", "days_since_activation")),
-        (GOOD[1].replace("MA,", "ZZ,", 1),
-         ("expect_column_values_to_be_in_set", "state")),
+        (
+            GOOD[1].replace(",108,53,", ",-108,53,"),
+            ("expect_column_values_to_be_between", "removals_l1__int"),
+        ),
+        (
+            GOOD[1].replace(",32186,", ",n/a,"),
+            ("expect_column_values_to_match_regex", "submissions"),
+        ),
+        (
+            GOOD[1].replace(",32186,", ",12.0,"),
+            ("expect_column_values_to_match_regex", "submissions"),
+        ),
+        (
+            GOOD[1].replace(",2089,", ",2090,"),
+            ("expect_column_values_to_be_between", "matches_total__minus_levels"),
+        ),
+        (
+            GOOD[1].replace(",32186,", ",2000,"),
+            ("expect_column_pair_values_a_to_be_greater_than_b", "submissions__int"),
+        ),
+        (
+            GOOD[1].replace("2010-09-30", "2011-02-30"),
+            ("expect_column_values_to_not_be_null", "report_through__parsed"),
+        ),
+        (
+            GOOD[1].replace("2010-09-30", "09/30/2010"),
+            ("expect_column_values_to_match_regex", "report_through"),
+        ),
+        (
+            GOOD[1].replace("2010-09-30", "2008-01-31"),
+            ("expect_column_values_to_be_between", "days_since_activation"),
+        ),
+        (GOOD[1].replace("MA,", "ZZ,", 1), ("expect_column_values_to_be_in_set", "state")),
         (GOOD[0], ("expect_compound_columns_to_be_unique", "state,jurisdiction,report_through")),
     ],
 )
@@ -70,8 +86,10 @@ def test_each_kind_of_bad_value_fails_its_expectation(tmp_path, row, expected):
 def test_failure_message_names_expectation_table_column_file_and_line(tmp_path):
     frame = raw_frame(tmp_path, [GOOD[0], GOOD[1].replace(",108,53,", ",-108,53,")])
     message = run_suite(frame, "interop_raw", "raw.interop_reports").message()
-    assert ("expect_column_values_to_be_between on raw.interop_reports.removals_l1 "
-            "(derived: removals_l1__int)") in message
+    assert (
+        "expect_column_values_to_be_between on raw.interop_reports.removals_l1 "
+        "(derived: removals_l1__int)"
+    ) in message
     assert f"{tmp_path / 'reports.csv'}:3" in message
     assert "removals_l1='-108'" in message
 
@@ -86,19 +104,27 @@ def test_an_expectation_that_raises_is_an_error_not_bad_data(tmp_path):
 
 
 def test_mart_suite_catches_a_share_out_of_range_and_a_future_year():
-    frame = pd.DataFrame({
-        "fiscal_year": [2012, current_fiscal_year() + 1],
-        **{f"{m}_{lv}": [1, 1] for m in ("referrals", "removals") for lv in LEVELS},
-        "referrals_total": [4, 4], "removals_total": [4, 4],
-        **{f"{s}_share_{lv}": [0.25, 0.25] for s in ("referral", "removal") for lv in LEVELS},
-        "minor_share_referrals": [0.5, 1.5], "minor_share_removals": [0.5, 0.5],
-        "referral_shares__sum_minus_one": [0.0, 0.0],
-        "removal_shares__sum_minus_one": [0.0, 0.0],
-        "minor_share_referrals__minus_parts": [0.0, 1.0],
-        "minor_share_removals__minus_parts": [0.0, 0.0],
-    })
-    outcome = run_suite(frame, "marts", "marts.mart_national_year",
-                        parameters={"max_fiscal_year": current_fiscal_year()})
+    frame = pd.DataFrame(
+        {
+            "fiscal_year": [2012, current_fiscal_year() + 1],
+            **{f"{m}_{lv}": [1, 1] for m in ("referrals", "removals") for lv in LEVELS},
+            "referrals_total": [4, 4],
+            "removals_total": [4, 4],
+            **{f"{s}_share_{lv}": [0.25, 0.25] for s in ("referral", "removal") for lv in LEVELS},
+            "minor_share_referrals": [0.5, 1.5],
+            "minor_share_removals": [0.5, 0.5],
+            "referral_shares__sum_minus_one": [0.0, 0.0],
+            "removal_shares__sum_minus_one": [0.0, 0.0],
+            "minor_share_referrals__minus_parts": [0.0, 1.0],
+            "minor_share_removals__minus_parts": [0.0, 0.0],
+        }
+    )
+    outcome = run_suite(
+        frame,
+        "marts",
+        "marts.mart_national_year",
+        parameters={"max_fiscal_year": current_fiscal_year()},
+    )
     got = failures(outcome)
     assert ("expect_column_values_to_be_between", "minor_share_referrals") in got
     assert ("expect_column_values_to_be_between", "minor_share_referrals__minus_parts") in got

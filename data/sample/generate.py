@@ -31,9 +31,21 @@ OUT = HERE / "interop_reports.csv"
 END = dt.date(2014, 9, 30)
 
 COLUMNS = [
-    "state", "jurisdiction", "activation_date", "report_through", "submissions",
-    "matches_l1", "matches_l2", "matches_l3", "matches_nc", "matches_total",
-    "removals_l1", "removals_l2", "removals_l3", "removals_nc", "removals_total",
+    "state",
+    "jurisdiction",
+    "activation_date",
+    "report_through",
+    "submissions",
+    "matches_l1",
+    "matches_l2",
+    "matches_l3",
+    "matches_nc",
+    "matches_total",
+    "removals_l1",
+    "removals_l2",
+    "removals_l3",
+    "removals_nc",
+    "removals_total",
 ]
 
 # National level shares the simulation centres on (IDENT matches, removals): L1, L2, L3, NC.
@@ -184,12 +196,36 @@ QUIET_COUNTIES = [
     ("AZ", "Greenlee County", "04011", "2010-12-14"),
     ("GA", "Taliaferro County", "13265", "2013-01-22"),
 ]
-STATE_FIPS = {"TX": "48", "MA": "25", "CA": "06", "AZ": "04", "VA": "51", "LA": "22", "AK": "02",
-              "NM": "35", "IL": "17", "FL": "12", "NY": "36", "NC": "37", "GA": "13"}
-STATE_NAMES = {"TX": "Texas", "MA": "Massachusetts", "CA": "California", "AZ": "Arizona",
-               "VA": "Virginia", "LA": "Louisiana", "AK": "Alaska", "NM": "New Mexico",
-               "IL": "Illinois", "FL": "Florida", "NY": "New York", "NC": "North Carolina",
-               "GA": "Georgia"}
+STATE_FIPS = {
+    "TX": "48",
+    "MA": "25",
+    "CA": "06",
+    "AZ": "04",
+    "VA": "51",
+    "LA": "22",
+    "AK": "02",
+    "NM": "35",
+    "IL": "17",
+    "FL": "12",
+    "NY": "36",
+    "NC": "37",
+    "GA": "13",
+}
+STATE_NAMES = {
+    "TX": "Texas",
+    "MA": "Massachusetts",
+    "CA": "California",
+    "AZ": "Arizona",
+    "VA": "Virginia",
+    "LA": "Louisiana",
+    "AK": "Alaska",
+    "NM": "New Mexico",
+    "IL": "Illinois",
+    "FL": "Florida",
+    "NY": "New York",
+    "NC": "North Carolina",
+    "GA": "Georgia",
+}
 
 
 def reference_counties() -> list[tuple[str, str, str, dt.date, int]]:
@@ -213,8 +249,17 @@ def write_population(counties, rng: np.random.Generator) -> None:
     """Census co-est2019-alldata layout (subset of its columns), Latin-1 encoded like the
     original: state rows (SUMLEV 040) then county rows (SUMLEV 050)."""
     years = list(range(2010, 2020))
-    header = ["SUMLEV", "REGION", "DIVISION", "STATE", "COUNTY", "STNAME", "CTYNAME",
-              "CENSUS2010POP", "ESTIMATESBASE2010"] + [f"POPESTIMATE{y}" for y in years]
+    header = [
+        "SUMLEV",
+        "REGION",
+        "DIVISION",
+        "STATE",
+        "COUNTY",
+        "STNAME",
+        "CTYNAME",
+        "CENSUS2010POP",
+        "ESTIMATESBASE2010",
+    ] + [f"POPESTIMATE{y}" for y in years]
     rows = []
     by_state: dict[str, list[list[int]]] = {}
     for state, name, fips, _, size in counties:
@@ -222,13 +267,26 @@ def write_population(counties, rng: np.random.Generator) -> None:
         growth = rng.normal(0.008, 0.006)
         series = [int(base * (1 + growth) ** (y - 2010)) for y in years]
         by_state.setdefault(state, []).append([base, *series])
-        rows.append(["050", "0", "0", fips[:2], fips[2:], STATE_NAMES[state], name, base, base,
-                     *series])
+        rows.append(
+            ["050", "0", "0", fips[:2], fips[2:], STATE_NAMES[state], name, base, base, *series]
+        )
     state_rows = []
     for state, values in sorted(by_state.items(), key=lambda kv: STATE_FIPS[kv[0]]):
         totals = [sum(v[i] for v in values) * 3 for i in range(len(years) + 1)]
-        state_rows.append(["040", "0", "0", STATE_FIPS[state], "000", STATE_NAMES[state],
-                           STATE_NAMES[state], totals[0], totals[0], *totals[1:]])
+        state_rows.append(
+            [
+                "040",
+                "0",
+                "0",
+                STATE_FIPS[state],
+                "000",
+                STATE_NAMES[state],
+                STATE_NAMES[state],
+                totals[0],
+                totals[0],
+                *totals[1:],
+            ]
+        )
     with (HERE / "population.csv").open("w", newline="", encoding="latin-1") as f:
         writer = csv.writer(f, lineterminator="\r\n")
         writer.writerow(header)
@@ -264,22 +322,30 @@ def write_activations(counties) -> None:
     for state, _, fips, activation, _ in counties:
         for year in range(2006, 2022):
             active = year >= activation.year
-            records.append({
-                "statefips": int(fips[:2]), "year": float(year), "county": int(fips),
-                "date_secure": pd.Timestamp(activation) if active else pd.NaT,
-                "month_secure": float(activation.month) if active else np.nan,
-                "day_secure": float(activation.day) if active else np.nan,
-                "year_secure": float(activation.year) if active else np.nan,
-                "date_statewide_secure": pd.Timestamp(statewide[state]) if active else pd.NaT,
-                "secure": float(active),
-                "secure_state": float(year >= statewide[state].year),
-            })
+            records.append(
+                {
+                    "statefips": int(fips[:2]),
+                    "year": float(year),
+                    "county": int(fips),
+                    "date_secure": pd.Timestamp(activation) if active else pd.NaT,
+                    "month_secure": float(activation.month) if active else np.nan,
+                    "day_secure": float(activation.day) if active else np.nan,
+                    "year_secure": float(activation.year) if active else np.nan,
+                    "date_statewide_secure": pd.Timestamp(statewide[state]) if active else pd.NaT,
+                    "secure": float(active),
+                    "secure_state": float(year >= statewide[state].year),
+                }
+            )
     frame = pd.DataFrame.from_records(records)
     frame["statefips"] = frame["statefips"].astype("int8")
     frame["county"] = frame["county"].astype("int32")
-    frame.to_stata(HERE / "activations.dta", write_index=False, version=118,
-                   convert_dates={"date_secure": "td", "date_statewide_secure": "td"},
-                   time_stamp=dt.datetime(2024, 1, 1))
+    frame.to_stata(
+        HERE / "activations.dta",
+        write_index=False,
+        version=118,
+        convert_dates={"date_secure": "td", "date_statewide_secure": "td"},
+        time_stamp=dt.datetime(2024, 1, 1),
+    )
 
 
 def main() -> None:
@@ -293,8 +359,11 @@ def main() -> None:
     for state, name, activation_s, size, rate in JURISDICTIONS:
         activation = dt.date.fromisoformat(activation_s)
         series = simulate(rng, activation, size, rate)
-        mid_year_reporter = (rng.random() < 0.4 or state in {"MA", "NM", "TX"}
-                             or (state, name) in MID_YEAR_WITHOUT_REMOVAL_LEVELS)
+        mid_year_reporter = (
+            rng.random() < 0.4
+            or state in {"MA", "NM", "TX"}
+            or (state, name) in MID_YEAR_WITHOUT_REMOVAL_LEVELS
+        )
         for when in report_dates(activation):
             if when in MID_YEAR and not mid_year_reporter:
                 continue
@@ -308,9 +377,15 @@ def main() -> None:
                 "activation_date": activation.isoformat(),
                 "report_through": when.isoformat(),
                 "submissions": subs,
-                "matches_l1": m[0], "matches_l2": m[1], "matches_l3": m[2], "matches_nc": m[3],
+                "matches_l1": m[0],
+                "matches_l2": m[1],
+                "matches_l3": m[2],
+                "matches_nc": m[3],
                 "matches_total": int(m.sum()),
-                "removals_l1": r[0], "removals_l2": r[1], "removals_l3": r[2], "removals_nc": r[3],
+                "removals_l1": r[0],
+                "removals_l2": r[1],
+                "removals_l3": r[2],
+                "removals_nc": r[3],
                 "removals_total": int(r.sum()),
             }
             if when == MID_YEAR[0] and (state, name) in MID_YEAR_WITHOUT_REMOVAL_LEVELS:
@@ -322,8 +397,10 @@ def main() -> None:
         writer = csv.DictWriter(f, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-    print(f"wrote {len(rows)} rows for {len(JURISDICTIONS)} jurisdictions to {OUT}, and "
-          f"population.csv, noncitizen.csv, activations.dta for {len(counties)} counties")
+    print(
+        f"wrote {len(rows)} rows for {len(JURISDICTIONS)} jurisdictions to {OUT}, and "
+        f"population.csv, noncitizen.csv, activations.dta for {len(counties)} counties"
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,5 @@
 """The dbt project as Dagster assets (dagster-dbt); dbt tests become asset checks."""
 
-
 import json
 import sys
 from collections.abc import Iterator, Mapping
@@ -89,8 +88,11 @@ def published_models(manifest_path: Path) -> list[str]:
 def models_with_suite(manifest_path: Path, suite: str) -> list[str]:
     """The models that declare a Great Expectations suite in dbt
     (`config: {meta: {expectation_suite: <suite>}}`)."""
-    return [n["name"] for n in _models(manifest_path)
-            if (n["config"].get("meta") or {}).get("expectation_suite") == suite]
+    return [
+        n["name"]
+        for n in _models(manifest_path)
+        if (n["config"].get("meta") or {}).get("expectation_suite") == suite
+    ]
 
 
 class ScommTranslator(DagsterDbtTranslator):
@@ -98,23 +100,33 @@ class ScommTranslator(DagsterDbtTranslator):
     so Python assets and checks depend on dbt models by the name SQL users see; groups by
     folder."""
 
-    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str,
-                       project: DbtProject | None) -> dg.AssetSpec:
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> dg.AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
-        node = (manifest.get("nodes", {}).get(unique_id)
-                or manifest.get("sources", {}).get(unique_id) or {})
+        node = (
+            manifest.get("nodes", {}).get(unique_id)
+            or manifest.get("sources", {}).get(unique_id)
+            or {}
+        )
         if node.get("resource_type") in ("model", "seed", "snapshot"):
             schema = node.get("config", {}).get("schema") or node.get("schema")
-            spec = spec.replace_attributes(key=dg.AssetKey([schema, node["name"]]),
-                                           group_name=schema)
+            spec = spec.replace_attributes(
+                key=dg.AssetKey([schema, node["name"]]), group_name=schema
+            )
         return spec
 
 
 def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
-    @dbt_assets(manifest=ensure_manifest(project), project=project,
-                dagster_dbt_translator=ScommTranslator(), name="scomm_dbt_models")
-    def scomm_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
-                         warehouse: WarehouseResource) -> Iterator[Any]:
+    @dbt_assets(
+        manifest=ensure_manifest(project),
+        project=project,
+        dagster_dbt_translator=ScommTranslator(),
+        name="scomm_dbt_models",
+    )
+    def scomm_dbt_models(
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+    ) -> Iterator[Any]:
         """dbt build (seeds, staging and intermediate views, mart tables, dbt tests and unit
         tests) against the build database of this warehouse."""
         # vars stay the same from run to run, so dbt's partial parsing works in a warehouse
@@ -123,8 +135,9 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         # years (cases_job) lets them replace only those years
         full = ["--full-refresh"] if is_full_load(context.run.tags) else []
         events = dbt.cli(
-            ["build", "--vars", dbt_vars, *full], context=context,
-            target_path=warehouse.dbt_target_dir
+            ["build", "--vars", dbt_vars, *full],
+            context=context,
+            target_path=warehouse.dbt_target_dir,
         ).stream()
         for i, event in enumerate(events):
             if i == 5:

@@ -38,62 +38,94 @@ def resolve_names(con: duckdb.DuckDBPyConnection, names: NameSource) -> pd.DataF
     resolved: list[Resolution] = []
     for state, name, _ in pairs:
         if names.redacted is not None and name is not None and name.strip() == names.redacted:
-            resolved.append(Resolution(None, name, None, None, None, None,
-                                       f"county redacted in the release ({names.redacted})"))
+            resolved.append(
+                Resolution(
+                    None,
+                    name,
+                    None,
+                    None,
+                    None,
+                    None,
+                    f"county redacted in the release ({names.redacted})",
+                )
+            )
         else:
             resolved.append(resolve(state, name, overrides))
-    frame = pd.DataFrame({
-        "published_state": [p[0] for p in pairs],
-        names.name_column: [p[1] for p in pairs],
-        "rows": [p[2] for p in pairs],
-        "state": [r.state for r in resolved],
-        "jurisdiction_id": [r.jurisdiction_id for r in resolved],
-        "jurisdiction_name": [r.name for r in resolved],
-        "kind": [r.kind for r in resolved],
-        "match_method": [r.method for r in resolved],
-        "quarantine_reason": [r.quarantine_reason for r in resolved],
-    }, dtype=object)
+    frame = pd.DataFrame(
+        {
+            "published_state": [p[0] for p in pairs],
+            names.name_column: [p[1] for p in pairs],
+            "rows": [p[2] for p in pairs],
+            "state": [r.state for r in resolved],
+            "jurisdiction_id": [r.jurisdiction_id for r in resolved],
+            "jurisdiction_name": [r.name for r in resolved],
+            "kind": [r.kind for r in resolved],
+            "match_method": [r.method for r in resolved],
+            "quarantine_reason": [r.quarantine_reason for r in resolved],
+        },
+        dtype=object,
+    )
     types = {c: "varchar" for c in frame.columns} | {"rows": "bigint"}
     replace_table(con, ".".join(names.key.path), frame, types)
     return frame
 
 
 def matches_asset(names: NameSource) -> dg.AssetsDefinition:
-    @dg.asset(key=names.key, deps=[names.upstream], group_name="ingest",
-              kinds={"duckdb", "python"}, description=names.description)
-    def _asset(context: dg.AssetExecutionContext,
-               warehouse: WarehouseResource) -> dg.MaterializeResult:
+    @dg.asset(
+        key=names.key,
+        deps=[names.upstream],
+        group_name="ingest",
+        kinds={"duckdb", "python"},
+        description=names.description,
+    )
+    def _asset(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource
+    ) -> dg.MaterializeResult:
         with warehouse.connect() as con:
             frame = resolve_names(con, names)
         quarantined = frame[frame["quarantine_reason"].notna()]
         for row in quarantined.head(50).itertuples():
-            context.log.warning(f"quarantined {row.published_state} "
-                                f"{getattr(row, names.name_column)!r}: {row.quarantine_reason}")
+            context.log.warning(
+                f"quarantined {row.published_state} "
+                f"{getattr(row, names.name_column)!r}: {row.quarantine_reason}"
+            )
         total, set_aside = int(frame["rows"].sum()), int(quarantined["rows"].sum())
         context.log.info(f"rows: {total} = {total - set_aside} placed + {set_aside} quarantined")
-        return dg.MaterializeResult(metadata={
-            "published_names": len(frame), "resolved": len(frame) - len(quarantined),
-            "quarantined": len(quarantined), "rows": total, "quarantined_rows": set_aside})
+        return dg.MaterializeResult(
+            metadata={
+                "published_names": len(frame),
+                "resolved": len(frame) - len(quarantined),
+                "quarantined": len(quarantined),
+                "rows": total,
+                "quarantined_rows": set_aside,
+            }
+        )
 
     return _asset
 
 
 INTEROP_NAMES = NameSource(
-    key=RAW_MATCHES, upstream=RAW_INTEROP, name_column="published_name",
+    key=RAW_MATCHES,
+    upstream=RAW_INTEROP,
+    name_column="published_name",
     pairs_sql="select state, jurisdiction, count(*) from raw.interop_reports "
-              "group by all order by all",
+    "group by all order by all",
     description="Every distinct published (state, jurisdiction name) of the statistics resolved "
-                "to a 5-digit FIPS key; unresolvable names quarantined with their reason "
-                "(qa_interop_quarantined_reports).")
+    "to a 5-digit FIPS key; unresolvable names quarantined with their reason "
+    "(qa_interop_quarantined_reports).",
+)
 CASE_NAMES = NameSource(
-    key=RAW_CASE_MATCHES, upstream=RAW_CASES_GROUPED, name_column="published_county",
+    key=RAW_CASE_MATCHES,
+    upstream=RAW_CASES_GROUPED,
+    name_column="published_county",
     pairs_sql="select apprehension_state, apprehension_county, sum(n) from raw.cases_grouped "
-              "group by all order by all",
+    "group by all order by all",
     redacted=REDACTED,
     description="Every distinct (Apprehension State, Apprehension County) of the case records "
-                "resolved with the same normalization as the statistics; redacted and "
-                "unresolvable names quarantined with their reason, their rows counted "
-                "(qa_cases_quarantined).")
+    "resolved with the same normalization as the statistics; redacted and "
+    "unresolvable names quarantined with their reason, their rows counted "
+    "(qa_cases_quarantined).",
+)
 
 
 def matches_assets() -> list[dg.AssetsDefinition]:

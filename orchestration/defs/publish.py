@@ -10,7 +10,6 @@ a connection open would keep getting the replaced file for new connections too. 
 the symlink and connect to the version's own path, which is new for every publication. The last
 few versions are kept, so a reader in the middle of a query is never cut off."""
 
-
 import datetime as dt
 import os
 from pathlib import Path
@@ -30,8 +29,9 @@ RAW_TABLES = ("interop_reports", "census_population", "acs_noncitizen", "sc_acti
 KEEP_VERSIONS = 3
 
 
-def publish_marts(build_db: Path, serving_db: Path, run_id: str,
-                  tables: list[str]) -> dict[str, int]:
+def publish_marts(
+    build_db: Path, serving_db: Path, run_id: str, tables: list[str]
+) -> dict[str, int]:
     """Write every published table to a new version file, then atomically point ``serving_db``
     (a symlink) at it. On any error the published version is untouched."""
     versions = serving_db.parent / "published"
@@ -50,21 +50,30 @@ def publish_marts(build_db: Path, serving_db: Path, run_id: str,
                 con.execute(f"create table main.{table} as select * from build.marts.{table}")
                 counts[table] = con.execute(f"select count(*) from main.{table}").fetchone()[0]
             sources = con.execute(
-                " union ".join(f"select distinct _source_file, _source_sha256 from build.raw.{t}"
-                               for t in RAW_TABLES)
+                " union ".join(
+                    f"select distinct _source_file, _source_sha256 from build.raw.{t}"
+                    for t in RAW_TABLES
+                )
                 + " union select file, sha256 from build.raw.cases_files order by 1"
             ).fetchall()
             con.execute(
                 "create table main._publication_tables (table_name varchar, row_count bigint, "
-                "content_md5 varchar)")
+                "content_md5 varchar)"
+            )
             for table in tables:
-                con.execute("insert into main._publication_tables values (?, ?, ?)",
-                            [table, counts[table], content_checksum(con, f"main.{table}")])
+                con.execute(
+                    "insert into main._publication_tables values (?, ?, ?)",
+                    [table, counts[table], content_checksum(con, f"main.{table}")],
+                )
             con.execute(
                 "create table main._publication as select ? as run_id, ? as published_at, "
                 "? as duckdb_version, ? as sources",
-                [run_id, dt.datetime.now(dt.UTC).replace(tzinfo=None), duckdb.__version__,
-                 "; ".join(f"{f} (sha256 {s})" for f, s in sources)],
+                [
+                    run_id,
+                    dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                    duckdb.__version__,
+                    "; ".join(f"{f} (sha256 {s})" for f, s in sources),
+                ],
             )
             con.execute("detach build")
             con.execute("checkpoint")
@@ -92,14 +101,18 @@ def content_checksum(con: duckdb.DuckDBPyConnection, table: str) -> str:
     whatever the physical row order."""
     return con.execute(
         f"select md5(coalesce(string_agg(cast(t as varchar), chr(10) "
-        f"order by cast(t as varchar)), '')) from {table} t").fetchone()[0]
+        f"order by cast(t as varchar)), '')) from {table} t"
+    ).fetchone()[0]
 
 
 def _remove_leftovers(versions: Path, serving_db: Path) -> None:
     """A run killed mid-publish leaves a .tmp version or a .link; the run lock guarantees no
     other publish is in flight, so they can go."""
-    for leftover in [*versions.glob(".*.tmp"), *versions.glob(".*.tmp.wal"),
-                     *serving_db.parent.glob(f".{serving_db.name}.*.link")]:
+    for leftover in [
+        *versions.glob(".*.tmp"),
+        *versions.glob(".*.tmp.wal"),
+        *serving_db.parent.glob(f".{serving_db.name}.*.link"),
+    ]:
         leftover.unlink(missing_ok=True)
 
 
@@ -124,22 +137,27 @@ def _prune(versions: Path, keep: Path) -> None:
 def publish_asset(tables: list[str]) -> dg.AssetsDefinition:
     """The publish asset over ``tables``, the models dbt tags `published`."""
 
-    @dg.asset(key=SERVING, deps=[mart_key(t) for t in tables], group_name="publish",
-              kinds={"duckdb"})
-    def published_marts(context: dg.AssetExecutionContext,
-                            warehouse: WarehouseResource) -> dg.MaterializeResult:
+    @dg.asset(
+        key=SERVING, deps=[mart_key(t) for t in tables], group_name="publish", kinds={"duckdb"}
+    )
+    def published_marts(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource
+    ) -> dg.MaterializeResult:
         """The serving file `marts.duckdb` that dashboards and ad hoc SQL read: every mart, the
         jurisdiction dimension, the long severity fact and the QA tables, plus `_publication` (run,
         time, source files and their sha256). Replaced atomically, only after every blocking check
         passed."""
-        counts = publish_marts(warehouse.build_db, warehouse.serving_db, context.run_id,
-                              tables)
+        counts = publish_marts(warehouse.build_db, warehouse.serving_db, context.run_id, tables)
         with warehouse.connect() as con:  # this load's case counts become the completeness baseline
-            con.execute("update raw.cases_load_counts set published = true where load_id = ?",
-                        [context.run_id])
+            con.execute(
+                "update raw.cases_load_counts set published = true where load_id = ?",
+                [context.run_id],
+            )
         return dg.MaterializeResult(
-            metadata={"path": str(warehouse.serving_db),
-                      **{f"rows_{t}": n for t, n in counts.items()}}
+            metadata={
+                "path": str(warehouse.serving_db),
+                **{f"rows_{t}": n for t, n in counts.items()},
+            }
         )
 
     return published_marts

@@ -41,8 +41,10 @@ class SourceConfig(dg.Config):
     embedded synthetic sample)."""
 
     paths: list[str] | None = Field(
-        default=None, description="Files in the source's layout (one, except for sources that "
-                                  "take several files per load: case records).")
+        default=None,
+        description="Files in the source's layout (one, except for sources that "
+        "take several files per load: case records).",
+    )
 
 
 @dataclass(frozen=True)
@@ -99,36 +101,52 @@ def _load_cases(con: duckdb.DuckDBPyConnection, files: list[Path], ctx: LoadCont
     checks: all fiscal years (a full load: the files will replace every case record) or the
     run's fiscal years only (an incremental load: they will replace those years, the others
     stay)."""
-    rows = load_raw_cases(con, files, ctx.run_id, ctx.warehouse.root / "cases_copies",
-                          fiscal_years=ctx.fiscal_years)
-    by_year = dict(con.execute(
-        "select coalesce(cast(fiscal_year as varchar), 'undated'), sum(n) "
-        "from raw.cases_load group by all order by 1").fetchall())
-    return {"rows": rows, "load": "full" if ctx.fiscal_years is None else "incremental",
-            "rows_by_fiscal_year": {k: int(v) for k, v in by_year.items()}}
+    rows = load_raw_cases(
+        con, files, ctx.run_id, ctx.warehouse.root / "cases_copies", fiscal_years=ctx.fiscal_years
+    )
+    by_year = dict(
+        con.execute(
+            "select coalesce(cast(fiscal_year as varchar), 'undated'), sum(n) "
+            "from raw.cases_load group by all order by 1"
+        ).fetchall()
+    )
+    return {
+        "rows": rows,
+        "load": "full" if ctx.fiscal_years is None else "incremental",
+        "rows_by_fiscal_year": {k: int(v) for k, v in by_year.items()},
+    }
 
 
 def _sha256_of_load(con: duckdb.DuckDBPyConnection, spec: SourceAsset) -> str:
     if spec.partitioned:  # a case load: every file's sha256
-        return con.execute("select string_agg(sha256, ' ') from raw.cases_load_files"
-                           ).fetchone()[0]
-    return con.execute(f"select any_value(_source_sha256) from {'.'.join(spec.key.path)}"
-                       ).fetchone()[0]
+        return con.execute("select string_agg(sha256, ' ') from raw.cases_load_files").fetchone()[0]
+    return con.execute(
+        f"select any_value(_source_sha256) from {'.'.join(spec.key.path)}"
+    ).fetchone()[0]
 
 
 def source_asset(spec: SourceAsset) -> dg.AssetsDefinition:
     """The Dagster asset of one source (partitioned by fiscal year when the source is)."""
-    partitioned = ({"partitions_def": case_fiscal_years(),
-                    "backfill_policy": dg.BackfillPolicy.single_run()}
-                   if spec.partitioned else {})
+    partitioned = (
+        {"partitions_def": case_fiscal_years(), "backfill_policy": dg.BackfillPolicy.single_run()}
+        if spec.partitioned
+        else {}
+    )
 
-    @dg.asset(key=spec.key, group_name="ingest", kinds={"duckdb"},
-              description=spec.description, **partitioned)
-    def _asset(context: dg.AssetExecutionContext, config: SourceConfig,
-               warehouse: WarehouseResource) -> dg.MaterializeResult:
+    @dg.asset(
+        key=spec.key,
+        group_name="ingest",
+        kinds={"duckdb"},
+        description=spec.description,
+        **partitioned,
+    )
+    def _asset(
+        context: dg.AssetExecutionContext, config: SourceConfig, warehouse: WarehouseResource
+    ) -> dg.MaterializeResult:
         files = source_paths(spec.source, config.paths)
-        ctx = LoadContext(context.run_id, warehouse,
-                          run_fiscal_years(context) if spec.partitioned else None)
+        ctx = LoadContext(
+            context.run_id, warehouse, run_fiscal_years(context) if spec.partitioned else None
+        )
         with warehouse.connect() as con:
             meta = spec.load(con, files, ctx)
             sha = _sha256_of_load(con, spec)
@@ -136,53 +154,86 @@ def source_asset(spec: SourceAsset) -> dg.AssetsDefinition:
         extra = meta.get("extra_columns") or []
         if extra:
             context.log.warning(f"{files[0]}: extra column(s) {extra} kept in _extra_columns")
-        return dg.MaterializeResult(metadata={
-            "source": spec.source, "source_file": ", ".join(str(f.resolve()) for f in files),
-            "source_sha256": sha, **meta})
+        return dg.MaterializeResult(
+            metadata={
+                "source": spec.source,
+                "source_file": ", ".join(str(f.resolve()) for f in files),
+                "source_sha256": sha,
+                **meta,
+            }
+        )
 
     return _asset
 
 
 SOURCE_ASSETS: dict[str, SourceAsset] = {
-    s.source: s for s in (
-        SourceAsset("interop", RAW_INTEROP, _one_file(load_raw_interop),
-                    "ICE IDENT/IAFIS interoperability statistics exactly as published: one row "
-                    "per jurisdiction per report, counts cumulative since activation, every value "
-                    "kept as text (blank = not reported), with the source file, its sha256, the "
-                    "line of each row and the load time. Replaced on every load, so a rerun never "
-                    "duplicates rows."),
-        SourceAsset("population", RAW_POPULATION, _one_file(load_raw_population),
-                    "Census county and state population estimates 2010-2019 (co-est2019-alldata "
-                    "layout), the columns the warehouse uses, as text, with load metadata."),
-        SourceAsset("noncitizen", RAW_NONCITIZEN, _one_file(load_raw_noncitizen),
-                    "ACS 5-year non-citizen population by county and year, with its margin of "
-                    "error, as text (NA = not published), with load metadata."),
-        SourceAsset("activations", RAW_ACTIVATIONS, _one_file(load_raw_activations),
-                    "Secure Communities activation panel (county x calendar year, Stata), as "
-                    "published: date_secure is missing in the years before activation."),
-        SourceAsset("cases", RAW_CASES, _load_cases,
-                    "Case-level removal records (ICE FOIA releases), one row per removal, every "
-                    "column of the release kept as text with file, sha256 and row number; "
-                    "loaded by DuckDB straight from CSV, gzip, Parquet or xlsx.",
-                    partitioned=True),
+    s.source: s
+    for s in (
+        SourceAsset(
+            "interop",
+            RAW_INTEROP,
+            _one_file(load_raw_interop),
+            "ICE IDENT/IAFIS interoperability statistics exactly as published: one row "
+            "per jurisdiction per report, counts cumulative since activation, every value "
+            "kept as text (blank = not reported), with the source file, its sha256, the "
+            "line of each row and the load time. Replaced on every load, so a rerun never "
+            "duplicates rows.",
+        ),
+        SourceAsset(
+            "population",
+            RAW_POPULATION,
+            _one_file(load_raw_population),
+            "Census county and state population estimates 2010-2019 (co-est2019-alldata "
+            "layout), the columns the warehouse uses, as text, with load metadata.",
+        ),
+        SourceAsset(
+            "noncitizen",
+            RAW_NONCITIZEN,
+            _one_file(load_raw_noncitizen),
+            "ACS 5-year non-citizen population by county and year, with its margin of "
+            "error, as text (NA = not published), with load metadata.",
+        ),
+        SourceAsset(
+            "activations",
+            RAW_ACTIVATIONS,
+            _one_file(load_raw_activations),
+            "Secure Communities activation panel (county x calendar year, Stata), as "
+            "published: date_secure is missing in the years before activation.",
+        ),
+        SourceAsset(
+            "cases",
+            RAW_CASES,
+            _load_cases,
+            "Case-level removal records (ICE FOIA releases), one row per removal, every "
+            "column of the release kept as text with file, sha256 and row number; "
+            "loaded by DuckDB straight from CSV, gzip, Parquet or xlsx.",
+            partitioned=True,
+        ),
     )
 }
 
 
 def raw_cases_grouped_asset() -> dg.AssetsDefinition:
-    @dg.asset(key=RAW_CASES_GROUPED, deps=[RAW_CASES], group_name="ingest", kinds={"duckdb"},
-              partitions_def=case_fiscal_years(),
-              backfill_policy=dg.BackfillPolicy.single_run())
-    def raw_cases_grouped(context: dg.AssetExecutionContext,
-                          warehouse: WarehouseResource) -> dg.MaterializeResult:
+    @dg.asset(
+        key=RAW_CASES_GROUPED,
+        deps=[RAW_CASES],
+        group_name="ingest",
+        kinds={"duckdb"},
+        partitions_def=case_fiscal_years(),
+        backfill_policy=dg.BackfillPolicy.single_run(),
+    )
+    def raw_cases_grouped(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource
+    ) -> dg.MaterializeResult:
         """The warehouse's case records, counted (file, state, county, fiscal year, codes):
         the staged load moved in once its blocking checks passed, replacing every fiscal year
         (full load) or the run's fiscal years (incremental load). A load refused by a check
         never gets here, so a later incremental run cannot publish it."""
         with warehouse.connect() as con:
             held = merge_cases_load(con, full=run_fiscal_years(context) is None)
-            years = con.execute("select count(distinct fiscal_year) from raw.cases_grouped"
-                                ).fetchone()[0]
+            years = con.execute(
+                "select count(distinct fiscal_year) from raw.cases_grouped"
+            ).fetchone()[0]
         return dg.MaterializeResult(metadata={"records": held, "fiscal_years": years})
 
     return raw_cases_grouped
@@ -192,8 +243,9 @@ def raw_assets() -> list[dg.AssetsDefinition]:
     """Every source asset and the case merge (built when the definitions are, not at
     import)."""
     # one run per load, whatever the number of fiscal years (a beta parameter in Dagster 1.13)
-    warnings.filterwarnings("ignore", message="Parameter `backfill_policy`",
-                            category=dg.BetaWarning)
+    warnings.filterwarnings(
+        "ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning
+    )
     return [*(source_asset(spec) for spec in SOURCE_ASSETS.values()), raw_cases_grouped_asset()]
 
 

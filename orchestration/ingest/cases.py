@@ -34,8 +34,13 @@ import pandas as pd
 from orchestration.fiscal import fiscal_year_range, fiscal_year_sql
 from orchestration.ingest.common import InputFileError, sha256_of, sniff_text_file
 
-REQUIRED = ("Departed Date", "Apprehension State", "Apprehension County", "Case Threat Level",
-            "Case Criminality")
+REQUIRED = (
+    "Departed Date",
+    "Apprehension State",
+    "Apprehension County",
+    "Case Threat Level",
+    "Case Criminality",
+)
 HEADER_SEARCH_ROWS = 20
 CHUNK_ROWS = 100_000
 
@@ -45,23 +50,28 @@ def _kind(path: Path) -> str:
     for suffix in (".csv.gz", ".csv", ".parquet", ".xlsx"):
         if name.endswith(suffix):
             return suffix
-    raise InputFileError(path, "unsupported file type: expected .csv, .csv.gz, .parquet or "
-                               ".xlsx")
+    raise InputFileError(path, "unsupported file type: expected .csv, .csv.gz, .parquet or .xlsx")
 
 
 def _check_columns(path: Path, columns: list[str], line: int | None = 1) -> None:
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
-        raise InputFileError(path, f"missing required column(s) {missing}; found {columns[:12]}",
-                             line=line, column=missing[0])
+        raise InputFileError(
+            path,
+            f"missing required column(s) {missing}; found {columns[:12]}",
+            line=line,
+            column=missing[0],
+        )
 
 
 def _relation_sql(path: Path, kind: str) -> str:
     literal = _literal(str(path))
     if kind == ".parquet":
         return f"read_parquet({literal})"
-    return (f"read_csv({literal}, header = true, all_varchar = true, "
-            f"compression = '{'gzip' if kind == '.csv.gz' else 'none'}')")
+    return (
+        f"read_csv({literal}, header = true, all_varchar = true, "
+        f"compression = '{'gzip' if kind == '.csv.gz' else 'none'}')"
+    )
 
 
 def _xlsx_frames(path: Path) -> Iterator[pd.DataFrame]:
@@ -82,18 +92,24 @@ def _xlsx_frames(path: Path) -> Iterator[pd.DataFrame]:
                 header, start = cells, i + 1
                 break
         if header is None:
-            raise InputFileError(path, f"sheet {sheet_name!r}: no header row with 'Departed "
-                                       f"Date' in its first {HEADER_SEARCH_ROWS} rows", line=1)
+            raise InputFileError(
+                path,
+                f"sheet {sheet_name!r}: no header row with 'Departed "
+                f"Date' in its first {HEADER_SEARCH_ROWS} rows",
+                line=1,
+            )
         body = [["" if c is None else str(c) for c in r[: len(header)]] for r in rows[start:]]
         body = [r for r in body if any(v.strip() for v in r)]
         for first in range(0, len(body), CHUNK_ROWS):
-            yield pd.DataFrame(body[first:first + CHUNK_ROWS], columns=header, dtype=object)
+            yield pd.DataFrame(body[first : first + CHUNK_ROWS], columns=header, dtype=object)
 
 
 DATE_FORMATS = "['%Y-%m-%d', '%Y-%m-%d %H:%M:%S', '%m/%d/%Y %H:%M']"
 # the releases' usual MM/DD/YYYY first (cheap), the other formats only when it does not parse
-DEPARTED = (f"""cast(coalesce(try_strptime("Departed Date", '%m/%d/%Y'), """
-            f"""try_strptime(trim("Departed Date"), {DATE_FORMATS})) as date)""")
+DEPARTED = (
+    f"""cast(coalesce(try_strptime("Departed Date", '%m/%d/%Y'), """
+    f"""try_strptime(trim("Departed Date"), {DATE_FORMATS})) as date)"""
+)
 FISCAL_YEAR_OF_DATE = fiscal_year_sql(DEPARTED)
 
 
@@ -101,9 +117,13 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def load_raw_cases(con: duckdb.DuckDBPyConnection, paths: list[Path], load_id: str,
-                   copies: Path | None = None,
-                   fiscal_years: list[int] | None = None) -> int:
+def load_raw_cases(
+    con: duckdb.DuckDBPyConnection,
+    paths: list[Path],
+    load_id: str,
+    copies: Path | None = None,
+    fiscal_years: list[int] | None = None,
+) -> int:
     """Scan ``paths`` once into the staged load raw.cases_load (counts by file, state, county,
     fiscal year and codes; its files in raw.cases_load_files and the view
     raw.cases_load_records); returns the number of records scanned. ``copies`` is where .xlsx
@@ -120,9 +140,12 @@ def load_raw_cases(con: duckdb.DuckDBPyConnection, paths: list[Path], load_id: s
         raise ValueError("no case files given")
     con.execute("create schema if not exists raw")
     if fiscal_years is not None and not _has_table(con, "raw", "cases_grouped"):
-        raise InputFileError(paths[0], "an incremental load (fiscal years "
-                             f"{_years(fiscal_years)}) needs a warehouse that already holds a "
-                             "full load of the case records: run without --fiscal-year first")
+        raise InputFileError(
+            paths[0],
+            "an incremental load (fiscal years "
+            f"{_years(fiscal_years)}) needs a warehouse that already holds a "
+            "full load of the case records: run without --fiscal-year first",
+        )
     columns: list[str] = []
     staged: list[tuple[str, Path, object, str]] = []  # (relation sql, path, sha, kind)
     # hashing a gigabyte takes seconds: it runs beside DuckDB's scan (which releases the GIL)
@@ -141,8 +164,9 @@ def load_raw_cases(con: duckdb.DuckDBPyConnection, paths: list[Path], load_id: s
             kind = ".parquet"
         source_sql = _relation_sql(path, kind)
         try:
-            file_columns = [d[0] for d in con.execute(
-                f"select * from {source_sql} limit 0").description]
+            file_columns = [
+                d[0] for d in con.execute(f"select * from {source_sql} limit 0").description
+            ]
         except duckdb.Error as exc:
             raise InputFileError(path, f"not readable as {kind}: {exc}") from exc
         _check_columns(path, file_columns)
@@ -150,8 +174,10 @@ def load_raw_cases(con: duckdb.DuckDBPyConnection, paths: list[Path], load_id: s
         staged.append((source_sql, Path(paths[n]), sha, kind))
     # The single pass reads the files without row numbers (a window over millions of rows costs
     # more than the scan); raw.cases numbers them for anyone who looks a row up.
-    plain_selects = [f"select *, {_literal(str(original.resolve()))} as _source_file "
-                     f"from {source_sql}" for source_sql, original, _, _ in staged]
+    plain_selects = [
+        f"select *, {_literal(str(original.resolve()))} as _source_file from {source_sql}"
+        for source_sql, original, _, _ in staged
+    ]
     try:
         con.execute(f"""
             create or replace table raw.cases_load as
@@ -183,11 +209,14 @@ def load_raw_cases(con: duckdb.DuckDBPyConnection, paths: list[Path], load_id: s
                    {_literal(sha)} as _source_sha256,
                    row_number() over () as _source_row, {_literal(load_id)} as _load_id
             from {source_sql}"""
-        for (source_sql, original, _, _), sha in zip(staged, shas, strict=True)}
+        for (source_sql, original, _, _), sha in zip(staged, shas, strict=True)
+    }
     if fiscal_years is not None:
         _refuse_outside(con, fiscal_years, selects)
-    files = [(str(p.resolve()), sha, kind, load_id, selects[str(p.resolve())])
-             for (_, p, _, kind), sha in zip(staged, shas, strict=True)]
+    files = [
+        (str(p.resolve()), sha, kind, load_id, selects[str(p.resolve())])
+        for (_, p, _, kind), sha in zip(staged, shas, strict=True)
+    ]
     con.execute("begin transaction")
     try:
         _stage(con, files, fiscal_years, load_id)
@@ -198,36 +227,46 @@ def load_raw_cases(con: duckdb.DuckDBPyConnection, paths: list[Path], load_id: s
     return con.execute("select coalesce(sum(n), 0) from raw.cases_load").fetchone()[0]
 
 
-def _stage(con: duckdb.DuckDBPyConnection, files: list[tuple], fiscal_years: list[int] | None,
-           load_id: str) -> None:
+def _stage(
+    con: duckdb.DuckDBPyConnection, files: list[tuple], fiscal_years: list[int] | None, load_id: str
+) -> None:
     """Record this load beside the warehouse's case records, not yet in them: its files, the
     fiscal years it replaces and its counts per fiscal year (kept across loads: the
     completeness gate compares against them). merge_cases_load moves it in once the checks on
     it passed."""
-    con.execute("create or replace table raw.cases_load_files (file varchar, sha256 varchar, "
-                "format varchar, load_id varchar, view_sql varchar)")
+    con.execute(
+        "create or replace table raw.cases_load_files (file varchar, sha256 varchar, "
+        "format varchar, load_id varchar, view_sql varchar)"
+    )
     con.executemany("insert into raw.cases_load_files values (?, ?, ?, ?, ?)", files)
     _replace_view(con, "raw.cases_load_records", [f[4] for f in files])
     # the fiscal years this load replaces (every partition for a full load)
     first, last = fiscal_year_range()
-    scope = (f"select unnest(range({first}, {last + 1})) as fiscal_year"
-             if fiscal_years is None else
-             f"select unnest([{', '.join(str(int(y)) for y in fiscal_years)}]) as fiscal_year")
+    scope = (
+        f"select unnest(range({first}, {last + 1})) as fiscal_year"
+        if fiscal_years is None
+        else f"select unnest([{', '.join(str(int(y)) for y in fiscal_years)}]) as fiscal_year"
+    )
     con.execute(f"create or replace table raw.cases_load_scope as {scope}")
     con.execute("""create table if not exists raw.cases_load_counts (
                        load_id varchar, loaded_at timestamp, fiscal_year integer,
                        rows bigint, published boolean)""")
     con.execute("delete from raw.cases_load_counts where load_id = ?", [load_id])
-    con.execute("""insert into raw.cases_load_counts
+    con.execute(
+        """insert into raw.cases_load_counts
                    select ?, current_timestamp, fiscal_year, sum(n), false
                    from raw.cases_load where fiscal_year is not null group by fiscal_year""",
-                [load_id])
+        [load_id],
+    )
 
 
 def _replace_view(con: duckdb.DuckDBPyConnection, name: str, selects: list[str]) -> None:
     schema, table = name.split(".")
-    old = con.execute("select table_type from information_schema.tables "
-                      "where table_schema = ? and table_name = ?", [schema, table]).fetchone()
+    old = con.execute(
+        "select table_type from information_schema.tables "
+        "where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchone()
     if old:  # raw.cases was a table in warehouses built before it became a view
         con.execute(f"drop {'view' if old[0] == 'VIEW' else 'table'} {name}")
     if selects:
@@ -239,13 +278,18 @@ def _years(fiscal_years: list[int]) -> str:
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    return bool(con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and "
-        "table_name = ?", [schema, name]).fetchone()[0])
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and "
+            "table_name = ?",
+            [schema, name],
+        ).fetchone()[0]
+    )
 
 
-def _refuse_outside(con: duckdb.DuckDBPyConnection, fiscal_years: list[int],
-                    selects: dict[str, str]) -> None:
+def _refuse_outside(
+    con: duckdb.DuckDBPyConnection, fiscal_years: list[int], selects: dict[str, str]
+) -> None:
     """An incremental load may only hold records of its fiscal years (or undated ones)."""
     wanted = ", ".join(str(int(y)) for y in fiscal_years)
     outside = con.execute(f"""
@@ -267,7 +311,9 @@ def _refuse_outside(con: duckdb.DuckDBPyConnection, fiscal_years: list[int],
         f"{f' and {more:,} more in other years' if more else ''}, outside this incremental "
         f"load's fiscal year(s) {_years(fiscal_years)}: load them with --fiscal-year "
         f"{year} as well, or run without --fiscal-year for a full load",
-        line=line, column="Departed Date")
+        line=line,
+        column="Departed Date",
+    )
 
 
 def merge_cases_load(con: duckdb.DuckDBPyConnection, full: bool) -> int:
@@ -278,10 +324,10 @@ def merge_cases_load(con: duckdb.DuckDBPyConnection, full: bool) -> int:
     con.execute("begin transaction")
     try:
         if full or not _has_table(con, "raw", "cases_grouped"):
-            con.execute("create or replace table raw.cases_grouped as "
-                        "select * from raw.cases_load")
-            con.execute("create or replace table raw.cases_files as "
-                        "select * from raw.cases_load_files")
+            con.execute("create or replace table raw.cases_grouped as select * from raw.cases_load")
+            con.execute(
+                "create or replace table raw.cases_files as select * from raw.cases_load_files"
+            )
         else:
             con.execute("""
                 delete from raw.cases_grouped
@@ -289,18 +335,28 @@ def merge_cases_load(con: duckdb.DuckDBPyConnection, full: bool) -> int:
                    or (fiscal_year is null
                        and _source_file in (select file from raw.cases_load_files))""")
             con.execute("insert into raw.cases_grouped by name select * from raw.cases_load")
-            con.execute("delete from raw.cases_files "
-                        "where file in (select file from raw.cases_load_files)")
+            con.execute(
+                "delete from raw.cases_files where file in (select file from raw.cases_load_files)"
+            )
             con.execute("insert into raw.cases_files by name select * from raw.cases_load_files")
             # files whose records were all replaced no longer belong to the raw layer
-            con.execute("delete from raw.cases_files where file not in "
-                        "(select distinct _source_file from raw.cases_grouped)")
+            con.execute(
+                "delete from raw.cases_files where file not in "
+                "(select distinct _source_file from raw.cases_grouped)"
+            )
         # raw.cases: a view over the files the records came from (a file moved away since an
         # earlier load is left out of the view; its counts stay in raw.cases_grouped)
-        _replace_view(con, "raw.cases", [
-            sql for file, sql in con.execute(
-                "select file, view_sql from raw.cases_files order by file").fetchall()
-            if sql is not None and Path(file).exists()])
+        _replace_view(
+            con,
+            "raw.cases",
+            [
+                sql
+                for file, sql in con.execute(
+                    "select file, view_sql from raw.cases_files order by file"
+                ).fetchall()
+                if sql is not None and Path(file).exists()
+            ],
+        )
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -308,8 +364,7 @@ def merge_cases_load(con: duckdb.DuckDBPyConnection, full: bool) -> int:
     return con.execute("select coalesce(sum(n), 0) from raw.cases_grouped").fetchone()[0]
 
 
-def _xlsx_to_parquet(con: duckdb.DuckDBPyConnection, path: Path, sha: str,
-                     copies: Path) -> Path:
+def _xlsx_to_parquet(con: duckdb.DuckDBPyConnection, path: Path, sha: str, copies: Path) -> Path:
     """Every sheet of the workbook as one Parquet file (made once per workbook content)."""
     copies.mkdir(parents=True, exist_ok=True)
     target = copies / f"cases-{sha[:16]}.parquet"

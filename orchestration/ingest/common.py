@@ -32,8 +32,9 @@ META_COLUMNS: tuple[str, ...] = (
 class InputFileError(ValueError):
     """A source file that cannot be read as its layout. The message names file, line and column."""
 
-    def __init__(self, path: Path | str, message: str, line: int | None = None,
-                 column: str | None = None) -> None:
+    def __init__(
+        self, path: Path | str, message: str, line: int | None = None, column: str | None = None
+    ) -> None:
         where = str(path)
         if line is not None:
             where += f", line {line}"
@@ -62,8 +63,13 @@ def _normalize_header(name: str) -> str:
     return name.strip().lower()
 
 
-def read_layout_csv(path: Path, required: tuple[str, ...], *, keep_extra: bool = True,
-                    encodings: tuple[str, ...] = ("utf-8-sig",)) -> ParsedFile:
+def read_layout_csv(
+    path: Path,
+    required: tuple[str, ...],
+    *,
+    keep_extra: bool = True,
+    encodings: tuple[str, ...] = ("utf-8-sig",),
+) -> ParsedFile:
     """Parse a CSV into text columns (header names folded to lower case), keeping each row's
     line number. The first of ``encodings`` that decodes the whole file is used.
 
@@ -94,15 +100,23 @@ def sniff_text_file(path: Path) -> None:
     with path.open("rb") as f:
         head = f.read(SNIFF_BYTES)
     if head.startswith(b"\x1f\x8b"):
-        raise InputFileError(path, "is gzip-compressed (it starts with the gzip magic bytes 1f "
-                             "8b) although it is not named .gz; decompress it first", line=1)
+        raise InputFileError(
+            path,
+            "is gzip-compressed (it starts with the gzip magic bytes 1f "
+            "8b) although it is not named .gz; decompress it first",
+            line=1,
+        )
     if head.startswith(b"PK\x03\x04"):
-        raise InputFileError(path, "is a ZIP archive (an .xlsx workbook?), not CSV text; export "
-                             "the sheet as CSV", line=1)
+        raise InputFileError(
+            path,
+            "is a ZIP archive (an .xlsx workbook?), not CSV text; export the sheet as CSV",
+            line=1,
+        )
     if b"\x00" in head:
         line = head[: head.index(b"\x00")].count(b"\n") + 1
-        raise InputFileError(path, "contains NUL bytes: this is binary data, not CSV text",
-                             line=line)
+        raise InputFileError(
+            path, "contains NUL bytes: this is binary data, not CSV text", line=line
+        )
 
 
 def _delimiter_hint(header_line: str) -> str:
@@ -117,28 +131,36 @@ class _Undecodable(Exception):
         self.error = error
 
 
-def _read_csv(path: Path, required: tuple[str, ...], keep_extra: bool, encoding: str,
-              sha: str) -> ParsedFile:
+def _read_csv(
+    path: Path, required: tuple[str, ...], keep_extra: bool, encoding: str, sha: str
+) -> ParsedFile:
     records: list[dict[str, object]] = []
     with path.open("r", encoding=encoding, newline="") as f:
         reader = csv.reader(f, strict=True)
         try:
             header = next(reader, None)
             if header is None:
-                raise InputFileError(path, "empty file: expected a header row with columns "
-                                     + ", ".join(required), line=1)
+                raise InputFileError(
+                    path,
+                    "empty file: expected a header row with columns " + ", ".join(required),
+                    line=1,
+                )
             names = [_normalize_header(h) for h in header]
             duplicated = sorted({n for n in names if n and names.count(n) > 1})
             if duplicated:
-                raise InputFileError(path, f"duplicated column(s) {duplicated} in the header",
-                                     line=1)
+                raise InputFileError(
+                    path, f"duplicated column(s) {duplicated} in the header", line=1
+                )
             missing = [c for c in required if c not in names]
             if missing:
                 raise InputFileError(
-                    path, f"missing required column(s) {missing}; the header has "
+                    path,
+                    f"missing required column(s) {missing}; the header has "
                     f"{names[:20]}{' …' if len(names) > 20 else ''}"
                     + _delimiter_hint(",".join(header)),
-                    line=1, column=missing[0])
+                    line=1,
+                    column=missing[0],
+                )
             extra = tuple(n for n in names if n not in required and n) if keep_extra else ()
             index = {n: i for i, n in enumerate(names)}
             line = reader.line_num
@@ -149,30 +171,34 @@ def _read_csv(path: Path, required: tuple[str, ...], keep_extra: bool, encoding:
                     continue  # blank line
                 if len(fields) != len(names):
                     raise InputFileError(
-                        path, f"expected {len(names)} fields as in the header, found "
-                        f"{len(fields)}", line=start_line)
+                        path,
+                        f"expected {len(names)} fields as in the header, found {len(fields)}",
+                        line=start_line,
+                    )
                 rec: dict[str, object] = {c: (fields[index[c]].strip() or None) for c in required}
                 rec["_source_line"] = start_line
                 rec["_extra_columns"] = (
                     json.dumps({c: fields[index[c]] for c in extra}, ensure_ascii=False)
-                    if extra else None
+                    if extra
+                    else None
                 )
                 records.append(rec)
         except UnicodeDecodeError as exc:
-            raise _Undecodable(InputFileError(
-                path, f"not {encoding.removesuffix('-sig').upper()} text ({exc.reason} at byte "
-                f"{exc.start} of a read block); save the file as UTF-8",
-                line=reader.line_num + 1)) from exc
+            raise _Undecodable(
+                InputFileError(
+                    path,
+                    f"not {encoding.removesuffix('-sig').upper()} text ({exc.reason} at byte "
+                    f"{exc.start} of a read block); save the file as UTF-8",
+                    line=reader.line_num + 1,
+                )
+            ) from exc
         except csv.Error as exc:
-            raise InputFileError(path, f"not readable as CSV: {exc}",
-                                 line=reader.line_num) from exc
+            raise InputFileError(path, f"not readable as CSV: {exc}", line=reader.line_num) from exc
     if not records:
         raise InputFileError(path, "no data rows below the header", line=2)
     names_out = [*required, "_source_line", "_extra_columns"]
     # Explicit object columns: pandas would otherwise turn None (not reported) into NaN.
-    frame = pd.DataFrame(
-        {c: pd.Series([r[c] for r in records], dtype=object) for c in names_out}
-    )
+    frame = pd.DataFrame({c: pd.Series([r[c] for r in records], dtype=object) for c in names_out})
     return ParsedFile(rows=frame, sha256=sha, extra_columns=extra)
 
 
@@ -185,8 +211,13 @@ LOAD_METADATA_TYPES = {
 }
 
 
-def replace_table(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame,
-                  types: dict[str, str], order_by: str | None = None) -> int:
+def replace_table(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    frame: pd.DataFrame,
+    types: dict[str, str],
+    order_by: str | None = None,
+) -> int:
     """Replace ``table`` (schema.name) with ``frame``'s columns cast to the declared types, so
     an all-NULL column still gets its real type. Table and column names are ours, not data."""
     schema = table.split(".")[0]
@@ -194,15 +225,16 @@ def replace_table(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFram
     con.execute(f"create schema if not exists {schema}")
     con.register("incoming_rows", frame)
     try:
-        con.execute(f"create or replace table {table} as select {columns} from incoming_rows"
-                    + (f" order by {order_by}" if order_by else ""))
+        con.execute(
+            f"create or replace table {table} as select {columns} from incoming_rows"
+            + (f" order by {order_by}" if order_by else "")
+        )
     finally:
         con.unregister("incoming_rows")
     return len(frame)
 
 
-def with_load_metadata(frame: pd.DataFrame, path: Path, sha256: str,
-                       load_id: str) -> pd.DataFrame:
+def with_load_metadata(frame: pd.DataFrame, path: Path, sha256: str, load_id: str) -> pd.DataFrame:
     frame = frame.copy()
     frame["_source_file"] = str(Path(path).resolve())
     frame["_source_sha256"] = sha256
@@ -211,8 +243,14 @@ def with_load_metadata(frame: pd.DataFrame, path: Path, sha256: str,
     return frame
 
 
-def write_raw_text(con: duckdb.DuckDBPyConnection, table: str, parsed: ParsedFile,
-                   columns: tuple[str, ...], path: Path, load_id: str) -> int:
+def write_raw_text(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    parsed: ParsedFile,
+    columns: tuple[str, ...],
+    path: Path,
+    load_id: str,
+) -> int:
     """Replace raw.<table> with the parsed rows: text columns plus load metadata."""
     frame = with_load_metadata(parsed.rows, path, parsed.sha256, load_id)
     types = {c: "varchar" for c in columns} | {"_extra_columns": "varchar"} | LOAD_METADATA_TYPES

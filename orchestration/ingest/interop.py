@@ -29,6 +29,7 @@ INTEROP_COLUMNS: tuple[str, ...] = (
 )
 COUNT_COLUMNS: tuple[str, ...] = INTEROP_COLUMNS[4:]
 
+
 def parse_interop_csv(path: Path) -> ParsedFile:
     """The canonical interoperability layout (UTF-8, optional BOM)."""
     return read_layout_csv(path, INTEROP_COLUMNS)

@@ -118,8 +118,10 @@ def load_overrides(path: Path = JURISDICTION_OVERRIDES) -> dict[tuple[str, str],
         for line, row in enumerate(csv.DictReader(f), start=2):
             jid = row["jurisdiction_id"].strip()
             if not re.fullmatch(r"\d{5}", jid):
-                raise ValueError(f"{path}, line {line}, column 'jurisdiction_id': {jid!r} is "
-                                 "not a 5-digit FIPS code")
+                raise ValueError(
+                    f"{path}, line {line}, column 'jurisdiction_id': {jid!r} is "
+                    "not a 5-digit FIPS code"
+                )
             state = row["state"].strip().upper()
             kind = row["kind"].strip() or None
             if jid.endswith("000"):
@@ -132,36 +134,59 @@ def load_overrides(path: Path = JURISDICTION_OVERRIDES) -> dict[tuple[str, str],
     return out
 
 
-def resolve(state: str | None, published_name: str | None,
-            overrides: dict[tuple[str, str], Override]) -> Resolution:
+def resolve(
+    state: str | None, published_name: str | None, overrides: dict[tuple[str, str], Override]
+) -> Resolution:
     """Resolve one published (state, name) pair. Never guesses: see module docstring."""
     name_text = published_name or ""
     state_obj = us.states.lookup(state.strip()) if state and state.strip() else None
     if state_obj is None or not state_obj.fips:
-        return Resolution(state, name_text, None, None, None, None,
-                          f"unknown state {state!r}: expected a 2-letter USPS code")
+        return Resolution(
+            state,
+            name_text,
+            None,
+            None,
+            None,
+            None,
+            f"unknown state {state!r}: expected a 2-letter USPS code",
+        )
     usps, state_fips = state_obj.abbr, state_obj.fips
     if not name_text.strip():
         return Resolution(usps, name_text, None, None, None, None, "jurisdiction name is blank")
     folded = fold(name_text)
     override = overrides.get((usps, folded))
     if override is not None:
-        return Resolution(usps, name_text, override.jurisdiction_id, override.name,
-                          override.kind, "override")
+        return Resolution(
+            usps, name_text, override.jurisdiction_id, override.name, override.kind, "override"
+        )
     expanded = expand_abbreviations(folded)
     index = county_index()
     if not _SUFFIX.search(expanded):
         candidates = index.bare.get((state_fips, expanded), frozenset())
         if len(candidates) > 1:
             listed = ", ".join(f"{index.names[c]} ({c})" for c in sorted(candidates))
-            return Resolution(usps, name_text, None, None, None, None,
-                              f"ambiguous: {name_text!r} in {usps} could be {listed}; add the "
-                              "intended one to the jurisdiction overrides seed")
+            return Resolution(
+                usps,
+                name_text,
+                None,
+                None,
+                None,
+                None,
+                f"ambiguous: {name_text!r} in {usps} could be {listed}; add the "
+                "intended one to the jurisdiction overrides seed",
+            )
     fips = _addfips().get_county_fips(expanded, state_fips)
     if fips is None or fips not in index.names:
-        return Resolution(usps, name_text, None, None, None, None,
-                          f"no county or county equivalent named {name_text!r} in {usps}; if it "
-                          "is a spelling variant or a state-wide agency, add it to the "
-                          "jurisdiction overrides seed")
+        return Resolution(
+            usps,
+            name_text,
+            None,
+            None,
+            None,
+            None,
+            f"no county or county equivalent named {name_text!r} in {usps}; if it "
+            "is a spelling variant or a state-wide agency, add it to the "
+            "jurisdiction overrides seed",
+        )
     official = index.names[fips]
     return Resolution(usps, name_text, fips, official, kind_of(official), "addfips")

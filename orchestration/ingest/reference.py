@@ -36,12 +36,21 @@ from orchestration.ingest.common import (
 
 POPULATION_YEARS = tuple(range(2010, 2020))
 POPULATION_COLUMNS: tuple[str, ...] = (
-    "sumlev", "state", "county", "stname", "ctyname", "census2010pop",
+    "sumlev",
+    "state",
+    "county",
+    "stname",
+    "ctyname",
+    "census2010pop",
     *(f"popestimate{y}" for y in POPULATION_YEARS),
 )
 NONCITIZEN_COLUMNS: tuple[str, ...] = ("year", "fips", "noncit_pop", "moe")
 ACTIVATION_COLUMNS: tuple[str, ...] = (
-    "statefips", "county", "year", "date_secure", "date_statewide_secure",
+    "statefips",
+    "county",
+    "year",
+    "date_secure",
+    "date_statewide_secure",
 )
 
 
@@ -58,8 +67,9 @@ def known_county_fips() -> frozenset[str]:
 
 
 def load_raw_population(con: duckdb.DuckDBPyConnection, path: Path, load_id: str) -> ParsedFile:
-    parsed = read_layout_csv(path, POPULATION_COLUMNS, keep_extra=False,
-                             encodings=("utf-8-sig", "latin-1"))
+    parsed = read_layout_csv(
+        path, POPULATION_COLUMNS, keep_extra=False, encodings=("utf-8-sig", "latin-1")
+    )
     write_raw_text(con, "census_population", parsed, POPULATION_COLUMNS, path, load_id)
     return parsed
 
@@ -82,8 +92,11 @@ def read_activation_panel(path: Path) -> tuple[pd.DataFrame, str]:
         raise InputFileError(path, f"not readable as a Stata .dta file: {exc}") from exc
     missing = [c for c in ACTIVATION_COLUMNS if c not in frame.columns]
     if missing:
-        raise InputFileError(path, f"missing required column(s) {missing}; the file has "
-                             f"{list(frame.columns)}", column=missing[0])
+        raise InputFileError(
+            path,
+            f"missing required column(s) {missing}; the file has {list(frame.columns)}",
+            column=missing[0],
+        )
     if frame.empty:
         raise InputFileError(path, "no rows")
     frame = frame[list(ACTIVATION_COLUMNS)].copy()
@@ -91,13 +104,22 @@ def read_activation_panel(path: Path) -> tuple[pd.DataFrame, str]:
     return frame, sha256_of(path)
 
 
-ACTIVATION_TYPES = {"statefips": "double", "county": "double", "year": "double",
-                    "date_secure": "date", "date_statewide_secure": "date"}
+ACTIVATION_TYPES = {
+    "statefips": "double",
+    "county": "double",
+    "year": "double",
+    "date_secure": "date",
+    "date_statewide_secure": "date",
+}
 
 
 def load_raw_activations(con: duckdb.DuckDBPyConnection, path: Path, load_id: str) -> int:
     """The Stata panel keeps its own types (numbers and dates) in raw.sc_activation_panel."""
     frame, sha = read_activation_panel(path)
-    return replace_table(con, "raw.sc_activation_panel",
-                         with_load_metadata(frame, path, sha, load_id),
-                         ACTIVATION_TYPES | LOAD_METADATA_TYPES, order_by="_source_line")
+    return replace_table(
+        con,
+        "raw.sc_activation_panel",
+        with_load_metadata(frame, path, sha, load_id),
+        ACTIVATION_TYPES | LOAD_METADATA_TYPES,
+        order_by="_source_line",
+    )

@@ -50,9 +50,11 @@ def legend(x: float, y: float) -> str:
     parts = []
     for i, level in enumerate(LEVELS):
         lx = x + i * 110
-        parts.append(f'<rect x="{lx}" y="{y - 10}" width="12" height="12" '
-                     f'fill="{LEVEL_COLORS[level]}" stroke="#333" stroke-width="0.5"/>'
-                     f'<text x="{lx + 16}" y="{y}" class="legend">{LEVEL_LABELS[level]}</text>')
+        parts.append(
+            f'<rect x="{lx}" y="{y - 10}" width="12" height="12" '
+            f'fill="{LEVEL_COLORS[level]}" stroke="#333" stroke-width="0.5"/>'
+            f'<text x="{lx + 16}" y="{y}" class="legend">{LEVEL_LABELS[level]}</text>'
+        )
     return "".join(parts)
 
 
@@ -63,38 +65,52 @@ def stacked_shares(title: str, measure: str, groups: list[tuple[int, list[Bar]]]
     plot_h = height - top - bottom
     group_w = (width - left - 10) / max(len(groups), 1)
     bar_w = min(28.0, group_w / 4)
-    out = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
-           f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
-           f'<text x="{left}" y="16" class="chart-title">{escape(title)}</text>',
-           legend(left, 36)]
+    out = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
+        f'<text x="{left}" y="16" class="chart-title">{escape(title)}</text>',
+        legend(left, 36),
+    ]
     for tick in (0, 0.25, 0.5, 0.75, 1.0):
         y = top + plot_h * (1 - tick)
-        out.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" '
-                   f'class="grid"/><text x="{left - 6}" y="{y + 4:.1f}" class="axis" '
-                   f'text-anchor="end">{int(tick * 100)}%</text>')
+        out.append(
+            f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" '
+            f'class="grid"/><text x="{left - 6}" y="{y + 4:.1f}" class="axis" '
+            f'text-anchor="end">{int(tick * 100)}%</text>'
+        )
     for gi, (fiscal_year, bars) in enumerate(groups):
         gx = left + gi * group_w + (group_w - len(bars) * (bar_w + 4)) / 2
-        out.append(f'<text x="{left + gi * group_w + group_w / 2:.1f}" y="{height - 22}" '
-                   f'class="axis" text-anchor="middle">FY{fiscal_year}</text>')
+        out.append(
+            f'<text x="{left + gi * group_w + group_w / 2:.1f}" y="{height - 22}" '
+            f'class="axis" text-anchor="middle">FY{fiscal_year}</text>'
+        )
         for bi, bar in enumerate(bars):
             x = gx + bi * (bar_w + 4)
-            out.append(f'<text x="{x + bar_w / 2:.1f}" y="{height - 38}" class="bar-label" '
-                       f'text-anchor="middle">{escape(short_label(bar.label))}</text>')
+            out.append(
+                f'<text x="{x + bar_w / 2:.1f}" y="{height - 38}" class="bar-label" '
+                f'text-anchor="middle">{escape(short_label(bar.label))}</text>'
+            )
             complete = bar.total and all(bar.counts.get(lv) is not None for lv in LEVELS)
             if not complete:
-                out.append(f'<rect x="{x:.1f}" y="{top}" width="{bar_w:.1f}" height="{plot_h}" '
-                           f'class="missing"><title>{escape(bar.label)} FY{fiscal_year}: '
-                           f'{measure} by level not available</title></rect>')
+                out.append(
+                    f'<rect x="{x:.1f}" y="{top}" width="{bar_w:.1f}" height="{plot_h}" '
+                    f'class="missing"><title>{escape(bar.label)} FY{fiscal_year}: '
+                    f"{measure} by level not available</title></rect>"
+                )
                 continue
             y = top
             for level in LEVELS:
                 n = bar.counts[level] or 0
                 h = plot_h * n / bar.total
-                tip = (f"{bar.label}, FY{fiscal_year}, {measure}: {LEVEL_LABELS[level]} "
-                       f"{n:,} of {bar.total:,} ({_pct(n / bar.total)})")
-                out.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
-                           f'fill="{LEVEL_COLORS[level]}" data-level="{level}">'
-                           f'<title>{escape(tip)}</title></rect>')
+                tip = (
+                    f"{bar.label}, FY{fiscal_year}, {measure}: {LEVEL_LABELS[level]} "
+                    f"{n:,} of {bar.total:,} ({_pct(n / bar.total)})"
+                )
+                out.append(
+                    f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
+                    f'fill="{LEVEL_COLORS[level]}" data-level="{level}">'
+                    f"<title>{escape(tip)}</title></rect>"
+                )
                 y += h
     out.append("</svg>")
     return Markup("".join(out))
@@ -107,8 +123,13 @@ def _fy_position(date: dt.date) -> float:
     return year - 1 + (date - start).days / (end - start).days
 
 
-def minor_share_lines(title: str, series: list[tuple[str, list[Point]]], fy_from: int,
-                      fy_to: int, activation: dt.date | None) -> Markup:
+def minor_share_lines(
+    title: str,
+    series: list[tuple[str, list[Point]]],
+    fy_from: int,
+    fy_to: int,
+    activation: dt.date | None,
+) -> Markup:
     """Minor share by fiscal year for the jurisdiction (with its 95% interval band), its state
     and the nation; a dashed line marks the activation date."""
     width, height, left, top, bottom = 760, 290, 48, 50, 40
@@ -121,44 +142,63 @@ def minor_share_lines(title: str, series: list[tuple[str, list[Point]]], fy_from
     def y_of(share: float) -> float:
         return top + plot_h * (1 - share)
 
-    out = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
-           f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
-           f'<text x="{left}" y="16" class="chart-title">{escape(title)}</text>']
+    out = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
+        f'<text x="{left}" y="16" class="chart-title">{escape(title)}</text>',
+    ]
     for tick in (0, 0.25, 0.5, 0.75, 1.0):
-        out.append(f'<line x1="{left}" x2="{width - 20}" y1="{y_of(tick):.1f}" '
-                   f'y2="{y_of(tick):.1f}" class="grid"/><text x="{left - 6}" '
-                   f'y="{y_of(tick) + 4:.1f}" class="axis" text-anchor="end">'
-                   f'{int(tick * 100)}%</text>')
+        out.append(
+            f'<line x1="{left}" x2="{width - 20}" y1="{y_of(tick):.1f}" '
+            f'y2="{y_of(tick):.1f}" class="grid"/><text x="{left - 6}" '
+            f'y="{y_of(tick) + 4:.1f}" class="axis" text-anchor="end">'
+            f"{int(tick * 100)}%</text>"
+        )
     for fiscal_year in range(fy_from, fy_to + 1):
-        out.append(f'<text x="{x_of(fiscal_year - 0.5):.1f}" y="{height - 16}" class="axis" '
-                   f'text-anchor="middle">FY{fiscal_year}</text>')
+        out.append(
+            f'<text x="{x_of(fiscal_year - 0.5):.1f}" y="{height - 16}" class="axis" '
+            f'text-anchor="middle">FY{fiscal_year}</text>'
+        )
     if activation is not None and fy_from - 1 <= _fy_position(activation) <= fy_to:
         ax = x_of(_fy_position(activation))
-        out.append(f'<line x1="{ax:.1f}" x2="{ax:.1f}" y1="{top}" y2="{top + plot_h}" '
-                   f'class="activation"/><text x="{ax + 4:.1f}" y="{top + 12}" '
-                   f'class="activation-label">activated {activation.isoformat()}</text>')
+        out.append(
+            f'<line x1="{ax:.1f}" x2="{ax:.1f}" y1="{top}" y2="{top + plot_h}" '
+            f'class="activation"/><text x="{ax + 4:.1f}" y="{top + 12}" '
+            f'class="activation-label">activated {activation.isoformat()}</text>'
+        )
     for si, (label, points) in enumerate(series):
         color = SERIES_COLORS[si % len(SERIES_COLORS)]
         known = [p for p in points if p.share is not None]
         if si == 0:
             band = [p for p in known if p.low is not None and p.high is not None]
             if len(band) > 1:
-                upper = " ".join(f"{x_of(p.fiscal_year - .5):.1f},{y_of(p.high):.1f}" for p in band)
-                lower = " ".join(f"{x_of(p.fiscal_year - .5):.1f},{y_of(p.low):.1f}"
-                                 for p in reversed(band))
+                upper = " ".join(
+                    f"{x_of(p.fiscal_year - 0.5):.1f},{y_of(p.high):.1f}" for p in band
+                )
+                lower = " ".join(
+                    f"{x_of(p.fiscal_year - 0.5):.1f},{y_of(p.low):.1f}" for p in reversed(band)
+                )
                 out.append(f'<polygon points="{upper} {lower}" fill="{color}" opacity="0.15"/>')
         if len(known) > 1:
-            path = " ".join(f"{x_of(p.fiscal_year - .5):.1f},{y_of(p.share):.1f}" for p in known)
-            out.append(f'<polyline points="{path}" fill="none" stroke="{color}" '
-                       f'stroke-width="2.5"/>')
+            path = " ".join(f"{x_of(p.fiscal_year - 0.5):.1f},{y_of(p.share):.1f}" for p in known)
+            out.append(
+                f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2.5"/>'
+            )
         for p in known:
-            interval = (f" (95% interval {_pct(p.low)} – {_pct(p.high)})"
-                        if p.low is not None and p.high is not None else "")
-            out.append(f'<circle cx="{x_of(p.fiscal_year - .5):.1f}" cy="{y_of(p.share):.1f}" '
-                       f'r="4" fill="{color}"><title>{escape(label)}, FY{p.fiscal_year}: '
-                       f'{_pct(p.share)}{escape(interval)}</title></circle>')
-        out.append(f'<rect x="{left + si * 220}" y="26" width="12" height="12" '
-                   f'fill="{color}"/><text x="{left + 16 + si * 220}" y="36" class="legend">'
-                   f'{escape(label[:30])}</text>')
+            interval = (
+                f" (95% interval {_pct(p.low)} – {_pct(p.high)})"
+                if p.low is not None and p.high is not None
+                else ""
+            )
+            out.append(
+                f'<circle cx="{x_of(p.fiscal_year - 0.5):.1f}" cy="{y_of(p.share):.1f}" '
+                f'r="4" fill="{color}"><title>{escape(label)}, FY{p.fiscal_year}: '
+                f"{_pct(p.share)}{escape(interval)}</title></circle>"
+            )
+        out.append(
+            f'<rect x="{left + si * 220}" y="26" width="12" height="12" '
+            f'fill="{color}"/><text x="{left + 16 + si * 220}" y="36" class="legend">'
+            f"{escape(label[:30])}</text>"
+        )
     out.append("</svg>")
     return Markup("".join(out))

@@ -42,8 +42,9 @@ from orchestration.serve.published import (
 )
 
 HERE = Path(__file__).parent
-TEMPLATES = Environment(loader=FileSystemLoader(HERE / "templates"),
-                        autoescape=select_autoescape(["html", "xml"]))
+TEMPLATES = Environment(
+    loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html", "xml"])
+)
 
 
 @dataclass(frozen=True)
@@ -72,32 +73,55 @@ class View:
         if fy_from > fy_to:
             fy_from, fy_to = fy_to, fy_from
         measure = params.get("measure", "removals")
-        return cls(q=params.get("q", "").strip(),
-                   state=state if state in known_states else None,
-                   fy_from=fy_from, fy_to=fy_to,
-                   measure=measure if measure in MEASURES else "removals")
+        return cls(
+            q=params.get("q", "").strip(),
+            state=state if state in known_states else None,
+            fy_from=fy_from,
+            fy_to=fy_to,
+            measure=measure if measure in MEASURES else "removals",
+        )
 
 
-def _bars(measure: str, jur: dict | None, state: dict | None, nation: dict | None,
-          labels: tuple[str, str, str]) -> list[charts.Bar]:
+def _bars(
+    measure: str,
+    jur: dict | None,
+    state: dict | None,
+    nation: dict | None,
+    labels: tuple[str, str, str],
+) -> list[charts.Bar]:
     bars = []
     for row, label in zip((jur, state, nation), labels, strict=True):
         if row is None:
             continue
-        bars.append(charts.Bar(label, {lv: row[f"{measure}_{lv}"] for lv in LEVELS},
-                               row[f"{measure}_total"]))
+        bars.append(
+            charts.Bar(
+                label, {lv: row[f"{measure}_{lv}"] for lv in LEVELS}, row[f"{measure}_total"]
+            )
+        )
     return bars
 
 
 def _points(rows: list[dict], measure: str, interval: bool) -> list[charts.Point]:
-    return [charts.Point(r["fiscal_year"], r[f"minor_share_{measure}"],
-                         r[f"minor_share_{measure}_low"] if interval else None,
-                         r[f"minor_share_{measure}_high"] if interval else None) for r in rows]
+    return [
+        charts.Point(
+            r["fiscal_year"],
+            r[f"minor_share_{measure}"],
+            r[f"minor_share_{measure}_low"] if interval else None,
+            r[f"minor_share_{measure}_high"] if interval else None,
+        )
+        for r in rows
+    ]
 
 
 def jurisdiction_panel(con, j: Jurisdiction, view: View) -> dict[str, Any]:
-    jur_rows = year_rows(con, "mart_jurisdiction_year", "jurisdiction_id", j.jurisdiction_id,
-                         view.fy_from, view.fy_to)
+    jur_rows = year_rows(
+        con,
+        "mart_jurisdiction_year",
+        "jurisdiction_id",
+        j.jurisdiction_id,
+        view.fy_from,
+        view.fy_to,
+    )
     state_rows = year_rows(con, "mart_state_year", "state", j.state, view.fy_from, view.fy_to)
     nation_rows = year_rows(con, "mart_national_year", None, None, view.fy_from, view.fy_to)
     by_year = {
@@ -109,20 +133,48 @@ def jurisdiction_panel(con, j: Jurisdiction, view: View) -> dict[str, Any]:
     labels = (j.name, j.state, "US")
     share_charts = []
     for measure in MEASURES:
-        groups = [(fy, _bars(measure, by_year["j"].get(fy), by_year["s"].get(fy),
-                             by_year["n"].get(fy), labels)) for fy in years]
-        share_charts.append(charts.stacked_shares(
-            f"{measure.capitalize()} by offense level — {j.label} vs {j.state} vs nation",
-            measure, groups))
-    minor_charts = [charts.minor_share_lines(
-        f"Minor share of {measure} ((L3 + NC) / total) — {j.label}",
-        [(j.label, _points(jur_rows, measure, True)),
-         (f"{j.state} (state)", _points(state_rows, measure, False)),
-         ("United States", _points(nation_rows, measure, False))],
-        view.fy_from, view.fy_to, j.activation_date) for measure in MEASURES]
-    return {"jurisdiction": j, "rows": jur_rows, "state_rows": state_rows,
-            "nation_rows": nation_rows, "share_charts": share_charts,
-            "minor_charts": minor_charts}
+        groups = [
+            (
+                fy,
+                _bars(
+                    measure,
+                    by_year["j"].get(fy),
+                    by_year["s"].get(fy),
+                    by_year["n"].get(fy),
+                    labels,
+                ),
+            )
+            for fy in years
+        ]
+        share_charts.append(
+            charts.stacked_shares(
+                f"{measure.capitalize()} by offense level — {j.label} vs {j.state} vs nation",
+                measure,
+                groups,
+            )
+        )
+    minor_charts = [
+        charts.minor_share_lines(
+            f"Minor share of {measure} ((L3 + NC) / total) — {j.label}",
+            [
+                (j.label, _points(jur_rows, measure, True)),
+                (f"{j.state} (state)", _points(state_rows, measure, False)),
+                ("United States", _points(nation_rows, measure, False)),
+            ],
+            view.fy_from,
+            view.fy_to,
+            j.activation_date,
+        )
+        for measure in MEASURES
+    ]
+    return {
+        "jurisdiction": j,
+        "rows": jur_rows,
+        "state_rows": state_rows,
+        "nation_rows": nation_rows,
+        "share_charts": share_charts,
+        "minor_charts": minor_charts,
+    }
 
 
 def _context(con, request: Request) -> dict[str, Any]:
@@ -132,10 +184,17 @@ def _context(con, request: Request) -> dict[str, Any]:
     candidates = jurisdictions(con)
     matches = find_jurisdictions(candidates, view.q, view.state)
     context: dict[str, Any] = {
-        "view": view, "years": years, "states": known_states,
-        "all_jurisdictions": candidates, "matches": matches, "levels": LEVELS,
-        "level_labels": LEVEL_LABELS, "level_colors": charts.LEVEL_COLORS,
-        "measures": MEASURES, "singular": SINGULAR, "small_count": SMALL_COUNT,
+        "view": view,
+        "years": years,
+        "states": known_states,
+        "all_jurisdictions": candidates,
+        "matches": matches,
+        "levels": LEVELS,
+        "level_labels": LEVEL_LABELS,
+        "level_colors": charts.LEVEL_COLORS,
+        "measures": MEASURES,
+        "singular": SINGULAR,
+        "small_count": SMALL_COUNT,
         "query": request.query_params,
     }
     publication = rows(con, "select * from _publication")
@@ -171,13 +230,16 @@ def make_app(serving_db: Path) -> Starlette:
         out = io.StringIO()
         if kind == "ranking":
             records = [{"ranked": True, **r} for r in context["ranked"]] + [
-                {"ranked": False, "rank": None, **r} for r in context["flagged"]]
+                {"ranked": False, "rank": None, **r} for r in context["flagged"]
+            ]
             filename = f"ranking_{context['view'].measure}_FY{context['view'].fy_to}.csv"
         elif "rows" in context:
             j = context["jurisdiction"]
-            records = ([{"level": "jurisdiction", **r} for r in context["rows"]]
-                       + [{"level": "state", **r} for r in context["state_rows"]]
-                       + [{"level": "nation", **r} for r in context["nation_rows"]])
+            records = (
+                [{"level": "jurisdiction", **r} for r in context["rows"]]
+                + [{"level": "state", **r} for r in context["state_rows"]]
+                + [{"level": "nation", **r} for r in context["nation_rows"]]
+            )
             view = context["view"]
             filename = f"{j.jurisdiction_id}_FY{view.fy_from}-{view.fy_to}.csv"
         else:
@@ -188,19 +250,26 @@ def make_app(serving_db: Path) -> Starlette:
         writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         writer.writerows(records)
-        return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+        return Response(
+            out.getvalue(),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
 
     def healthz(_: Request) -> Response:
-        return PlainTextResponse("ok" if serving_db.exists() else "no published file",
-                                 status_code=200 if serving_db.exists() else 503)
+        return PlainTextResponse(
+            "ok" if serving_db.exists() else "no published file",
+            status_code=200 if serving_db.exists() else 503,
+        )
 
-    return Starlette(routes=[
-        Route("/", index),
-        Route("/download.csv", download),
-        Route("/healthz", healthz),
-        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
-    ])
+    return Starlette(
+        routes=[
+            Route("/", index),
+            Route("/download.csv", download),
+            Route("/healthz", healthz),
+            Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+        ]
+    )
 
 
 def serve(serving_db: Path, host: str, port: int) -> None:

@@ -31,25 +31,31 @@ def published(path: Path, external_access: bool = False) -> Iterator[duckdb.Duck
         raise PublishedFileMissing(f"{path} does not exist yet: run `make run` first")
     # Connect to the version the symlink points at now (see publish.py): a new path per
     # publication, so DuckDB's per-process cache never hands back a replaced version.
-    con = duckdb.connect(str(path.resolve()), read_only=True,
-                         config={"enable_external_access": external_access})
+    con = duckdb.connect(
+        str(path.resolve()), read_only=True, config={"enable_external_access": external_access}
+    )
     try:
         yield con
     finally:
         con.close()
 
 
-def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None
-         ) -> list[dict[str, Any]]:
+def rows(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None
+) -> list[dict[str, Any]]:
     cursor = con.execute(sql, params or [])
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
 
 
 def published_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [r[0] for r in con.execute(
-        "select table_name from information_schema.tables where table_schema = 'main' "
-        "order by table_name").fetchall()]
+    return [
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'main' "
+            "order by table_name"
+        ).fetchall()
+    ]
 
 
 @dataclass(frozen=True)
@@ -65,14 +71,21 @@ class Jurisdiction:
 
 
 def jurisdictions(con: duckdb.DuckDBPyConnection) -> list[Jurisdiction]:
-    return [Jurisdiction(**r) for r in rows(con, """
+    return [
+        Jurisdiction(**r)
+        for r in rows(
+            con,
+            """
         select jurisdiction_id, name, state, activation_date
         from dim_jurisdiction where in_interop_reports
-        order by name, state""")]
+        order by name, state""",
+        )
+    ]
 
 
-def find_jurisdictions(candidates: list[Jurisdiction], text: str, state: str | None
-                       ) -> list[Jurisdiction]:
+def find_jurisdictions(
+    candidates: list[Jurisdiction], text: str, state: str | None
+) -> list[Jurisdiction]:
     """What the user typed: an id, an exact "Name, ST" label, or part of a name."""
     text = (text or "").strip()
     if not text:
@@ -86,38 +99,59 @@ def find_jurisdictions(candidates: list[Jurisdiction], text: str, state: str | N
     return [j for j in pool if needle in j.name.lower()]
 
 
-def year_rows(con: duckdb.DuckDBPyConnection, table: str, key_column: str | None,
-              key: str | None, fy_from: int, fy_to: int) -> list[dict[str, Any]]:
+def year_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    key_column: str | None,
+    key: str | None,
+    fy_from: int,
+    fy_to: int,
+) -> list[dict[str, Any]]:
     assert table in ("mart_jurisdiction_year", "mart_state_year", "mart_national_year")
     where = f"{key_column} = ? and " if key_column else ""
     params = ([key] if key_column else []) + [fy_from, fy_to]
-    return rows(con, f"select * from {table} where {where}fiscal_year between ? and ? "
-                     "order by fiscal_year", params)
+    return rows(
+        con,
+        f"select * from {table} where {where}fiscal_year between ? and ? order by fiscal_year",
+        params,
+    )
 
 
 def fiscal_years(con: duckdb.DuckDBPyConnection) -> list[int]:
-    return [r[0] for r in con.execute(
-        "select distinct fiscal_year from mart_national_year order by 1").fetchall()]
+    return [
+        r[0]
+        for r in con.execute(
+            "select distinct fiscal_year from mart_national_year order by 1"
+        ).fetchall()
+    ]
 
 
 def states(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [r[0] for r in con.execute(
-        "select distinct state from mart_jurisdiction_year order by 1").fetchall()]
+    return [
+        r[0]
+        for r in con.execute(
+            "select distinct state from mart_jurisdiction_year order by 1"
+        ).fetchall()
+    ]
 
 
-def ranking(con: duckdb.DuckDBPyConnection, fiscal_year: int, measure: str,
-            state: str | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def ranking(
+    con: duckdb.DuckDBPyConnection, fiscal_year: int, measure: str, state: str | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Jurisdictions of one fiscal year by minor share of ``measure``, with the 95% interval.
     Returns (ranked, flagged): denominators under SMALL_COUNT are flagged, not ranked."""
     assert measure in MEASURES
-    all_rows = rows(con, f"""
+    all_rows = rows(
+        con,
+        f"""
         select jurisdiction_id, jurisdiction_name, state, {measure}_minor as minor,
                {measure}_total as total, minor_share_{measure} as share,
                minor_share_{measure}_low as low, minor_share_{measure}_high as high
         from mart_jurisdiction_year
         where fiscal_year = ? and (? is null or state = ?) and {measure}_total is not null
         order by minor_share_{measure} desc nulls last, total desc, jurisdiction_name""",
-        [fiscal_year, state, state])
+        [fiscal_year, state, state],
+    )
     ranked = [r for r in all_rows if r["total"] >= SMALL_COUNT and r["share"] is not None]
     flagged = [r for r in all_rows if r["total"] < SMALL_COUNT or r["share"] is None]
     for i, r in enumerate(ranked, start=1):

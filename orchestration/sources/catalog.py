@@ -14,8 +14,11 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from orchestration.paths import REPO_ROOT, SOURCES_FILE
 
 Layout = Literal[
-    "interop_canonical", "census_co_est2019", "acs_noncitizen_tidycensus",
-    "sc_activation_panel_dta", "ice_foia_removals",
+    "interop_canonical",
+    "census_co_est2019",
+    "acs_noncitizen_tidycensus",
+    "sc_activation_panel_dta",
+    "ice_foia_removals",
 ]
 SOURCE_NAMES: tuple[str, ...] = ("interop", "population", "noncitizen", "activations", "cases")
 MULTI_FILE_SOURCES: tuple[str, ...] = ("cases",)
@@ -59,8 +62,12 @@ def check_url(url: str, allow_insecure: bool = False) -> None:
         return
     raise SourcesFileError(
         f"{url!r}: only https URLs are accepted"
-        + ("" if parsed.scheme != "http" else " (set allow_insecure: true for this source to "
-           "accept plain http)"))
+        + (
+            ""
+            if parsed.scheme != "http"
+            else " (set allow_insecure: true for this source to accept plain http)"
+        )
+    )
 
 
 def load_sources(path: Path = SOURCES_FILE) -> dict[str, SourceSpec]:

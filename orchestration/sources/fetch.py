@@ -60,15 +60,26 @@ def _progress(total: int | None, start: int, label: str, enabled: bool):
         TransferSpeedColumn,
     )
 
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-                        TransferSpeedColumn(), TimeRemainingColumn(), disable=not enabled,
-                        transient=True)
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        disable=not enabled,
+        transient=True,
+    )
     task = progress.add_task(label, total=total, completed=start)
     return progress, task
 
 
-def _download_once(session: requests.Session, url: str, part: Path, timeout: tuple[float, float],
-                   progress_enabled: bool) -> bool:
+def _download_once(
+    session: requests.Session,
+    url: str,
+    part: Path,
+    timeout: tuple[float, float],
+    progress_enabled: bool,
+) -> bool:
     """One attempt; appends to ``part`` from where it stopped. Returns True if it resumed."""
     have = part.stat().st_size if part.exists() else 0
     headers = {"Range": f"bytes={have}-"} if have else {}
@@ -91,27 +102,40 @@ def _download_once(session: requests.Session, url: str, part: Path, timeout: tup
         length = response.headers.get("Content-Length")
         total = start + int(length) if length and length.isdigit() else None
         received = 0
-        progress, task = _progress(total, start, part.name.removesuffix(".part"),
-                                   progress_enabled)
+        progress, task = _progress(total, start, part.name.removesuffix(".part"), progress_enabled)
         try:
             with progress, part.open(mode) as out:
                 for chunk in response.iter_content(CHUNK):
                     out.write(chunk)
                     received += len(chunk)
                     progress.update(task, advance=len(chunk))
-        except (requests.ConnectionError, requests.Timeout,
-                requests.exceptions.ChunkedEncodingError) as exc:
+        except (
+            requests.ConnectionError,
+            requests.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+        ) as exc:
             raise TransientFetchError(
-                f"{url}: download interrupted after {start + received} bytes ({exc})") from exc
+                f"{url}: download interrupted after {start + received} bytes ({exc})"
+            ) from exc
         if total is not None and start + received < total:
             raise TransientFetchError(
-                f"{url}: connection closed at {start + received} of {total} bytes")
+                f"{url}: connection closed at {start + received} of {total} bytes"
+            )
         return resumed
 
 
-def fetch(url: str, source: str, cache_dir: Path, *, expected_sha256: str | None = None,
-          allow_insecure: bool = False, timeout: tuple[float, float] = (10.0, 60.0),
-          attempts: int = 5, backoff_s: float = 0.5, progress: bool = True) -> Provenance:
+def fetch(
+    url: str,
+    source: str,
+    cache_dir: Path,
+    *,
+    expected_sha256: str | None = None,
+    allow_insecure: bool = False,
+    timeout: tuple[float, float] = (10.0, 60.0),
+    attempts: int = 5,
+    backoff_s: float = 0.5,
+    progress: bool = True,
+) -> Provenance:
     """Download ``url`` for ``source`` into ``cache_dir/source/``; returns its provenance."""
     check_url(url, allow_insecure)
     target = cache_file_for(cache_dir, source, url)
@@ -122,29 +146,42 @@ def fetch(url: str, source: str, cache_dir: Path, *, expected_sha256: str | None
     tries = 0
     resumed_any = False
     try:
-        for attempt in Retrying(stop=stop_after_attempt(attempts),
-                                wait=wait_exponential(multiplier=backoff_s, max=30),
-                                retry=retry_if_exception_type(TransientFetchError),
-                                reraise=False):
+        for attempt in Retrying(
+            stop=stop_after_attempt(attempts),
+            wait=wait_exponential(multiplier=backoff_s, max=30),
+            retry=retry_if_exception_type(TransientFetchError),
+            reraise=False,
+        ):
             with attempt:
                 tries += 1
                 resumed_any |= _download_once(session, url, part, timeout, progress)
     except RetryError as exc:
         cause = exc.last_attempt.exception()
-        raise FetchError(f"gave up after {tries} attempt(s): {cause}; the partial download "
-                         f"{part} is kept and the next fetch resumes it") from cause
+        raise FetchError(
+            f"gave up after {tries} attempt(s): {cause}; the partial download "
+            f"{part} is kept and the next fetch resumes it"
+        ) from cause
     finally:
         session.close()
     digest = sha256_of(part)
     if expected_sha256 and digest != expected_sha256:
         part.unlink(missing_ok=True)
-        raise FetchError(f"{url}: sha256 {digest} does not match the expected {expected_sha256}; "
-                         f"the download was rejected and the cache left as it was")
+        raise FetchError(
+            f"{url}: sha256 {digest} does not match the expected {expected_sha256}; "
+            f"the download was rejected and the cache left as it was"
+        )
     os.replace(part, target)
-    record = Provenance(source=source, url=url, path=str(target),
-                        fetched_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                        size=target.stat().st_size, sha256=digest,
-                        expected_sha256=expected_sha256, attempts=tries, resumed=resumed_any)
+    record = Provenance(
+        source=source,
+        url=url,
+        path=str(target),
+        fetched_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        size=target.stat().st_size,
+        sha256=digest,
+        expected_sha256=expected_sha256,
+        attempts=tries,
+        resumed=resumed_any,
+    )
     provenance_path = target.with_name(target.name + ".provenance.json")
     tmp = provenance_path.with_name(provenance_path.name + ".tmp")
     tmp.write_text(json.dumps(asdict(record), indent=2) + "\n", encoding="utf-8")

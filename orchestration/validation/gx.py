@@ -40,8 +40,10 @@ class ExpectationOutcome:
         if self.raised:
             return f"{self.expectation} on {where} could not be evaluated: {self.raised}"
         rows = "; ".join(_format_row(r) for r in self.sample_rows)
-        return (f"{self.expectation} on {where} ({self.note}): {self.unexpected_count} "
-                f"offending row(s), e.g. {rows}")
+        return (
+            f"{self.expectation} on {where} ({self.note}): {self.unexpected_count} "
+            f"offending row(s), e.g. {rows}"
+        )
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,10 @@ class SuiteOutcome:
     def message(self) -> str:
         if self.success:
             return f"{self.suite} on {self.table}: all {len(self.outcomes)} expectations met"
-        lines = [f"{self.suite} on {self.table}: {len(self.failures)} of "
-                 f"{len(self.outcomes)} expectations not met"]
+        lines = [
+            f"{self.suite} on {self.table}: {len(self.failures)} of "
+            f"{len(self.outcomes)} expectations not met"
+        ]
         lines += ["  - " + o.describe(self.table) for o in self.failures]
         return "\n".join(lines)
 
@@ -127,8 +131,9 @@ def start_worker() -> None:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    _WORKER = ProcessPoolExecutor(max_workers=1, initializer=_die_with_parent,
-                                  mp_context=multiprocessing.get_context("fork"))
+    _WORKER = ProcessPoolExecutor(
+        max_workers=1, initializer=_die_with_parent, mp_context=multiprocessing.get_context("fork")
+    )
     _WORKER.submit(_import_gx)
 
 
@@ -154,8 +159,9 @@ def _import_gx() -> None:
     import great_expectations  # noqa: F401
 
 
-def run_suite(df: pd.DataFrame, suite_name: str, table: str,
-              parameters: dict[str, Any] | None = None) -> SuiteOutcome:
+def run_suite(
+    df: pd.DataFrame, suite_name: str, table: str, parameters: dict[str, Any] | None = None
+) -> SuiteOutcome:
     """Validate ``df`` against the stored suite ``suite_name`` and explain every failure (in
     the validation process when one was started, else here)."""
     if _WORKER is not None:
@@ -168,8 +174,9 @@ def run_suite(df: pd.DataFrame, suite_name: str, table: str,
     return validate_here(df, suite_name, table, parameters)
 
 
-def validate_here(df: pd.DataFrame, suite_name: str, table: str,
-                  parameters: dict[str, Any] | None = None) -> SuiteOutcome:
+def validate_here(
+    df: pd.DataFrame, suite_name: str, table: str, parameters: dict[str, Any] | None = None
+) -> SuiteOutcome:
     """run_suite in this process."""
     import great_expectations as gx  # slow import: only where validation happens
     from great_expectations.expectations.expectation_configuration import (
@@ -193,15 +200,25 @@ def validate_here(df: pd.DataFrame, suite_name: str, table: str,
     outcomes: list[ExpectationOutcome] = []
     for item in spec["expectations"]:
         kwargs = dict(item["kwargs"])
-        column = kwargs.get("column") or kwargs.get("column_A") or (
-            ",".join(kwargs["column_list"]) if "column_list" in kwargs else None)
+        column = (
+            kwargs.get("column")
+            or kwargs.get("column_A")
+            or (",".join(kwargs["column_list"]) if "column_list" in kwargs else None)
+        )
         if column and "__" in column and "," not in column:
             column = f"{column.split('__')[0]} (derived: {column})"
         note = item.get("meta", {}).get("notes", "")
         missing = [c for c in _columns_of(kwargs) if c not in frame.columns]
         if missing:
-            outcomes.append(ExpectationOutcome(item["type"], column, note, False,
-                                               raised=f"column(s) {missing} not in the table"))
+            outcomes.append(
+                ExpectationOutcome(
+                    item["type"],
+                    column,
+                    note,
+                    False,
+                    raised=f"column(s) {missing} not in the table",
+                )
+            )
             continue
         expectation = ExpectationConfiguration(
             type=item["type"], kwargs=kwargs, meta=item.get("meta", {})
@@ -209,29 +226,39 @@ def validate_here(df: pd.DataFrame, suite_name: str, table: str,
         try:
             result = batch.validate(
                 expectation,
-                result_format={"result_format": "COMPLETE",
-                               "unexpected_index_column_names": None},
+                result_format={"result_format": "COMPLETE", "unexpected_index_column_names": None},
                 expectation_parameters=parameters or {},
             )
         except Exception as exc:  # an expectation that raised is a validation error
-            outcomes.append(ExpectationOutcome(item["type"], column, note, False,
-                                               raised=f"{type(exc).__name__}: {exc}"))
+            outcomes.append(
+                ExpectationOutcome(
+                    item["type"], column, note, False, raised=f"{type(exc).__name__}: {exc}"
+                )
+            )
             continue
         info = result.exception_info or {}
         if info.get("raised_exception"):
-            outcomes.append(ExpectationOutcome(item["type"], column, note, False,
-                                               raised=str(info.get("exception_message"))))
+            outcomes.append(
+                ExpectationOutcome(
+                    item["type"], column, note, False, raised=str(info.get("exception_message"))
+                )
+            )
             continue
         res = result.result or {}
         indexes = res.get("unexpected_index_list") or []
         checked = _columns_of(kwargs)
         bases = [c.split("__")[0] for c in checked if "__" in c]  # raw column of a derived one
         shown = identify + [c for c in bases + checked if c not in identify and c in frame]
-        outcomes.append(ExpectationOutcome(
-            expectation=item["type"], column=column, note=note, success=bool(result.success),
-            unexpected_count=int(res.get("unexpected_count") or 0),
-            sample_rows=[] if result.success else _sample(frame, indexes, shown),
-        ))
+        outcomes.append(
+            ExpectationOutcome(
+                expectation=item["type"],
+                column=column,
+                note=note,
+                success=bool(result.success),
+                unexpected_count=int(res.get("unexpected_count") or 0),
+                sample_rows=[] if result.success else _sample(frame, indexes, shown),
+            )
+        )
     return SuiteOutcome(suite_name, table, bool(meta.get("blocking", True)), outcomes)
 
 

@@ -11,12 +11,16 @@ from orchestration.fiscal import current_fiscal_year, fiscal_year_range
 from orchestration.validation.gx import run_suite
 
 
-@dg.asset_check(asset=RAW_CASES, name="cases_codes_known", blocking=True,
-                description="Every row of the load (through its one-pass counts, "
-                            "raw.cases_load): "
-                            "threat level and criminality codes are known "
-                            "(blank or redacted = missing). An unknown code would otherwise be "
-                            "counted as UNKNOWN severity without anyone noticing.")
+@dg.asset_check(
+    asset=RAW_CASES,
+    name="cases_codes_known",
+    blocking=True,
+    description="Every row of the load (through its one-pass counts, "
+    "raw.cases_load): "
+    "threat level and criminality codes are known "
+    "(blank or redacted = missing). An unknown code would otherwise be "
+    "counted as UNKNOWN severity without anyone noticing.",
+)
 def cases_codes_known(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.connect(read_only=True) as con:
         bad = con.execute("""
@@ -33,31 +37,44 @@ def cases_codes_known(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         examples = []
         for tl, cr, n, file in bad[:5]:  # only on failure: find the first row again
             row = con.execute(
-                'select min(_source_row) from raw.cases_load_records where _source_file = ? and '
+                "select min(_source_row) from raw.cases_load_records where _source_file = ? and "
                 '"Case Threat Level" is not distinct from ? and '
-                '"Case Criminality" is not distinct from ?', [file, tl, cr]).fetchone()[0]
-            examples.append(f"{file}: row {row} ({n} rows): Case Threat Level={tl!r}, "
-                            f"Case Criminality={cr!r}")
+                '"Case Criminality" is not distinct from ?',
+                [file, tl, cr],
+            ).fetchone()[0]
+            examples.append(
+                f"{file}: row {row} ({n} rows): Case Threat Level={tl!r}, Case Criminality={cr!r}"
+            )
     return dg.AssetCheckResult(
-        passed=not bad, severity=dg.AssetCheckSeverity.ERROR,
-        description=("all codes known" if not bad else
-                     "unknown severity codes in the case records: "
-                     + "; ".join(examples[:5])),
-        metadata={"unknown_code_groups": len(bad), "examples": dg.MetadataValue.json(examples)})
+        passed=not bad,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=(
+            "all codes known"
+            if not bad
+            else "unknown severity codes in the case records: " + "; ".join(examples[:5])
+        ),
+        metadata={"unknown_code_groups": len(bad), "examples": dg.MetadataValue.json(examples)},
+    )
 
 
-@dg.asset_check(asset=RAW_CASES, name="cases_completeness", blocking=True,
-                description="Completeness gate: for every fiscal year this load replaces, its "
-                            "record count is at most completeness_max_drop (sources.yml, 2%) "
-                            "below the last published load of that year. A full load that no "
-                            "longer holds a year the warehouse published fails too.")
-def cases_completeness(context: dg.AssetCheckExecutionContext,
-                       warehouse: WarehouseResource) -> dg.AssetCheckResult:
+@dg.asset_check(
+    asset=RAW_CASES,
+    name="cases_completeness",
+    blocking=True,
+    description="Completeness gate: for every fiscal year this load replaces, its "
+    "record count is at most completeness_max_drop (sources.yml, 2%) "
+    "below the last published load of that year. A full load that no "
+    "longer holds a year the warehouse published fails too.",
+)
+def cases_completeness(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
     from orchestration.sources.catalog import load_sources
 
     max_drop = load_sources()["cases"].completeness_max_drop
     with warehouse.connect(read_only=True) as con:
-        compared = con.execute("""
+        compared = con.execute(
+            """
             with previous as (
                 select fiscal_year, arg_max(rows, loaded_at) as rows,
                        max(loaded_at) as loaded_at, arg_max(load_id, loaded_at) as load_id
@@ -72,51 +89,84 @@ def cases_completeness(context: dg.AssetCheckExecutionContext,
             from previous p
             join raw.cases_load_scope s using (fiscal_year)
             left join this_load t using (fiscal_year)
-            order by p.fiscal_year""", {"run": context.run.run_id}).fetchall()
-    drops = [(fy, before, now, at, load) for fy, before, now, at, load in compared
-             if before > 0 and (before - now) / before > max_drop]
-    lines = [f"FY{fy}: {now:,} records, {before - now:,} ({(before - now) / before:.1%}) fewer "
-             f"than the load published {at:%Y-%m-%d %H:%M} (run {load[:8]}, {before:,})"
-             for fy, before, now, at, load in drops]
+            order by p.fiscal_year""",
+            {"run": context.run.run_id},
+        ).fetchall()
+    drops = [
+        (fy, before, now, at, load)
+        for fy, before, now, at, load in compared
+        if before > 0 and (before - now) / before > max_drop
+    ]
+    lines = [
+        f"FY{fy}: {now:,} records, {before - now:,} ({(before - now) / before:.1%}) fewer "
+        f"than the load published {at:%Y-%m-%d %H:%M} (run {load[:8]}, {before:,})"
+        for fy, before, now, at, load in drops
+    ]
     return dg.AssetCheckResult(
-        passed=not drops, severity=dg.AssetCheckSeverity.ERROR,
-        description=(f"{len(compared)} fiscal year(s) compared with the last published load; "
-                     f"none dropped more than {max_drop:.0%}" if not drops else
-                     f"records missing against the last published load (more than "
-                     f"{max_drop:.0%} fewer): " + "; ".join(lines)
-                     + ". If the release was corrected on purpose, raise "
-                       "completeness_max_drop for cases in sources.yml for this load."),
-        metadata={"max_drop": max_drop, "fiscal_years_compared": len(compared),
-                  "drops": dg.MetadataValue.json(lines)})
+        passed=not drops,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=(
+            f"{len(compared)} fiscal year(s) compared with the last published load; "
+            f"none dropped more than {max_drop:.0%}"
+            if not drops
+            else f"records missing against the last published load (more than "
+            f"{max_drop:.0%} fewer): "
+            + "; ".join(lines)
+            + ". If the release was corrected on purpose, raise "
+            "completeness_max_drop for cases in sources.yml for this load."
+        ),
+        metadata={
+            "max_drop": max_drop,
+            "fiscal_years_compared": len(compared),
+            "drops": dg.MetadataValue.json(lines),
+        },
+    )
 
 
-@dg.asset_check(asset=RAW_CASES, name="cases_sample_suite", blocking=True,
-                description="GX suite expectations/cases_sample.json on a fixed-size sample of "
-                            "the load: its first 10,000 records (read without "
-                            "scanning the rest; the full-table checks run on the one-pass "
-                            "counts).")
+@dg.asset_check(
+    asset=RAW_CASES,
+    name="cases_sample_suite",
+    blocking=True,
+    description="GX suite expectations/cases_sample.json on a fixed-size sample of "
+    "the load: its first 10,000 records (read without "
+    "scanning the rest; the full-table checks run on the one-pass "
+    "counts).",
+)
 def cases_sample_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     frame = read_frame(warehouse, "select * from raw.cases_load_records limit 10000")
-    return to_check_result(run_suite(frame, "cases_sample",
-                                     "raw.cases_load_records (first 10,000 records)"))
+    return to_check_result(
+        run_suite(frame, "cases_sample", "raw.cases_load_records (first 10,000 records)")
+    )
 
 
-@dg.asset_check(asset=CASE_AGGREGATES, name="case_aggregates_suite", blocking=True,
-                description="GX suite expectations/case_aggregates.json on the counted records "
-                            "of the fiscal years this load rebuilt.")
+@dg.asset_check(
+    asset=CASE_AGGREGATES,
+    name="case_aggregates_suite",
+    blocking=True,
+    description="GX suite expectations/case_aggregates.json on the counted records "
+    "of the fiscal years this load rebuilt.",
+)
 def case_aggregates_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     # the fiscal years this load rebuilt (all of them for a full load), and any year outside
     # the partitions (only a full load can bring one): the other years were validated when
     # they were loaded and have not changed
     first, last = fiscal_year_range()
-    frame = read_frame(warehouse, f"""
+    frame = read_frame(
+        warehouse,
+        f"""
         select * from intermediate.int_case_removals_by_severity
         where jurisdiction_id is not null and fiscal_year is not null
           and (fiscal_year in (select fiscal_year from raw.cases_load_scope)
-               or fiscal_year not between {first} and {last})""")
-    return to_check_result(run_suite(frame, "case_aggregates",
-                                     "intermediate.int_case_removals_by_severity",
-                                     parameters={"max_fiscal_year": current_fiscal_year()}))
+               or fiscal_year not between {first} and {last})""",
+    )
+    return to_check_result(
+        run_suite(
+            frame,
+            "case_aggregates",
+            "intermediate.int_case_removals_by_severity",
+            parameters={"max_fiscal_year": current_fiscal_year()},
+        )
+    )
 
 
 CHECKS = [cases_codes_known, cases_completeness, cases_sample_suite, case_aggregates_suite]

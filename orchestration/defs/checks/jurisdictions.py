@@ -9,8 +9,12 @@ from orchestration.defs.resources import WarehouseResource
 from orchestration.validation.gx import run_suite
 
 
-@dg.asset_check(asset=RAW_MATCHES, name="all_jurisdictions_resolved", blocking=False,
-                description="Warns when published names were quarantined (unknown or ambiguous).")
+@dg.asset_check(
+    asset=RAW_MATCHES,
+    name="all_jurisdictions_resolved",
+    blocking=False,
+    description="Warns when published names were quarantined (unknown or ambiguous).",
+)
 def all_jurisdictions_resolved(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     frame = read_frame(
         warehouse,
@@ -28,18 +32,26 @@ def all_jurisdictions_resolved(warehouse: WarehouseResource) -> dg.AssetCheckRes
     return dg.AssetCheckResult(
         passed=not rows,
         severity=dg.AssetCheckSeverity.WARN,
-        description=(f"{len(rows)} published name(s) quarantined, "
-                     f"{int(frame['report_rows'].sum()) if rows else 0} report row(s) set aside"),
+        description=(
+            f"{len(rows)} published name(s) quarantined, "
+            f"{int(frame['report_rows'].sum()) if rows else 0} report row(s) set aside"
+        ),
         metadata={"quarantined": dg.MetadataValue.json(rows[:50])},
     )
 
 
-@dg.asset_check(asset=RAW_MATCHES, name="interop_resolved_suite", blocking=True,
-                description="GX suite expectations/interop_resolved.json: one row per resolved "
-                            "jurisdiction and report date (two spellings of one jurisdiction in "
-                            "one report would double-count it).")
+@dg.asset_check(
+    asset=RAW_MATCHES,
+    name="interop_resolved_suite",
+    blocking=True,
+    description="GX suite expectations/interop_resolved.json: one row per resolved "
+    "jurisdiction and report date (two spellings of one jurisdiction in "
+    "one report would double-count it).",
+)
 def interop_resolved_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    frame = read_frame(warehouse, """
+    frame = read_frame(
+        warehouse,
+        """
         select r._source_file, r._source_line, r.state, r.jurisdiction, m.jurisdiction_id,
                r.report_through
         from raw.interop_reports r
@@ -47,7 +59,8 @@ def interop_resolved_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
           on r.state is not distinct from m.published_state
          and r.jurisdiction is not distinct from m.published_name
         where m.jurisdiction_id is not null
-        order by r._source_line""")
+        order by r._source_line""",
+    )
     return to_check_result(run_suite(frame, "interop_resolved", "raw.interop_reports (resolved)"))
 
 

@@ -16,8 +16,10 @@ from orchestration.validation.gx import run_suite
 
 def _date_or_flag(column: str) -> str:
     """'not given' when blank, the ISO date when valid, NULL only when given but impossible."""
-    return (f"case when {column} is null then 'not given' "
-            f"else cast(cast(try_strptime({column}, '%Y-%m-%d') as date) as varchar) end")
+    return (
+        f"case when {column} is null then 'not given' "
+        f"else cast(cast(try_strptime({column}, '%Y-%m-%d') as date) as varchar) end"
+    )
 
 
 def _level_sum(measure: str) -> str:
@@ -46,10 +48,14 @@ order by _source_line
 """
 
 
-@dg.asset_check(asset=RAW_INTEROP, name="interop_raw_suite", blocking=True,
-                description="GX suite expectations/interop_raw.json: layout, types, unique keys, "
-                            "counts >= 0 and whole, totals = sum of levels, matches <= "
-                            "submissions, no report before activation.")
+@dg.asset_check(
+    asset=RAW_INTEROP,
+    name="interop_raw_suite",
+    blocking=True,
+    description="GX suite expectations/interop_raw.json: layout, types, unique keys, "
+    "counts >= 0 and whole, totals = sum of levels, matches <= "
+    "submissions, no report before activation.",
+)
 def interop_raw_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     frame = read_frame(warehouse, RAW_FRAME_SQL)
     outcome = run_suite(frame, "interop_raw", "raw.interop_reports")
@@ -60,31 +66,44 @@ def interop_raw_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
 POPULATION_COUNTS = [c for c in POPULATION_COLUMNS if c.startswith(("census", "popestimate"))]
 
 
-@dg.asset_check(asset=RAW_POPULATION, name="census_population_raw_suite", blocking=True,
-                description="GX suite expectations/census_population_raw.json: well-formed and "
-                            "known FIPS, one row per key, populations whole and positive.")
+@dg.asset_check(
+    asset=RAW_POPULATION,
+    name="census_population_raw_suite",
+    blocking=True,
+    description="GX suite expectations/census_population_raw.json: well-formed and "
+    "known FIPS, one row per key, populations whole and positive.",
+)
 def census_population_raw_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     casts = ", ".join(f"try_cast({c} as bigint) as {c}__int" for c in POPULATION_COUNTS)
     frame = read_frame(
-        warehouse, f"select *, {casts} from raw.census_population order by _source_line")
+        warehouse, f"select *, {casts} from raw.census_population order by _source_line"
+    )
     known = known_county_fips()
     frame["fips_known"] = [
         sumlev == "040" or f"{state}{county}" in known
-        for sumlev, state, county in zip(frame["sumlev"], frame["state"], frame["county"],
-                                         strict=True)
+        for sumlev, state, county in zip(
+            frame["sumlev"], frame["state"], frame["county"], strict=True
+        )
     ]
     return to_check_result(run_suite(frame, "census_population_raw", "raw.census_population"))
 
 
-@dg.asset_check(asset=RAW_NONCITIZEN, name="acs_noncitizen_raw_suite", blocking=True,
-                description="GX suite expectations/acs_noncitizen_raw.json: known 5-digit FIPS, "
-                            "years, one row per county-year, counts and MOE whole and >= 0.")
+@dg.asset_check(
+    asset=RAW_NONCITIZEN,
+    name="acs_noncitizen_raw_suite",
+    blocking=True,
+    description="GX suite expectations/acs_noncitizen_raw.json: known 5-digit FIPS, "
+    "years, one row per county-year, counts and MOE whole and >= 0.",
+)
 def acs_noncitizen_raw_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    frame = read_frame(warehouse, """
+    frame = read_frame(
+        warehouse,
+        """
         select *, try_cast(year as bigint) as year__int,
                try_cast(noncit_pop as bigint) as noncit_pop__int,
                try_cast(moe as bigint) as moe__int
-        from raw.acs_noncitizen order by _source_line""")
+        from raw.acs_noncitizen order by _source_line""",
+    )
     known = known_county_fips()
     frame["fips_known"] = [f in known for f in frame["fips"]]
     return to_check_result(run_suite(frame, "acs_noncitizen_raw", "raw.acs_noncitizen"))
@@ -102,28 +121,47 @@ order by _source_line
 """
 
 
-@dg.asset_check(asset=RAW_ACTIVATIONS, name="sc_activation_panel_raw_suite", blocking=True,
-                description="GX suite expectations/sc_activation_panel_raw.json: well-formed "
-                            "county codes, one row per county-year, dates within the rollout.")
+@dg.asset_check(
+    asset=RAW_ACTIVATIONS,
+    name="sc_activation_panel_raw_suite",
+    blocking=True,
+    description="GX suite expectations/sc_activation_panel_raw.json: well-formed "
+    "county codes, one row per county-year, dates within the rollout.",
+)
 def sc_activation_panel_raw_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     frame = read_frame(warehouse, ACTIVATION_FRAME_SQL)
     return to_check_result(run_suite(frame, "sc_activation_panel_raw", "raw.sc_activation_panel"))
 
 
-@dg.asset_check(asset=RAW_ACTIVATIONS, name="sc_activation_counties_known", blocking=False,
-                description="Warns about panel county codes that are neither a Census county "
-                            "code nor a retired code in seeds/county_fips_changes.csv.")
+@dg.asset_check(
+    asset=RAW_ACTIVATIONS,
+    name="sc_activation_counties_known",
+    blocking=False,
+    description="Warns about panel county codes that are neither a Census county "
+    "code nor a retired code in seeds/county_fips_changes.csv.",
+)
 def sc_activation_counties_known(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    frame = read_frame(warehouse, f"""
+    frame = read_frame(
+        warehouse,
+        f"""
         select jurisdiction_id, min(_source_line) as first_source_line,
                min(date_secure) as activation_date
-        from ({ACTIVATION_FRAME_SQL}) group by jurisdiction_id order by jurisdiction_id""")
+        from ({ACTIVATION_FRAME_SQL}) group by jurisdiction_id order by jurisdiction_id""",
+    )
     changes = pd.read_csv(DBT_PROJECT_DIR / "seeds" / "county_fips_changes.csv", dtype=str)
     known = known_county_fips() | set(changes["old_fips"])
     frame["known"] = [j in known for j in frame["jurisdiction_id"]]
-    return to_check_result(run_suite(frame, "sc_activation_counties_known",
-                                     "raw.sc_activation_panel (distinct counties)"))
+    return to_check_result(
+        run_suite(
+            frame, "sc_activation_counties_known", "raw.sc_activation_panel (distinct counties)"
+        )
+    )
 
 
-CHECKS = [interop_raw_suite, census_population_raw_suite, acs_noncitizen_raw_suite,
-          sc_activation_panel_raw_suite, sc_activation_counties_known]
+CHECKS = [
+    interop_raw_suite,
+    census_population_raw_suite,
+    acs_noncitizen_raw_suite,
+    sc_activation_panel_raw_suite,
+    sc_activation_counties_known,
+]
