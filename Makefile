@@ -31,8 +31,12 @@ $(CHROMIUM):
 test: $(DBT_MANIFEST) $(CHROMIUM)
 	$(BIN)/python -m pytest
 
-lint: $(STAMP)
-	$(BIN)/ruff check orchestration tests data/sample benchmarks
+# ruff (lint and format), mypy on the package and the benchmarks, sqlfluff on the dbt SQL.
+PY_SOURCES := orchestration tests data/sample benchmarks
+lint: $(DBT_MANIFEST)
+	$(BIN)/ruff check $(PY_SOURCES)
+	$(BIN)/ruff format --check $(PY_SOURCES)
+	$(BIN)/mypy
 	$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests
 
 dev: $(DBT_MANIFEST)

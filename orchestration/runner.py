@@ -12,6 +12,9 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from orchestration.ingest.common import first_row, scalar
 
 
 class WarehouseBusy(RuntimeError):
@@ -105,11 +108,11 @@ def execute_with_result(
     report = RunReport(success=result.success, run_id=result.run_id)
     for event in result.all_events:
         kind = event.event_type_value
-        data = event.event_specific_data
+        data: Any = event.event_specific_data  # a union of every event's data class
         if kind == "STEP_FAILURE":
             report.step_errors.append(f"{event.step_key}: {_root_cause(data.error)}")
         elif kind == "STEP_SKIPPED":
-            report.skipped_steps.append(event.step_key)
+            report.skipped_steps.append(str(event.step_key))
         elif kind == "ASSET_MATERIALIZATION":
             meta = data.materialization.metadata or {}
             extra = meta.get("extra_columns")
@@ -160,33 +163,33 @@ def row_accounting(warehouse: Path, run_id: str) -> list[str]:
                 for t in tables
                 if t.startswith("raw.")
                 and t not in derived
-                and con.execute(
-                    f"select count(*) filter (where _load_id = ?) > 0 from {t}", [run_id]
-                ).fetchone()[0]
+                and scalar(
+                    con, f"select count(*) filter (where _load_id = ?) > 0 from {t}", [run_id]
+                )
             }
             tables = loaded | ({"raw.jurisdiction_matches"} & tables)
             if {"raw.interop_reports", "raw.jurisdiction_matches"} <= tables:
-                raw, loaded, quarantined = con.execute("""
+                raw, loaded, quarantined = first_row(
+                    con,
+                    """
                     select count(*), count(m.jurisdiction_id),
                            count(*) - count(m.jurisdiction_id)
                     from raw.interop_reports r
                     left join raw.jurisdiction_matches m
                       on r.state is not distinct from m.published_state
-                     and r.jurisdiction is not distinct from m.published_name""").fetchone()
+                     and r.jurisdiction is not distinct from m.published_name""",
+                )
                 lines.append(
                     f"interop rows: {raw:,} read = {loaded:,} loaded + {quarantined:,} quarantined"
                 )
-            if (
-                "raw.cases_load" in cases
-                and con.execute(
-                    "select count(*) from raw.cases_load_files where load_id = ?", [run_id]
-                ).fetchone()[0]
+            if "raw.cases_load" in cases and scalar(
+                con, "select count(*) from raw.cases_load_files where load_id = ?", [run_id]
             ):
-                read = con.execute("select sum(n) from raw.cases_load").fetchone()[0]
+                read = scalar(con, "select sum(n) from raw.cases_load")
                 merged = (
-                    con.execute(
-                        "select count(*) from raw.cases_grouped where _load_id = ?", [run_id]
-                    ).fetchone()[0]
+                    scalar(
+                        con, "select count(*) from raw.cases_grouped where _load_id = ?", [run_id]
+                    )
                     if "raw.cases_grouped" in cases
                     else 0
                 )
@@ -195,17 +198,20 @@ def row_accounting(warehouse: Path, run_id: str) -> list[str]:
                     + ("" if merged else " (not merged: a check refused it)")
                 )
                 if merged and "raw.cases_jurisdiction_matches" in cases:
-                    total, quarantined = con.execute("""
+                    total, quarantined = first_row(
+                        con,
+                        """
                         select sum(rows), coalesce(sum(rows) filter (
                             where jurisdiction_id is null), 0)
-                        from raw.cases_jurisdiction_matches""").fetchone()
+                        from raw.cases_jurisdiction_matches""",
+                    )
                     lines.append(
                         f"case rows held: {total:,} = {total - quarantined:,} placed + "
                         f"{quarantined:,} quarantined (qa_cases_quarantined)"
                     )
             for table in ("census_population", "acs_noncitizen", "sc_activation_panel"):
                 if f"raw.{table}" in tables:
-                    n = con.execute(f"select count(*) from raw.{table}").fetchone()[0]
+                    n = scalar(con, f"select count(*) from raw.{table}")
                     lines.append(f"{table} rows: {n:,} read, all loaded")
     except duckdb.Error:
         return []
@@ -216,7 +222,4 @@ def published_counts(serving: Path) -> list[tuple[str, int]]:
     from orchestration.serve.published import published, published_tables
 
     with published(serving) as con:
-        return [
-            (t, con.execute(f'select count(*) from "{t}"').fetchone()[0])
-            for t in published_tables(con)
-        ]
+        return [(t, scalar(con, f'select count(*) from "{t}"')) for t in published_tables(con)]

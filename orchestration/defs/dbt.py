@@ -40,7 +40,7 @@ class ScommDbtCliResource(DbtCliResource):
 
         return version.parse(installed_version("dbt-core"))
 
-    def _initialize_dbt_core_adapter(self, args: Any) -> None:  # noqa: ARG002
+    def _initialize_dbt_core_adapter(self, args: Any) -> None:  # type: ignore[override]  # noqa: ARG002
         return None
 
 
@@ -67,9 +67,10 @@ def ensure_manifest(project: DbtProject, force: bool = False) -> Path:
     through its file dependencies; the default DbtProject preparer would look for `dbt` on
     PATH, which is not there outside an activated venv."""
     if force or manifest_is_stale(project):
-        ScommDbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
-            ["parse", "--quiet"], target_path=project.target_path, raise_on_error=True
-        ).wait()
+        ScommDbtCliResource(
+            project_dir=project,  # type: ignore[arg-type]  # __init__ takes a DbtProject
+            dbt_executable=dbt_executable(),
+        ).cli(["parse", "--quiet"], target_path=project.target_path, raise_on_error=True).wait()
     return project.manifest_path
 
 
@@ -111,6 +112,7 @@ class ScommTranslator(DagsterDbtTranslator):
         )
         if node.get("resource_type") in ("model", "seed", "snapshot"):
             schema = node.get("config", {}).get("schema") or node.get("schema")
+            schema = str(schema)
             spec = spec.replace_attributes(
                 key=dg.AssetKey([schema, node["name"]]), group_name=schema
             )
@@ -148,4 +150,7 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
 
 
 def dbt_resource(project: DbtProject) -> DbtCliResource:
-    return ScommDbtCliResource(project_dir=project, dbt_executable=dbt_executable())
+    return ScommDbtCliResource(
+        project_dir=project,  # type: ignore[arg-type]  # __init__ takes a DbtProject
+        dbt_executable=dbt_executable(),
+    )

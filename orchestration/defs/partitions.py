@@ -2,6 +2,8 @@
 an incremental load of one year's release reads that release only and replaces that year. The
 range is the one in dbt_project.yml (orchestration.fiscal.fiscal_year_range)."""
 
+from collections.abc import Mapping
+
 import dagster as dg
 
 from orchestration.fiscal import fiscal_year_range
@@ -21,7 +23,7 @@ def fiscal_year_tags(first: int | None = None, last: int | None = None) -> dict[
     return {RANGE_START: str(first or lo), RANGE_END: str(last or hi)}
 
 
-def is_full_load(tags: dict[str, str]) -> bool:
+def is_full_load(tags: Mapping[str, str]) -> bool:
     """True for a run over every case partition (or an unpartitioned one)."""
     if "dagster/partition" in tags:
         return False

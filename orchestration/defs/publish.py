@@ -20,6 +20,7 @@ import duckdb
 from orchestration.defs.keys import SERVING, mart_key
 from orchestration.defs.resources import WarehouseResource
 from orchestration.faults import checkpoint
+from orchestration.ingest.common import scalar
 
 # Which tables are published is declared in dbt (tag `published` on the model, read from the
 # manifest by defs/dbt.py); this module publishes whatever list it is given.
@@ -48,7 +49,7 @@ def publish_marts(
             con.execute("attach ? as build (read_only)", [str(build_db)])
             for table in tables:
                 con.execute(f"create table main.{table} as select * from build.marts.{table}")
-                counts[table] = con.execute(f"select count(*) from main.{table}").fetchone()[0]
+                counts[table] = scalar(con, f"select count(*) from main.{table}")
             sources = con.execute(
                 " union ".join(
                     f"select distinct _source_file, _source_sha256 from build.raw.{t}"
@@ -99,10 +100,11 @@ def publish_marts(
 def content_checksum(con: duckdb.DuckDBPyConnection, table: str) -> str:
     """md5 of the table's rows, rendered as text and sorted: equal iff the content is equal,
     whatever the physical row order."""
-    return con.execute(
+    return scalar(
+        con,
         f"select md5(coalesce(string_agg(cast(t as varchar), chr(10) "
-        f"order by cast(t as varchar)), '')) from {table} t"
-    ).fetchone()[0]
+        f"order by cast(t as varchar)), '')) from {table} t",
+    )
 
 
 def _remove_leftovers(versions: Path, serving_db: Path) -> None:

@@ -27,6 +27,7 @@ from orchestration.defs.partitions import case_fiscal_years, run_fiscal_years
 from orchestration.defs.resources import WarehouseResource
 from orchestration.faults import checkpoint
 from orchestration.ingest.cases import load_raw_cases, merge_cases_load
+from orchestration.ingest.common import ParsedFile, scalar
 from orchestration.ingest.interop import load_raw_interop
 from orchestration.ingest.reference import (
     load_raw_activations,
@@ -85,13 +86,14 @@ def source_paths(source: str, configured: list[str] | None) -> list[Path]:
     return [default]
 
 
-def _one_file(read: Callable[[duckdb.DuckDBPyConnection, Path, str], object]) -> Loader:
+def _one_file(read: Callable[[duckdb.DuckDBPyConnection, Path, str], ParsedFile | int]) -> Loader:
     """A loader for the single-file layouts: the reader returns a ParsedFile or a row count."""
 
     def load(con: duckdb.DuckDBPyConnection, files: list[Path], ctx: LoadContext) -> dict:
         result = read(con, files[0], ctx.run_id)
-        rows = len(result.rows) if hasattr(result, "rows") else int(result)  # type: ignore[attr-defined,call-overload]
-        return {"rows": rows, "extra_columns": list(getattr(result, "extra_columns", ()))}
+        if isinstance(result, ParsedFile):
+            return {"rows": len(result.rows), "extra_columns": list(result.extra_columns)}
+        return {"rows": result, "extra_columns": []}
 
     return load
 
@@ -119,26 +121,20 @@ def _load_cases(con: duckdb.DuckDBPyConnection, files: list[Path], ctx: LoadCont
 
 def _sha256_of_load(con: duckdb.DuckDBPyConnection, spec: SourceAsset) -> str:
     if spec.partitioned:  # a case load: every file's sha256
-        return con.execute("select string_agg(sha256, ' ') from raw.cases_load_files").fetchone()[0]
-    return con.execute(
-        f"select any_value(_source_sha256) from {'.'.join(spec.key.path)}"
-    ).fetchone()[0]
+        return scalar(con, "select string_agg(sha256, ' ') from raw.cases_load_files")
+    return scalar(con, f"select any_value(_source_sha256) from {'.'.join(spec.key.path)}")
 
 
 def source_asset(spec: SourceAsset) -> dg.AssetsDefinition:
     """The Dagster asset of one source (partitioned by fiscal year when the source is)."""
-    partitioned = (
-        {"partitions_def": case_fiscal_years(), "backfill_policy": dg.BackfillPolicy.single_run()}
-        if spec.partitioned
-        else {}
-    )
 
     @dg.asset(
         key=spec.key,
         group_name="ingest",
         kinds={"duckdb"},
         description=spec.description,
-        **partitioned,
+        partitions_def=case_fiscal_years() if spec.partitioned else None,
+        backfill_policy=dg.BackfillPolicy.single_run() if spec.partitioned else None,
     )
     def _asset(
         context: dg.AssetExecutionContext, config: SourceConfig, warehouse: WarehouseResource
@@ -231,9 +227,7 @@ def raw_cases_grouped_asset() -> dg.AssetsDefinition:
         never gets here, so a later incremental run cannot publish it."""
         with warehouse.connect() as con:
             held = merge_cases_load(con, full=run_fiscal_years(context) is None)
-            years = con.execute(
-                "select count(distinct fiscal_year) from raw.cases_grouped"
-            ).fetchone()[0]
+            years = scalar(con, "select count(distinct fiscal_year) from raw.cases_grouped")
         return dg.MaterializeResult(metadata={"records": held, "fiscal_years": years})
 
     return raw_cases_grouped

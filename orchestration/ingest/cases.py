@@ -32,7 +32,7 @@ import duckdb
 import pandas as pd
 
 from orchestration.fiscal import fiscal_year_range, fiscal_year_sql
-from orchestration.ingest.common import InputFileError, sha256_of, sniff_text_file
+from orchestration.ingest.common import InputFileError, scalar, sha256_of, sniff_text_file
 
 REQUIRED = (
     "Departed Date",
@@ -147,7 +147,7 @@ def load_raw_cases(
             "full load of the case records: run without --fiscal-year first",
         )
     columns: list[str] = []
-    staged: list[tuple[str, Path, object, str]] = []  # (relation sql, path, sha, kind)
+    staged: list[tuple[str, Path, Future[str] | str, str]] = []  # (relation sql, path, sha, kind)
     # hashing a gigabyte takes seconds: it runs beside DuckDB's scan (which releases the GIL)
     hashing = ThreadPoolExecutor(max_workers=1)
     for n, path in enumerate(paths):
@@ -157,9 +157,10 @@ def load_raw_cases(
         kind = _kind(path)
         if kind == ".csv":
             sniff_text_file(path)
-        sha = hashing.submit(sha256_of, path)
+        future = hashing.submit(sha256_of, path)
+        sha: Future[str] | str = future
         if kind == ".xlsx":
-            sha = sha.result()
+            sha = future.result()
             path = _xlsx_to_parquet(con, path, sha, copies or Path(path).parent)
             kind = ".parquet"
         source_sql = _relation_sql(path, kind)
@@ -224,7 +225,7 @@ def load_raw_cases(
     except BaseException:
         con.execute("rollback")
         raise
-    return con.execute("select coalesce(sum(n), 0) from raw.cases_load").fetchone()[0]
+    return scalar(con, "select coalesce(sum(n), 0) from raw.cases_load")
 
 
 def _stage(
@@ -279,11 +280,12 @@ def _years(fiscal_years: list[int]) -> str:
 
 def _has_table(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
     return bool(
-        con.execute(
+        scalar(
+            con,
             "select count(*) from information_schema.tables where table_schema = ? and "
             "table_name = ?",
             [schema, name],
-        ).fetchone()[0]
+        )
     )
 
 
@@ -307,7 +309,8 @@ def _refuse_outside(
     more = sum(r[2] for r in outside) - rows
     raise InputFileError(
         Path(file),
-        f"{rows:,} record(s) departed in fiscal year {year} (first: {first[1]!r})"
+        f"{rows:,} record(s) departed in fiscal year {year} "
+        f"(first: {first[1] if first else None!r})"
         f"{f' and {more:,} more in other years' if more else ''}, outside this incremental "
         f"load's fiscal year(s) {_years(fiscal_years)}: load them with --fiscal-year "
         f"{year} as well, or run without --fiscal-year for a full load",
@@ -361,7 +364,7 @@ def merge_cases_load(con: duckdb.DuckDBPyConnection, full: bool) -> int:
     except BaseException:
         con.execute("rollback")
         raise
-    return con.execute("select coalesce(sum(n), 0) from raw.cases_grouped").fetchone()[0]
+    return scalar(con, "select coalesce(sum(n), 0) from raw.cases_grouped")
 
 
 def _xlsx_to_parquet(con: duckdb.DuckDBPyConnection, path: Path, sha: str, copies: Path) -> Path:

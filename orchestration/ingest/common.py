@@ -15,6 +15,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -255,3 +256,16 @@ def write_raw_text(
     frame = with_load_metadata(parsed.rows, path, parsed.sha256, load_id)
     types = {c: "varchar" for c in columns} | {"_extra_columns": "varchar"} | LOAD_METADATA_TYPES
     return replace_table(con, f"raw.{table}", frame, types, order_by="_source_line")
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> Any:
+    """The first column of the first row of ``sql`` (an aggregate: there is always a row)."""
+    return first_row(con, sql, params)[0]
+
+
+def first_row(con: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> tuple:
+    """The first row of ``sql`` (an aggregate: there is always one)."""
+    row = con.execute(sql, params).fetchone()
+    if row is None:
+        raise LookupError(f"query returned no row: {sql[:120]}")
+    return row

@@ -90,8 +90,8 @@ def stacked_shares(title: str, measure: str, groups: list[tuple[int, list[Bar]]]
                 f'<text x="{x + bar_w / 2:.1f}" y="{height - 38}" class="bar-label" '
                 f'text-anchor="middle">{escape(short_label(bar.label))}</text>'
             )
-            complete = bar.total and all(bar.counts.get(lv) is not None for lv in LEVELS)
-            if not complete:
+            total = bar.total or 0
+            if not total or any(bar.counts.get(lv) is None for lv in LEVELS):
                 out.append(
                     f'<rect x="{x:.1f}" y="{top}" width="{bar_w:.1f}" height="{plot_h}" '
                     f'class="missing"><title>{escape(bar.label)} FY{fiscal_year}: '
@@ -101,10 +101,10 @@ def stacked_shares(title: str, measure: str, groups: list[tuple[int, list[Bar]]]
             y = top
             for level in LEVELS:
                 n = bar.counts[level] or 0
-                h = plot_h * n / bar.total
+                h = plot_h * n / total
                 tip = (
                     f"{bar.label}, FY{fiscal_year}, {measure}: {LEVEL_LABELS[level]} "
-                    f"{n:,} of {bar.total:,} ({_pct(n / bar.total)})"
+                    f"{n:,} of {total:,} ({_pct(n / total)})"
                 )
                 out.append(
                     f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
@@ -168,32 +168,37 @@ def minor_share_lines(
         )
     for si, (label, points) in enumerate(series):
         color = SERIES_COLORS[si % len(SERIES_COLORS)]
-        known = [p for p in points if p.share is not None]
+        known = [(p, p.share) for p in points if p.share is not None]
         if si == 0:
-            band = [p for p in known if p.low is not None and p.high is not None]
+            band = [
+                (p, p.low, p.high) for p, _ in known if p.low is not None and p.high is not None
+            ]
             if len(band) > 1:
                 upper = " ".join(
-                    f"{x_of(p.fiscal_year - 0.5):.1f},{y_of(p.high):.1f}" for p in band
+                    f"{x_of(p.fiscal_year - 0.5):.1f},{y_of(high):.1f}" for p, _, high in band
                 )
                 lower = " ".join(
-                    f"{x_of(p.fiscal_year - 0.5):.1f},{y_of(p.low):.1f}" for p in reversed(band)
+                    f"{x_of(p.fiscal_year - 0.5):.1f},{y_of(low):.1f}"
+                    for p, low, _ in reversed(band)
                 )
                 out.append(f'<polygon points="{upper} {lower}" fill="{color}" opacity="0.15"/>')
         if len(known) > 1:
-            path = " ".join(f"{x_of(p.fiscal_year - 0.5):.1f},{y_of(p.share):.1f}" for p in known)
+            path = " ".join(
+                f"{x_of(p.fiscal_year - 0.5):.1f},{y_of(share):.1f}" for p, share in known
+            )
             out.append(
                 f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2.5"/>'
             )
-        for p in known:
+        for p, share in known:
             interval = (
                 f" (95% interval {_pct(p.low)} – {_pct(p.high)})"
                 if p.low is not None and p.high is not None
                 else ""
             )
             out.append(
-                f'<circle cx="{x_of(p.fiscal_year - 0.5):.1f}" cy="{y_of(p.share):.1f}" '
+                f'<circle cx="{x_of(p.fiscal_year - 0.5):.1f}" cy="{y_of(share):.1f}" '
                 f'r="4" fill="{color}"><title>{escape(label)}, FY{p.fiscal_year}: '
-                f"{_pct(p.share)}{escape(interval)}</title></circle>"
+                f"{_pct(share)}{escape(interval)}</title></circle>"
             )
         out.append(
             f'<rect x="{left + si * 220}" y="26" width="12" height="12" '

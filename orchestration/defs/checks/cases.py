@@ -8,6 +8,7 @@ from orchestration.defs.checks.common import read_frame, to_check_result
 from orchestration.defs.keys import CASE_AGGREGATES, RAW_CASES
 from orchestration.defs.resources import WarehouseResource
 from orchestration.fiscal import current_fiscal_year, fiscal_year_range
+from orchestration.ingest.common import scalar
 from orchestration.validation.gx import run_suite
 
 
@@ -36,12 +37,13 @@ def cases_codes_known(warehouse: WarehouseResource) -> dg.AssetCheckResult:
             group by all order by n desc limit 20""").fetchall()
         examples = []
         for tl, cr, n, file in bad[:5]:  # only on failure: find the first row again
-            row = con.execute(
+            row = scalar(
+                con,
                 "select min(_source_row) from raw.cases_load_records where _source_file = ? and "
                 '"Case Threat Level" is not distinct from ? and '
                 '"Case Criminality" is not distinct from ?',
                 [file, tl, cr],
-            ).fetchone()[0]
+            )
             examples.append(
                 f"{file}: row {row} ({n} rows): Case Threat Level={tl!r}, Case Criminality={cr!r}"
             )
