@@ -29,6 +29,15 @@ EXAMPLE_SQL = (
 )
 
 
+warehouse_option = click.option(
+    "--warehouse",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_WAREHOUSE,
+    show_default=True,
+    help="The warehouse folder: build.duckdb, the published marts.duckdb, dbt/ and logs/.",
+)
+
+
 class RunRefused(click.ClickException):
     exit_code = 3
 
@@ -129,13 +138,7 @@ def main() -> None:
     hidden=True,
     help="Write seconds per Dagster step as JSON here (used by scomm bench).",
 )
-@click.option(
-    "--warehouse",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_WAREHOUSE,
-    show_default=True,
-    help="Folder for every output: build.duckdb, marts.duckdb, dbt/.",
-)
+@warehouse_option
 def run(
     source_values: tuple[str, ...],
     cache: Path,
@@ -280,12 +283,7 @@ def fetch(names: tuple[str, ...], cache: Path) -> None:
 
 @main.command()
 @click.argument("query")
-@click.option(
-    "--warehouse",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_WAREHOUSE,
-    show_default=True,
-)
+@warehouse_option
 @click.option(
     "--format",
     "fmt",
@@ -355,12 +353,7 @@ def _print_rows(columns: list[str], rows: list[tuple], fmt: str) -> None:
     show_default=True,
     help="Interface to listen on (loopback by default).",
 )
-@click.option(
-    "--warehouse",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_WAREHOUSE,
-    show_default=True,
-)
+@warehouse_option
 def dashboard(port: int, host: str, warehouse: Path) -> None:
     """Serve the dashboard (reads only the published marts.duckdb)."""
     from orchestration.serve.dashboard import serve
@@ -382,12 +375,7 @@ def dashboard(port: int, host: str, warehouse: Path) -> None:
     required=True,
     help="Folder to write one file per published table into.",
 )
-@click.option(
-    "--warehouse",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_WAREHOUSE,
-    show_default=True,
-)
+@warehouse_option
 def export(fmt: str, out: Path, warehouse: Path) -> None:
     """Write every published table to OUT as Parquet or CSV."""
     from orchestration.serve.published import PublishedFileMissing, published, published_tables

@@ -39,13 +39,9 @@ def resolve_names(con: duckdb.DuckDBPyConnection, names: NameSource) -> pd.DataF
     for state, name, _ in pairs:
         if names.redacted is not None and name is not None and name.strip() == names.redacted:
             resolved.append(
-                Resolution(
+                Resolution.quarantined(
                     None,
                     name,
-                    None,
-                    None,
-                    None,
-                    None,
                     f"county redacted in the release ({names.redacted})",
                 )
             )

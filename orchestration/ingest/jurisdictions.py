@@ -60,6 +60,11 @@ class Resolution:
     method: str | None
     quarantine_reason: str | None = None
 
+    @classmethod
+    def quarantined(cls, state: str | None, published_name: str, reason: str) -> Resolution:
+        """A name that resolves to no jurisdiction, with the reason."""
+        return cls(state, published_name, None, None, None, None, reason)
+
 
 def fold(text: str) -> str:
     """Lower-case, accents removed, whitespace collapsed: the key names are compared on."""
@@ -141,18 +146,14 @@ def resolve(
     name_text = published_name or ""
     state_obj = us.states.lookup(state.strip()) if state and state.strip() else None
     if state_obj is None or not state_obj.fips:
-        return Resolution(
+        return Resolution.quarantined(
             state,
             name_text,
-            None,
-            None,
-            None,
-            None,
             f"unknown state {state!r}: expected a 2-letter USPS code",
         )
     usps, state_fips = state_obj.abbr, state_obj.fips
     if not name_text.strip():
-        return Resolution(usps, name_text, None, None, None, None, "jurisdiction name is blank")
+        return Resolution.quarantined(usps, name_text, "jurisdiction name is blank")
     folded = fold(name_text)
     override = overrides.get((usps, folded))
     if override is not None:
@@ -165,25 +166,17 @@ def resolve(
         candidates = index.bare.get((state_fips, expanded), frozenset())
         if len(candidates) > 1:
             listed = ", ".join(f"{index.names[c]} ({c})" for c in sorted(candidates))
-            return Resolution(
+            return Resolution.quarantined(
                 usps,
                 name_text,
-                None,
-                None,
-                None,
-                None,
                 f"ambiguous: {name_text!r} in {usps} could be {listed}; add the "
                 "intended one to the jurisdiction overrides seed",
             )
     fips = _addfips().get_county_fips(expanded, state_fips)
     if fips is None or fips not in index.names:
-        return Resolution(
+        return Resolution.quarantined(
             usps,
             name_text,
-            None,
-            None,
-            None,
-            None,
             f"no county or county equivalent named {name_text!r} in {usps}; if it "
             "is a spelling variant or a state-wide agency, add it to the "
             "jurisdiction overrides seed",

@@ -4,7 +4,7 @@ counted records of the fiscal years the load rebuilt. All blocking."""
 
 import dagster as dg
 
-from orchestration.defs.checks.common import read_frame, to_check_result
+from orchestration.defs.checks.common import read_frame, to_check_result, validate
 from orchestration.defs.keys import CASE_AGGREGATES, RAW_CASES
 from orchestration.defs.resources import WarehouseResource
 from orchestration.fiscal import current_fiscal_year, fiscal_year_range
@@ -135,9 +135,11 @@ def cases_completeness(
     "counts).",
 )
 def cases_sample_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    frame = read_frame(warehouse, "select * from raw.cases_load_records limit 10000")
-    return to_check_result(
-        run_suite(frame, "cases_sample", "raw.cases_load_records (first 10,000 records)")
+    return validate(
+        warehouse,
+        "select * from raw.cases_load_records limit 10000",
+        "cases_sample",
+        "raw.cases_load_records (first 10,000 records)",
     )
 
 

@@ -38,3 +38,17 @@ def to_check_result(outcome: SuiteOutcome) -> dg.AssetCheckResult:
 def read_frame(warehouse: WarehouseResource, sql: str) -> pd.DataFrame:
     with warehouse.connect(read_only=True) as con:
         return con.execute(sql).df()
+
+
+def validate(
+    warehouse: WarehouseResource,
+    sql: str,
+    suite: str,
+    table: str,
+    parameters: dict | None = None,
+) -> dg.AssetCheckResult:
+    """Run the GX ``suite`` on the rows of ``sql`` (``table`` names them in messages)."""
+    from orchestration.validation.gx import run_suite
+
+    frame = read_frame(warehouse, sql)
+    return to_check_result(run_suite(frame, suite, table, parameters=parameters))

@@ -4,7 +4,7 @@ series and the two activation-date sources agreeing (warnings)."""
 
 import dagster as dg
 
-from orchestration.defs.checks.common import read_frame, to_check_result
+from orchestration.defs.checks.common import read_frame, to_check_result, validate
 from orchestration.defs.keys import CHANGES, mart_key
 from orchestration.defs.resources import WarehouseResource
 from orchestration.fiscal import current_fiscal_year
@@ -31,9 +31,11 @@ def _mart_frame_sql(table: str) -> str:
     "never go down (a decrease is a restatement; warning).",
 )
 def interop_restatements_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    frame = read_frame(warehouse, "select * from intermediate.int_interop_cumulative_changes")
-    return to_check_result(
-        run_suite(frame, "interop_restatements", "intermediate.int_interop_cumulative_changes")
+    return validate(
+        warehouse,
+        "select * from intermediate.int_interop_cumulative_changes",
+        "interop_restatements",
+        "intermediate.int_interop_cumulative_changes",
     )
 
 
@@ -46,8 +48,12 @@ def interop_restatements_suite(warehouse: WarehouseResource) -> dg.AssetCheckRes
     "within 7 days (warning).",
 )
 def activation_dates_agree(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    frame = read_frame(warehouse, "select * from marts.dim_jurisdiction")
-    return to_check_result(run_suite(frame, "activation_dates_agree", "marts.dim_jurisdiction"))
+    return validate(
+        warehouse,
+        "select * from marts.dim_jurisdiction",
+        "activation_dates_agree",
+        "marts.dim_jurisdiction",
+    )
 
 
 def _mart_check(table: str) -> dg.AssetChecksDefinition:

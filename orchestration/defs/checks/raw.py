@@ -4,7 +4,7 @@ statistics and the three reference sources (layout, types, keys, arithmetic, ran
 import dagster as dg
 import pandas as pd
 
-from orchestration.defs.checks.common import read_frame, to_check_result
+from orchestration.defs.checks.common import read_frame, to_check_result, validate
 from orchestration.defs.keys import RAW_ACTIVATIONS, RAW_INTEROP, RAW_NONCITIZEN, RAW_POPULATION
 from orchestration.defs.resources import WarehouseResource
 from orchestration.faults import checkpoint
@@ -129,8 +129,9 @@ order by _source_line
     "county codes, one row per county-year, dates within the rollout.",
 )
 def sc_activation_panel_raw_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    frame = read_frame(warehouse, ACTIVATION_FRAME_SQL)
-    return to_check_result(run_suite(frame, "sc_activation_panel_raw", "raw.sc_activation_panel"))
+    return validate(
+        warehouse, ACTIVATION_FRAME_SQL, "sc_activation_panel_raw", "raw.sc_activation_panel"
+    )
 
 
 @dg.asset_check(
