@@ -35,14 +35,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from orchestration.fiscal import fiscal_year_sql
 from orchestration.paths import REPO_ROOT
 
 BENCH_DATA = REPO_ROOT / "benchmarks" / "data"
 FIXED_ROWS = 1_000
 
-FLOOR_SQL = """
+FLOOR_SQL = f"""
 select "Apprehension State" as state, "Apprehension County" as county,
-       year(d) + case when month(d) >= 10 then 1 else 0 end as fiscal_year,
+       {fiscal_year_sql("d")} as fiscal_year,
        case when "Case Threat Level" in ('1', '2', '3') then 'L' || "Case Threat Level"
             when "Case Criminality" = '3 Other Immigration Violator' then 'NC'
             when "Case Criminality" = '2 Pending Criminal Charges' then 'PENDING'

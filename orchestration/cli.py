@@ -2,6 +2,11 @@
 
 scomm run [--source interop=PATH] [--warehouse DIR]   ingest → validate → dbt → publish
 scomm sql "select …" [--format table|csv|json]         read-only SQL on the published file
+
+Click commands only: parsing arguments and printing. What a run does and reports is in
+runner.py, the readers in ingest/, the dashboard in serve/. Over 350 lines because every
+command's options carry their help text here, where `scomm --help` reads them; no logic is kept
+here that another command or module repeats.
 """
 
 from __future__ import annotations

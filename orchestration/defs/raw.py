@@ -58,7 +58,8 @@ class LoadContext:
 
 
 # A loader writes raw.<table> from the files and returns the metadata of the materialization
-# (at least "rows"; "extra_columns" when the file had columns beyond the layout).
+# (at least "rows" and "source_sha256"; "extra_columns" when the file had columns beyond the
+# layout).
 Loader = Callable[[duckdb.DuckDBPyConnection, list[Path], LoadContext], dict[str, Any]]
 
 
@@ -86,14 +87,22 @@ def source_paths(source: str, configured: list[str] | None) -> list[Path]:
     return [default]
 
 
-def _one_file(read: Callable[[duckdb.DuckDBPyConnection, Path, str], ParsedFile | int]) -> Loader:
-    """A loader for the single-file layouts: the reader returns a ParsedFile or a row count."""
+def _one_file(
+    read: Callable[[duckdb.DuckDBPyConnection, Path, str], ParsedFile | int], table: str
+) -> Loader:
+    """A loader for the single-file layouts: the reader writes ``table`` and returns a
+    ParsedFile or a row count."""
 
     def load(con: duckdb.DuckDBPyConnection, files: list[Path], ctx: LoadContext) -> dict:
         result = read(con, files[0], ctx.run_id)
+        sha = scalar(con, f"select any_value(_source_sha256) from {table}")
         if isinstance(result, ParsedFile):
-            return {"rows": len(result.rows), "extra_columns": list(result.extra_columns)}
-        return {"rows": result, "extra_columns": []}
+            return {
+                "rows": len(result.rows),
+                "source_sha256": sha,
+                "extra_columns": list(result.extra_columns),
+            }
+        return {"rows": result, "source_sha256": sha, "extra_columns": []}
 
     return load
 
@@ -114,15 +123,10 @@ def _load_cases(con: duckdb.DuckDBPyConnection, files: list[Path], ctx: LoadCont
     )
     return {
         "rows": rows,
+        "source_sha256": scalar(con, "select string_agg(sha256, ' ') from raw.cases_load_files"),
         "load": "full" if ctx.fiscal_years is None else "incremental",
         "rows_by_fiscal_year": {k: int(v) for k, v in by_year.items()},
     }
-
-
-def _sha256_of_load(con: duckdb.DuckDBPyConnection, spec: SourceAsset) -> str:
-    if spec.partitioned:  # a case load: every file's sha256
-        return scalar(con, "select string_agg(sha256, ' ') from raw.cases_load_files")
-    return scalar(con, f"select any_value(_source_sha256) from {'.'.join(spec.key.path)}")
 
 
 def source_asset(spec: SourceAsset) -> dg.AssetsDefinition:
@@ -145,7 +149,6 @@ def source_asset(spec: SourceAsset) -> dg.AssetsDefinition:
         )
         with warehouse.connect() as con:
             meta = spec.load(con, files, ctx)
-            sha = _sha256_of_load(con, spec)
         checkpoint("ingest")
         extra = meta.get("extra_columns") or []
         if extra:
@@ -154,7 +157,6 @@ def source_asset(spec: SourceAsset) -> dg.AssetsDefinition:
             metadata={
                 "source": spec.source,
                 "source_file": ", ".join(str(f.resolve()) for f in files),
-                "source_sha256": sha,
                 **meta,
             }
         )
@@ -168,7 +170,7 @@ SOURCE_ASSETS: dict[str, SourceAsset] = {
         SourceAsset(
             "interop",
             RAW_INTEROP,
-            _one_file(load_raw_interop),
+            _one_file(load_raw_interop, "raw.interop_reports"),
             "ICE IDENT/IAFIS interoperability statistics exactly as published: one row "
             "per jurisdiction per report, counts cumulative since activation, every value "
             "kept as text (blank = not reported), with the source file, its sha256, the "
@@ -178,21 +180,21 @@ SOURCE_ASSETS: dict[str, SourceAsset] = {
         SourceAsset(
             "population",
             RAW_POPULATION,
-            _one_file(load_raw_population),
+            _one_file(load_raw_population, "raw.census_population"),
             "Census county and state population estimates 2010-2019 (co-est2019-alldata "
             "layout), the columns the warehouse uses, as text, with load metadata.",
         ),
         SourceAsset(
             "noncitizen",
             RAW_NONCITIZEN,
-            _one_file(load_raw_noncitizen),
+            _one_file(load_raw_noncitizen, "raw.acs_noncitizen"),
             "ACS 5-year non-citizen population by county and year, with its margin of "
             "error, as text (NA = not published), with load metadata.",
         ),
         SourceAsset(
             "activations",
             RAW_ACTIVATIONS,
-            _one_file(load_raw_activations),
+            _one_file(load_raw_activations, "raw.sc_activation_panel"),
             "Secure Communities activation panel (county x calendar year, Stata), as "
             "published: date_secure is missing in the years before activation.",
         ),

@@ -20,6 +20,10 @@ Millions of rows are read exactly once. A load is staged, checked, then merged:
   downstream (normalization, dbt) reads the small counted table, never the millions of rows.
 
 DuckDB streams the files (never pandas), so memory stays bounded whatever the size.
+
+Over 350 lines on purpose: a load's whole life (formats, the one scan, staging, the refusals of an
+incremental load, the merge) is one state machine over the raw.cases_* tables, easier to check
+in one file than spread over several that all touch the same tables.
 """
 
 from __future__ import annotations
