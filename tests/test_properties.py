@@ -98,8 +98,8 @@ def report_series(draw):
 def compiled_models(sample_run):
     root = sample_run.warehouse / "dbt" / "target" / "compiled" / "scomm" / "models"
     return (
-        (root / "intermediate" / "int_interop_reports_differenced.sql").read_text(),
-        (root / "marts" / "fct_referrals_by_severity.sql").read_text(),
+        (root / "intermediate" / "interop" / "int_interop_reports_differenced.sql").read_text(),
+        (root / "marts" / "core" / "fct_referrals_by_severity.sql").read_text(),
     )
 
 
