@@ -21,6 +21,7 @@ import click
 from orchestration.paths import DEFAULT_CACHE, DEFAULT_WAREHOUSE
 from orchestration.runner import (
     WarehouseBusy,
+    data_status,
     execute_with_result,
     published_counts,
     row_accounting,
@@ -138,6 +139,20 @@ def main() -> None:
     "is a full load of every source.",
 )
 @click.option(
+    "--profile",
+    default=None,
+    help="Load exactly the pinned public files of this profile's sources (sources.yml "
+    "`profiles`, e.g. `public`): every other source is not loaded. Files come from --mirror, "
+    "the download cache, or are downloaded now; each is checked against its sha256.",
+)
+@click.option(
+    "--mirror",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="A folder holding the profile's files under their published names (e.g. "
+    "../shared/reference), standing in for the downloads; sha256 still checked.",
+)
+@click.option(
     "--step-timings",
     type=click.Path(dir_okay=False, path_type=Path),
     hidden=True,
@@ -149,6 +164,8 @@ def run(
     cache: Path,
     allow_http: bool,
     fiscal_year: tuple[int, int] | None,
+    profile: str | None,
+    mirror: Path | None,
     step_timings: Path | None,
     warehouse: Path,
 ) -> None:
@@ -160,6 +177,17 @@ def run(
 
     console = Console()
     sources = parse_sources(source_values, cache, allow_http)
+    if mirror is not None and profile is None:
+        raise click.BadParameter("--mirror goes with --profile", param_hint="--mirror")
+    if profile is not None:
+        if fiscal_year is not None:
+            raise click.BadParameter("--profile is a full load", param_hint="--fiscal-year")
+        from orchestration.sources.profiles import ProfileError, profile_files
+
+        try:
+            sources = {**profile_files(profile, cache, mirror).sources, **sources}
+        except ProfileError as exc:
+            raise click.ClickException(f"profile {profile}: {exc}") from exc
     warehouse = warehouse.resolve()
     serving = warehouse / "marts.duckdb"
     # Great Expectations loads (≈4 s) in a forked process while this one imports Dagster/dbt
@@ -179,7 +207,11 @@ def run(
             )
     try:
         with warehouse_lock(warehouse):
-            named = ", ".join(f"{k}={v}" for k, v in sources.items()) or "the embedded samples"
+            named = (
+                f"the {profile} profile"
+                if profile
+                else ", ".join(f"{k}={v}" for k, v in sources.items()) or "the embedded samples"
+            )
             console.print(f"[bold]scomm run[/] → {warehouse}  (sources: {named})", highlight=False)
             report, result = execute_with_result(warehouse, sources, fiscal_year)
             if step_timings:
@@ -223,6 +255,10 @@ def run(
     for name, count in published_counts(serving):
         table.add_row(name, str(count))
     console.print(table)
+    overall, per_source = data_status(serving)
+    console.print(f"Data status of this publication: [bold]{overall}[/]", highlight=False)
+    for source, status, rows in per_source:
+        console.print(f"  {source:<12} {status:<11} {rows:>10,} rows", highlight=False)
     wh = "" if warehouse == DEFAULT_WAREHOUSE.resolve() else f" --warehouse {warehouse}"
     console.print("Ad hoc SQL (read-only on the published file):")
     console.print(f'  .venv/bin/scomm sql{wh} "{EXAMPLE_SQL}"', highlight=False, soft_wrap=True)
@@ -256,34 +292,44 @@ def _fetch_one(
     show_default=True,
     help="Where downloads land: CACHE/NAME/<file> plus a .provenance.json record.",
 )
-def fetch(names: tuple[str, ...], cache: Path) -> None:
-    """Download the published files of the named sources (default: every source with URLs in
-    sources.yml) into the cache, verifying their sha256 when one is configured."""
-    from orchestration.sources.catalog import SourcesFileError, load_sources
+@click.option(
+    "--profile",
+    default=None,
+    help="Download every pinned file of this profile's sources (sources.yml `profiles`).",
+)
+def fetch(names: tuple[str, ...], cache: Path, profile: str | None) -> None:
+    """Download the pinned public files of the named sources (default: every source with a
+    download URL in sources.yml) into the cache, each checked against its sha256."""
+    from orchestration.sources.catalog import SourcesFileError, load_profiles, load_sources
 
     try:
         specs = load_sources()
+        profiles = load_profiles()
     except SourcesFileError as exc:
         raise click.ClickException(str(exc)) from exc
+    if profile is not None:
+        if profile not in profiles:
+            raise click.BadParameter(f"unknown profile {profile!r}; known: {', '.join(profiles)}")
+        names = (*names, *profiles[profile].sources)
     unknown = [n for n in names if n not in specs]
     if unknown:
         raise click.BadParameter(f"unknown source(s) {unknown}; known: {', '.join(specs)}")
-    chosen = [specs[n] for n in names] if names else [s for s in specs.values() if s.urls]
+    chosen = (
+        [specs[n] for n in dict.fromkeys(names)] if names else [s for s in specs.values() if s.urls]
+    )
     for spec in chosen:
-        if not spec.urls:
-            click.echo(
-                f"{spec.name}: no download URL in sources.yml ({spec.publisher}); "
-                f"download it yourself and pass --source {spec.name}=PATH to scomm run"
-            )
-            continue
-        for url in spec.urls:
+        for public in spec.files:
+            if public.url is None:
+                click.echo(
+                    f"{spec.name}: {public.name} has no download URL ({spec.publisher}); "
+                    f"get it yourself and pass --mirror DIR (or --source {spec.name}=PATH)"
+                )
+                continue
             _fetch_one(
-                spec.name,
-                url,
-                cache,
-                spec.sha256 if len(spec.urls) == 1 else None,
-                allow_insecure=spec.allow_insecure,
+                spec.name, public.url, cache, public.sha256, allow_insecure=spec.allow_insecure
             )
+        if not spec.files:
+            click.echo(f"{spec.name}: no public file pinned in sources.yml ({spec.publisher})")
 
 
 @main.command()

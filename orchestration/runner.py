@@ -223,3 +223,15 @@ def published_counts(serving: Path) -> list[tuple[str, int]]:
 
     with published(serving) as con:
         return [(t, scalar(con, f'select count(*) from "{t}"')) for t in published_tables(con)]
+
+
+def data_status(serving: Path) -> tuple[str, list[tuple[str, str, int]]]:
+    """The published file's overall data status and (source, status, rows) per source."""
+    from orchestration.serve.published import published
+
+    with published(serving) as con:
+        overall = scalar(con, "select data_status from _publication")
+        rows = con.execute(
+            "select source, data_status, rows from _publication_sources order by source"
+        ).fetchall()
+    return overall, rows

@@ -21,10 +21,20 @@ from orchestration.defs.keys import SERVING, mart_key
 from orchestration.defs.resources import WarehouseResource
 from orchestration.faults import checkpoint
 from orchestration.ingest.common import scalar
+from orchestration.sources.catalog import publication_status
+
+
+def status_note(statuses: dict[str, str]) -> str:
+    """`real: population, …; synthetic: interop; not loaded: figures` for readers."""
+    by_status: dict[str, list[str]] = {}
+    for source, status in sorted(statuses.items()):
+        by_status.setdefault(status, []).append(source)
+    order = ("real", "synthetic", "unverified", "not loaded")
+    return "; ".join(f"{s}: {', '.join(by_status[s])}" for s in order if s in by_status)
+
 
 # Which tables are published is declared in dbt (tag `published` on the model, read from the
 # manifest by defs/dbt.py); this module publishes whatever list it is given.
-RAW_TABLES = ("interop_reports", "census_population", "acs_noncitizen", "sc_activation_panel")
 
 
 KEEP_VERSIONS = 3
@@ -50,12 +60,18 @@ def publish_marts(
             for table in tables:
                 con.execute(f"create table main.{table} as select * from build.marts.{table}")
                 counts[table] = scalar(con, f"select count(*) from main.{table}")
+            # per source: what was loaded, whether it is real, its terms (raw._source_loads)
+            con.execute(
+                "create table main._publication_sources as select source, data_status, files, "
+                "sha256, publisher, license, rows, load_id, loaded_at "
+                "from build.raw._source_loads order by source"
+            )
+            statuses = dict(
+                con.execute("select source, data_status from main._publication_sources").fetchall()
+            )
             sources = con.execute(
-                " union ".join(
-                    f"select distinct _source_file, _source_sha256 from build.raw.{t}"
-                    for t in RAW_TABLES
-                )
-                + " union select file, sha256 from build.raw.cases_files order by 1"
+                "select * from (select unnest(files) as file, unnest(sha256) as sha "
+                "from main._publication_sources) order by 1"
             ).fetchall()
             con.execute(
                 "create table main._publication_tables (table_name varchar, row_count bigint, "
@@ -68,12 +84,14 @@ def publish_marts(
                 )
             con.execute(
                 "create table main._publication as select ? as run_id, ? as published_at, "
-                "? as duckdb_version, ? as sources",
+                "? as duckdb_version, ? as sources, ? as data_status, ? as data_status_note",
                 [
                     run_id,
                     dt.datetime.now(dt.UTC).replace(tzinfo=None),
                     duckdb.__version__,
                     "; ".join(f"{f} (sha256 {s})" for f, s in sources),
+                    publication_status(statuses),
+                    status_note(statuses),
                 ],
             )
             con.execute("detach build")

@@ -27,14 +27,20 @@ from orchestration.defs.partitions import case_fiscal_years, run_fiscal_years
 from orchestration.defs.resources import WarehouseResource
 from orchestration.faults import checkpoint
 from orchestration.ingest.cases import load_raw_cases, merge_cases_load
-from orchestration.ingest.common import ParsedFile, scalar
-from orchestration.ingest.interop import load_raw_interop
+from orchestration.ingest.common import (
+    ParsedFile,
+    SourceLoad,
+    record_source_load,
+    scalar,
+    write_empty_raw_text,
+)
+from orchestration.ingest.interop import INTEROP_COLUMNS, load_raw_interop
 from orchestration.ingest.reference import (
     load_raw_activations,
     load_raw_noncitizen,
     load_raw_population,
 )
-from orchestration.sources.catalog import MULTI_FILE_SOURCES, load_sources
+from orchestration.sources.catalog import MULTI_FILE_SOURCES, load_sources, load_status
 
 
 class SourceConfig(dg.Config):
@@ -57,9 +63,10 @@ class LoadContext:
     fiscal_years: list[int] | None  # None: every fiscal year (a full load)
 
 
-# A loader writes raw.<table> from the files and returns the metadata of the materialization
-# (at least "rows" and "source_sha256"; "extra_columns" when the file had columns beyond the
-# layout).
+# A loader writes raw.<table> from the files and returns the metadata of the materialization:
+# at least "rows" and "sha256" (one per file, in order); "extra_columns" when the file had
+# columns beyond the layout. Given no file (the source is not loaded this run) it writes the
+# table empty, or refuses when the source cannot be absent.
 Loader = Callable[[duckdb.DuckDBPyConnection, list[Path], LoadContext], dict[str, Any]]
 
 
@@ -77,32 +84,40 @@ class SourceAsset:
 
 
 def source_paths(source: str, configured: list[str] | None) -> list[Path]:
-    if configured:
+    """The run's files for ``source``: the configured ones ([] = not loaded this run), else its
+    embedded sample (none: not loaded)."""
+    if configured is not None:
         if len(configured) > 1 and source not in MULTI_FILE_SOURCES:
             raise ValueError(f"source {source!r} takes one file per load, got {len(configured)}")
         return [Path(p) for p in configured]
     default = load_sources()[source].default_path
-    if default is None:
-        raise ValueError(f"source {source!r} has no default file in sources.yml; pass one")
-    return [default]
+    return [default] if default is not None else []
 
 
 def _one_file(
-    read: Callable[[duckdb.DuckDBPyConnection, Path, str], ParsedFile | int], table: str
+    read: Callable[[duckdb.DuckDBPyConnection, Path, str], ParsedFile | int],
+    table: str,
+    columns: tuple[str, ...] | None = None,
 ) -> Loader:
     """A loader for the single-file layouts: the reader writes ``table`` and returns a
-    ParsedFile or a row count."""
+    ParsedFile or a row count. With ``columns`` (a text layout), no file writes the table
+    empty: the source is not loaded and everything downstream exists and is empty."""
 
     def load(con: duckdb.DuckDBPyConnection, files: list[Path], ctx: LoadContext) -> dict:
+        if not files:
+            if columns is None:
+                raise ValueError(f"{table} needs a file: this source cannot be left out")
+            write_empty_raw_text(con, table, columns, ctx.run_id)
+            return {"rows": 0, "sha256": [], "extra_columns": []}
         result = read(con, files[0], ctx.run_id)
         sha = scalar(con, f"select any_value(_source_sha256) from {table}")
         if isinstance(result, ParsedFile):
             return {
                 "rows": len(result.rows),
-                "source_sha256": sha,
+                "sha256": [sha],
                 "extra_columns": list(result.extra_columns),
             }
-        return {"rows": result, "source_sha256": sha, "extra_columns": []}
+        return {"rows": result, "sha256": [sha], "extra_columns": []}
 
     return load
 
@@ -123,7 +138,7 @@ def _load_cases(con: duckdb.DuckDBPyConnection, files: list[Path], ctx: LoadCont
     )
     return {
         "rows": rows,
-        "source_sha256": scalar(con, "select string_agg(sha256, ' ') from raw.cases_load_files"),
+        "sha256": [r[0] for r in con.execute("select sha256 from raw.cases_load_files").fetchall()],
         "load": "full" if ctx.fiscal_years is None else "incremental",
         "rows_by_fiscal_year": {k: int(v) for k, v in by_year.items()},
     }
@@ -147,8 +162,31 @@ def source_asset(spec: SourceAsset) -> dg.AssetsDefinition:
         ctx = LoadContext(
             context.run_id, warehouse, run_fiscal_years(context) if spec.partitioned else None
         )
+        catalog = load_sources()[spec.source]
         with warehouse.connect() as con:
             meta = spec.load(con, files, ctx)
+            status = (
+                load_status(
+                    [catalog.status_of(f, s) for f, s in zip(files, meta["sha256"], strict=True)]
+                )
+                if files
+                else "not loaded"
+            )
+            record_source_load(
+                con,
+                SourceLoad(
+                    source=spec.source,
+                    status=status,
+                    files=[str(f.resolve()) for f in files],
+                    sha256=list(meta["sha256"]),
+                    publisher=catalog.publisher,
+                    license=catalog.license,
+                    rows=int(meta["rows"]),
+                    load_id=context.run_id,
+                ),
+            )
+        if not files:
+            context.log.warning(f"{spec.source}: not loaded this run (no file)")
         checkpoint("ingest")
         extra = meta.get("extra_columns") or []
         if extra:
@@ -157,7 +195,9 @@ def source_asset(spec: SourceAsset) -> dg.AssetsDefinition:
             metadata={
                 "source": spec.source,
                 "source_file": ", ".join(str(f.resolve()) for f in files),
-                **meta,
+                "data_status": status,
+                **{k: v for k, v in meta.items() if k != "sha256"},
+                "source_sha256": " ".join(meta["sha256"]),
             }
         )
 
@@ -170,7 +210,7 @@ SOURCE_ASSETS: dict[str, SourceAsset] = {
         SourceAsset(
             "interop",
             RAW_INTEROP,
-            _one_file(load_raw_interop, "raw.interop_reports"),
+            _one_file(load_raw_interop, "raw.interop_reports", INTEROP_COLUMNS),
             "ICE IDENT/IAFIS interoperability statistics exactly as published: one row "
             "per jurisdiction per report, counts cumulative since activation, every value "
             "kept as text (blank = not reported), with the source file, its sha256, the "

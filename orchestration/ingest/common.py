@@ -269,3 +269,55 @@ def first_row(con: duckdb.DuckDBPyConnection, sql: str, params: object = None) -
     if row is None:
         raise LookupError(f"query returned no row: {sql[:120]}")
     return row
+
+
+def write_empty_raw_text(
+    con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...], load_id: str
+) -> None:
+    """``table`` (schema.name) with the layout's text columns and the load metadata, and no row:
+    a source that is not loaded this run."""
+    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    frame["_source_line"] = pd.Series(dtype="Int64")
+    frame["_extra_columns"] = pd.Series(dtype=object)
+    frame = with_load_metadata(frame, Path("."), "", load_id).iloc[0:0]
+    types = {c: "varchar" for c in columns} | {"_extra_columns": "varchar"} | LOAD_METADATA_TYPES
+    replace_table(con, table, frame, types)
+
+
+@dataclass(frozen=True)
+class SourceLoad:
+    """What a run loaded for one source, and whether it is real: the publication says it."""
+
+    source: str
+    status: str  # real | synthetic | unverified | not loaded (sources.catalog.DataStatus)
+    files: list[str]
+    sha256: list[str]
+    publisher: str
+    license: str
+    rows: int
+    load_id: str
+
+
+def record_source_load(con: duckdb.DuckDBPyConnection, load: SourceLoad) -> None:
+    """Replace ``load.source``'s row of raw._source_loads (one row per source: its last load)."""
+    con.execute("create schema if not exists raw")
+    con.execute(
+        "create table if not exists raw._source_loads (source varchar primary key, "
+        "data_status varchar, files varchar[], sha256 varchar[], publisher varchar, "
+        "license varchar, rows bigint, load_id varchar, loaded_at timestamp)"
+    )
+    con.execute("delete from raw._source_loads where source = ?", [load.source])
+    con.execute(
+        "insert into raw._source_loads values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            load.source,
+            load.status,
+            load.files,
+            load.sha256,
+            load.publisher,
+            load.license,
+            load.rows,
+            load.load_id,
+            dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        ],
+    )

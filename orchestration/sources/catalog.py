@@ -19,9 +19,31 @@ Layout = Literal[
     "acs_noncitizen_tidycensus",
     "sc_activation_panel_dta",
     "ice_foia_removals",
+    "published_figures",
 ]
-SOURCE_NAMES: tuple[str, ...] = ("interop", "population", "noncitizen", "activations", "cases")
+SOURCE_NAMES: tuple[str, ...] = (
+    "interop",
+    "population",
+    "noncitizen",
+    "activations",
+    "cases",
+    "figures",
+)
 MULTI_FILE_SOURCES: tuple[str, ...] = ("cases",)
+# Data status of a loaded file: `real` (the sha256 of a pinned public release), `synthetic` (an
+# embedded sample), `unverified` (a file given with --source that matches no pinned release:
+# real as far as its provider says, not checked), `not loaded` (no file this run).
+DataStatus = Literal["real", "synthetic", "unverified", "not loaded"]
+SAMPLE_DIR = REPO_ROOT / "data" / "sample"
+
+
+class PublicFile(BaseModel):
+    """One file of a real public release: where it is published (None when only a mirror has
+    it), its pinned sha256, and its file name in a mirror folder."""
+
+    name: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    url: str | None = None
 
 
 class SourceSpec(BaseModel):
@@ -31,8 +53,8 @@ class SourceSpec(BaseModel):
     publisher: str
     license: str
     default: str | None = None
-    urls: list[str] = Field(default_factory=list)
-    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    # the real public release: pinned files (the `public` profile loads these)
+    files: list[PublicFile] = Field(default_factory=list)
     allow_insecure: bool = False
     # Completeness gate (case records): a load whose record count for a fiscal year falls by
     # more than this share below the last published load of that year is refused before
@@ -45,6 +67,18 @@ class SourceSpec(BaseModel):
             check_url(url, self.allow_insecure)
         return self
 
+    def status_of(self, path: Path, sha256: str) -> DataStatus:
+        """Whether a loaded file is a pinned real release, an embedded sample, or neither."""
+        if sha256 in {f.sha256 for f in self.files}:
+            return "real"
+        if SAMPLE_DIR in Path(path).resolve().parents:
+            return "synthetic"
+        return "unverified"
+
+    @property
+    def urls(self) -> list[str]:
+        return [f.url for f in self.files if f.url]
+
     @property
     def default_path(self) -> Path | None:
         return (REPO_ROOT / self.default) if self.default else None
@@ -52,6 +86,50 @@ class SourceSpec(BaseModel):
 
 class SourcesFileError(ValueError):
     pass
+
+
+def load_status(statuses: list[DataStatus]) -> DataStatus:
+    """One source's status over its files: real only when every file is a pinned release."""
+    for status in ("synthetic", "unverified"):
+        if status in statuses:
+            return status
+    return "real" if statuses else "not loaded"
+
+
+def publication_status(statuses: dict[str, str]) -> str:
+    """The status of a whole publication from its sources' statuses: `real` when every loaded
+    source is a pinned real release, `synthetic` when every loaded one is a sample, `mixed`
+    otherwise (the per-source table says which)."""
+    loaded = {s for s in statuses.values() if s != "not loaded"}
+    if loaded == {"real"}:
+        return "real"
+    if loaded == {"synthetic"}:
+        return "synthetic"
+    return "mixed" if loaded else "not loaded"
+
+
+class Profile(BaseModel):
+    """A named set of sources loaded together from their pinned public files (`scomm run
+    --profile NAME`); every source not listed is not loaded in such a run."""
+
+    name: str
+    description: str
+    sources: list[str]
+
+
+def load_profiles(path: Path = SOURCES_FILE) -> dict[str, Profile]:
+    with path.open(encoding="utf-8") as f:
+        document = yaml.safe_load(f) or {}
+    profiles = {}
+    for name, entry in (document.get("profiles") or {}).items():
+        try:
+            profiles[name] = Profile(name=name, **(entry or {}))
+        except ValidationError as exc:
+            raise SourcesFileError(f"{path}: profile {name!r}: {exc}") from exc
+        unknown = sorted(set(profiles[name].sources) - set(SOURCE_NAMES))
+        if unknown:
+            raise SourcesFileError(f"{path}: profile {name!r}: unknown source(s) {unknown}")
+    return profiles
 
 
 def check_url(url: str, allow_insecure: bool = False) -> None:
