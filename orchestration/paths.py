@@ -8,6 +8,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 SAMPLE_INTEROP = REPO_ROOT / "data" / "sample" / "interop_reports.csv"
+SAMPLE_CASES = REPO_ROOT / "data" / "sample" / "cases.csv"
 DEFAULT_WAREHOUSE = REPO_ROOT / "data" / "warehouse"
 DEFAULT_INBOX = REPO_ROOT / "data" / "inbox"
 JURISDICTION_OVERRIDES = DBT_PROJECT_DIR / "seeds" / "jurisdiction_overrides.csv"

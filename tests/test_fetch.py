@@ -9,7 +9,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from orchestration.sources.catalog import SourcesFileError, cache_file_for, load_sources
+from orchestration.sources.catalog import (
+    SOURCE_NAMES,
+    SourcesFileError,
+    cache_file_for,
+    load_sources,
+)
 from orchestration.sources.fetch import FetchError, fetch
 
 PAYLOAD = b"SUMLEV,STATE,COUNTY\n" + b"050,25,025\n" * 20000  # ~220 kB
@@ -142,9 +147,14 @@ def test_file_names_from_urls_cannot_escape_the_cache(tmp_path):
 
 def test_sources_file_lists_every_source_with_an_existing_default():
     specs = load_sources()
-    assert set(specs) == {"interop", "population", "noncitizen", "activations", "cases"}
+    assert set(specs) == set(SOURCE_NAMES)
     for spec in specs.values():
-        assert spec.default_path and spec.default_path.is_file(), spec.name
+        # every source has an embedded sample, except the published figures (no synthetic
+        # version: a sample run leaves them "not loaded")
+        if spec.name == "figures":
+            assert spec.default_path is None
+        else:
+            assert spec.default_path and spec.default_path.is_file(), spec.name
         assert all(u.startswith("https://") for u in spec.urls)
 
 
@@ -152,7 +162,8 @@ def test_sources_file_rejects_http_and_unknown_sources(tmp_path):
     bad = tmp_path / "sources.yml"
     bad.write_text(
         "sources:\n  population:\n    description: d\n    layout: census_co_est2019\n"
-        "    publisher: p\n    license: l\n    urls: [http://example.org/x.csv]\n"
+        "    publisher: p\n    license: l\n    files:\n      - name: x.csv\n"
+        f"        sha256: '{'0' * 64}'\n        url: http://example.org/x.csv\n"
     )
     with pytest.raises(SourcesFileError, match="(?s)population.*only https"):
         load_sources(bad)
@@ -181,3 +192,83 @@ def test_run_source_url_over_plain_http_needs_the_flag(server, tmp_path):
 
     with pytest.raises(click.ClickException, match="only https"):
         parse_sources((f"population={server}/ok/co-est2019-alldata.csv",), tmp_path)
+
+
+# --- profiles: the pinned public files, from a mirror, the cache or a download -------------
+
+
+def write_profile_sources(tmp_path, server, sha):
+    """A sources.yml with a `public` profile of one source (population) whose one pinned file
+    is served by the local server; the other sources exist but are not in the profile."""
+    path = tmp_path / "sources.yml"
+    path.write_text(
+        "profiles:\n  public:\n    description: d\n    sources: [population]\n"
+        "sources:\n"
+        "  population:\n    description: d\n    layout: census_co_est2019\n"
+        "    publisher: p\n    license: l\n    allow_insecure: true\n    files:\n"
+        "      - name: co-est2019-alldata.csv\n"
+        f"        sha256: {sha}\n"
+        f"        url: {server}/ok/co-est2019-alldata.csv\n"
+        "  interop:\n    description: d\n    layout: interop_canonical\n"
+        "    publisher: p\n    license: l\n    default: data/sample/interop_reports.csv\n"
+    )
+    return path
+
+
+def test_profile_downloads_pinned_files_and_leaves_other_sources_out(server, tmp_path):
+    from orchestration.sources.profiles import profile_files
+
+    sha = hashlib.sha256(PAYLOAD).hexdigest()
+    sources_file = write_profile_sources(tmp_path, server, sha)
+    files = profile_files("public", tmp_path / "cache", sources_file=sources_file)
+    assert files.sources["population"] == [
+        (tmp_path / "cache" / "population" / "co-est2019-alldata.csv").resolve()
+    ]
+    # a source outside the profile is not loaded: an empty list, never its synthetic sample
+    assert files.sources["interop"] == [] and files.sources["cases"] == []
+    assert "interop: not loaded (not in the public profile)" in files.notes
+    # a second call finds the download in the cache (no new request)
+    Handler.hits.clear()
+    profile_files("public", tmp_path / "cache", sources_file=sources_file)
+    assert Handler.hits == {}
+
+
+def test_profile_mirror_stands_in_for_downloads_and_is_checked(server, tmp_path):
+    from orchestration.sources.profiles import ProfileError, profile_files
+
+    sha = hashlib.sha256(PAYLOAD).hexdigest()
+    sources_file = write_profile_sources(tmp_path, server, sha)
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    (mirror / "co-est2019-alldata.csv").write_bytes(PAYLOAD)
+    files = profile_files("public", tmp_path / "cache", mirror, sources_file=sources_file)
+    assert files.sources["population"] == [(mirror / "co-est2019-alldata.csv").resolve()]
+    assert Handler.hits == {}  # nothing downloaded
+    # a mirror file that is not the pinned release is refused, naming the file and both hashes
+    (mirror / "co-est2019-alldata.csv").write_bytes(PAYLOAD + b"050,25,999\n")
+    with pytest.raises(ProfileError, match="co-est2019-alldata.csv .mirror.*not the published"):
+        profile_files("public", tmp_path / "cache", mirror, sources_file=sources_file)
+    # no mirror file, no cache, downloads off: says what to do
+    (mirror / "co-est2019-alldata.csv").unlink()
+    with pytest.raises(ProfileError, match="scomm fetch population"):
+        profile_files(
+            "public", tmp_path / "cache2", mirror, download=False, sources_file=sources_file
+        )
+    with pytest.raises(ProfileError, match="unknown profile 'nope'"):
+        profile_files("nope", tmp_path / "cache", sources_file=sources_file)
+
+
+def test_data_status_of_a_file_is_real_synthetic_or_unverified(tmp_path):
+    from orchestration.sources.catalog import SAMPLE_DIR, load_status, publication_status
+
+    population = load_sources()["population"]
+    pinned = population.files[0].sha256
+    assert population.status_of(tmp_path / "any.csv", pinned) == "real"
+    assert population.status_of(SAMPLE_DIR / "population.csv", "0" * 64) == "synthetic"
+    assert population.status_of(tmp_path / "mine.csv", "0" * 64) == "unverified"
+    assert load_status(["real", "real"]) == "real"
+    assert load_status(["real", "synthetic"]) == "synthetic"
+    assert load_status([]) == "not loaded"
+    assert publication_status({"a": "real", "b": "not loaded"}) == "real"
+    assert publication_status({"a": "real", "b": "synthetic"}) == "mixed"
+    assert publication_status({"a": "synthetic", "b": "not loaded"}) == "synthetic"

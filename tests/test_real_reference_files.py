@@ -2,10 +2,12 @@
 checked from the files themselves."""
 
 import csv
+import hashlib
 
 import duckdb
 import pytest
 
+from orchestration.paths import DBT_PROJECT_DIR
 from orchestration.runner import execute
 from tests.conftest import REFERENCE_DIR
 
@@ -16,19 +18,38 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def real_run(dbt_manifest, tmp_path_factory):
+    """One run of the `public` profile: the pinned real files, from the reference folder as the
+    mirror (sha256 checked), and no synthetic source."""
+    from orchestration.paths import SAMPLE_CASES
+    from orchestration.sources.profiles import profile_files
+
+    sources = profile_files(
+        "public", tmp_path_factory.mktemp("cache"), mirror=REFERENCE_DIR, download=False
+    ).sources
+    sources["cases"] = [SAMPLE_CASES]  # until the real case releases join the profile
     warehouse = tmp_path_factory.mktemp("real_warehouse")
-    report = execute(
-        warehouse,
-        {
-            "population": REFERENCE_DIR / "co-est2019-alldata.csv",
-            "noncitizen": REFERENCE_DIR / "acs_noncitizen_pop_county.csv",
-            "activations": REFERENCE_DIR / "securecommunities.dta",
-        },
-    )
+    report = execute(warehouse, sources)
     assert report.success, (report.step_errors, report.checks_failed)
     con = duckdb.connect(str(warehouse / "marts.duckdb"), read_only=True)
-    yield report, con
+    yield report, con, warehouse
     con.close()
+
+
+def test_the_publication_says_which_sources_are_real_and_which_are_not_loaded(real_run):
+    _, con, _ = real_run
+    statuses = dict(con.execute("select source, data_status from _publication_sources").fetchall())
+    for source in ("population", "noncitizen", "activations", "figures"):
+        assert statuses[source] == "real", source
+    assert statuses["interop"] == "not loaded"
+    # a source that is not loaded publishes empty marts, never zeros
+    assert con.execute("select count(*) from mart_jurisdiction_year").fetchone() == (0,)
+    sha = dict(
+        con.execute("select source, sha256[1] from _publication_sources where rows > 0").fetchall()
+    )
+    assert (
+        sha["figures"]
+        == hashlib.sha256((REFERENCE_DIR / "published_figures.csv").read_bytes()).hexdigest()
+    )
 
 
 def census_counties() -> dict[str, str]:
@@ -41,7 +62,7 @@ def census_counties() -> dict[str, str]:
 
 
 def test_every_census_county_appears_once_with_its_name_intact(real_run):
-    _, con = real_run
+    _, con, _ = real_run
     counties = census_counties()
     rows = dict(
         con.execute(
@@ -56,7 +77,7 @@ def test_every_census_county_appears_once_with_its_name_intact(real_run):
 
 
 def test_rollout_spans_the_whole_program_and_ends_at_full_coverage(real_run):
-    _, con = real_run
+    _, con, _ = real_run
     first = con.execute(
         "select activation_date::varchar, counties_activated from mart_rollout "
         "order by activation_date limit 1"
@@ -81,7 +102,7 @@ def test_rollout_spans_the_whole_program_and_ends_at_full_coverage(real_run):
 
 
 def test_retired_panel_codes_reach_their_successors(real_run):
-    _, con = real_run
+    _, con, _ = real_run
     rows = dict(
         con.execute(
             "select jurisdiction_id, panel_county_codes from dim_jurisdiction "
@@ -92,20 +113,112 @@ def test_retired_panel_codes_reach_their_successors(real_run):
 
 
 def test_unknown_panel_code_is_a_warning_not_a_blocker(real_run):
-    report, _ = real_run
+    report, _, _ = real_run
     warnings = {name: text for name, text, blocking in report.checks_failed if not blocking}
     assert "41006" in warnings["sc_activation_counties_known"]
     assert not [n for n, _, blocking in report.checks_failed if blocking]
 
 
-def test_noncitizen_rates_use_the_real_acs(real_run):
-    _, con = real_run
+def test_noncitizen_denominators_are_the_real_acs(real_run):
+    # the staging model every per-100,000 rate joins on, read from the build database (the
+    # interop statistics are not loaded in a public run, so mart_jurisdiction_year is empty)
+    _, _, warehouse = real_run
     with (REFERENCE_DIR / "acs_noncitizen_pop_county.csv").open(newline="") as f:
         acs = {(r["fips"], r["year"]): r["noncit_pop"] for r in csv.DictReader(f)}
-    row = con.execute(
-        "select noncitizen_population, removals_total, "
-        "removals_per_100k_noncitizens from mart_jurisdiction_year "
-        "where jurisdiction_id = '25025' and fiscal_year = 2012"
-    ).fetchone()
-    assert row[0] == int(acs[("25025", "2012")])
-    assert row[2] == pytest.approx(row[1] * 100_000 / row[0])
+    build = warehouse / "build.duckdb"
+    with duckdb.connect(str(build), read_only=True) as con:
+        rows = dict(
+            con.execute(
+                "select jurisdiction_id || '|' || year, noncitizen_population "
+                "from staging.stg_acs__noncitizen where jurisdiction_id in ('25025', '48201')"
+            ).fetchall()
+        )
+    for key in ("25025|2012", "48201|2015"):
+        fips, year = key.split("|")
+        assert rows[key] == int(acs[(fips, year)])
+
+
+def figure_rows() -> list[dict[str, str]]:
+    with (REFERENCE_DIR / "published_figures.csv").open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def is_iso_date(text: str) -> bool:
+    import datetime as dt
+
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def test_every_published_figure_is_published_or_quarantined_with_its_reason(real_run):
+    _, con, _ = real_run
+    rows = figure_rows()
+    usable = [r for r in rows if is_iso_date(r["period_end"])]
+    unusable = [r for r in rows if not is_iso_date(r["period_end"])]
+    assert len(rows) == 58 and len(unusable) == 3  # Sacramento: "~2009 activation" .. "+1 year"
+    assert con.execute("select count(*) from mart_published_figures").fetchone() == (len(usable),)
+    quarantined = con.execute(
+        "select period_end_published, quarantine_reason, source_line from qa_figures_quarantined "
+        "order by source_line"
+    ).fetchall()
+    assert [q[0] for q in quarantined] == [r["period_end"] for r in unusable]
+    assert all(q[1].startswith("period end is not a date") for q in quarantined)
+    # values arrive exactly; blank starts stay NULL ("since activation"), never guessed
+    published = dict(
+        con.execute(
+            "select scope || '|' || metric || '|' || period_end, value from mart_published_figures"
+        ).fetchall()
+    )
+    for r in usable:
+        assert published[f"{r['scope']}|{r['metric']}|{r['period_end']}"] == int(r["value"])
+    blank_starts = sum(1 for r in usable if not r["period_start"])
+    assert con.execute(
+        "select count(*) from mart_published_figures where period_start is null"
+    ).fetchone() == (blank_starts,)
+    assert (
+        con.execute(
+            "select count(*) from mart_published_figures where source_class = 'agency'"
+        ).fetchone()[0]
+        > 0
+    )
+
+
+def test_rollout_is_reconciled_with_the_jurisdictions_ice_said_were_active(real_run):
+    import pandas as pd
+
+    _, con, _ = real_run
+    panel = pd.read_stata(REFERENCE_DIR / "securecommunities.dta")
+    first = panel.dropna(subset=["date_secure"]).groupby("county")["date_secure"].min()
+    # counties of the Census list (the rollout's universe) activated on or before each date; a
+    # retired panel code counts for the county that replaced it (seeds/county_fips_changes)
+    counties = {int(k) for k in census_counties()}
+    changes = pd.read_csv(DBT_PROJECT_DIR / "seeds" / "county_fips_changes.csv", dtype=str)
+    successor = {
+        int(o): int(n) for o, n in zip(changes["old_fips"], changes["new_fips"], strict=True)
+    }
+    by_county: dict[int, pd.Timestamp] = {}
+    for code, day in first.items():
+        county = successor.get(int(code), int(code))
+        by_county[county] = min(day, by_county.get(county, day))
+    expected = {
+        day: sum(1 for c, d in by_county.items() if c in counties and d <= pd.Timestamp(day))
+        for day in ("2009-11-12", "2010-09-30", "2011-02-28")
+    }
+    rows = con.execute(
+        "select period_end::varchar, published_value, warehouse_value, difference, comparison "
+        "from mart_figures_reconciliation where metric = 'jurisdictions_active' "
+        "order by period_end"
+    ).fetchall()
+    published = {"2009-11-12": 95, "2010-09-30": 658, "2011-02-28": 1123}
+    assert [(r[0], r[1]) for r in rows] == list(published.items())
+    for day, value, warehouse, difference, comparison in rows:
+        assert comparison == "compared"
+        assert warehouse == expected[day] and difference == warehouse - value
+    # the interoperability statistics are not loaded in this run: those figures say so
+    assert con.execute(
+        "select distinct comparison from mart_figures_reconciliation "
+        "where warehouse_source = 'interop'"
+    ).fetchall() == [("not loaded",)]

@@ -19,6 +19,7 @@ from orchestration.defs.keys import (
     RAW_ACTIVATIONS,
     RAW_CASES,
     RAW_CASES_GROUPED,
+    RAW_FIGURES,
     RAW_INTEROP,
     RAW_NONCITIZEN,
     RAW_POPULATION,
@@ -34,6 +35,7 @@ from orchestration.ingest.common import (
     scalar,
     write_empty_raw_text,
 )
+from orchestration.ingest.figures import FIGURE_COLUMNS, load_raw_figures
 from orchestration.ingest.interop import INTEROP_COLUMNS, load_raw_interop
 from orchestration.ingest.reference import (
     load_raw_activations,
@@ -237,6 +239,14 @@ SOURCE_ASSETS: dict[str, SourceAsset] = {
             _one_file(load_raw_activations, "raw.sc_activation_panel"),
             "Secure Communities activation panel (county x calendar year, Stata), as "
             "published: date_secure is missing in the years before activation.",
+        ),
+        SourceAsset(
+            "figures",
+            RAW_FIGURES,
+            _one_file(load_raw_figures, "raw.published_figures", FIGURE_COLUMNS),
+            "Figures ICE and DHS published (hand-compiled, one row per figure with its source "
+            "page and whether the page is the agency or a report quoting it), as text, with load "
+            "metadata. Not loaded in a sample run (there is no synthetic version).",
         ),
         SourceAsset(
             "cases",

@@ -5,7 +5,13 @@ import dagster as dg
 import pandas as pd
 
 from orchestration.defs.checks.common import read_frame, to_check_result, validate
-from orchestration.defs.keys import RAW_ACTIVATIONS, RAW_INTEROP, RAW_NONCITIZEN, RAW_POPULATION
+from orchestration.defs.keys import (
+    RAW_ACTIVATIONS,
+    RAW_FIGURES,
+    RAW_INTEROP,
+    RAW_NONCITIZEN,
+    RAW_POPULATION,
+)
 from orchestration.defs.resources import WarehouseResource
 from orchestration.faults import checkpoint
 from orchestration.ingest.interop import COUNT_COLUMNS
@@ -159,8 +165,25 @@ def sc_activation_counties_known(warehouse: WarehouseResource) -> dg.AssetCheckR
     )
 
 
+@dg.asset_check(
+    asset=RAW_FIGURES,
+    name="published_figures_raw_suite",
+    blocking=True,
+    description="GX suite expectations/published_figures_raw.json: every figure has a scope, "
+    "metric, whole-number value, source page and source kind; one row per figure.",
+)
+def published_figures_raw_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    return validate(
+        warehouse,
+        "select * from raw.published_figures order by _source_line",
+        "published_figures_raw",
+        "raw.published_figures",
+    )
+
+
 CHECKS = [
     interop_raw_suite,
+    published_figures_raw_suite,
     census_population_raw_suite,
     acs_noncitizen_raw_suite,
     sc_activation_panel_raw_suite,

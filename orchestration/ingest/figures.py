@@ -1,0 +1,29 @@
+"""Figures ICE and DHS published (a hand-compiled CSV, one row per figure, each with its source
+page) into raw.published_figures, every value kept as the published text with file, sha256 and
+line. Typing, the usable-period rule and quarantine happen in dbt (staging/figures)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from orchestration.ingest.common import ParsedFile, read_layout_csv, write_raw_text
+
+FIGURE_COLUMNS: tuple[str, ...] = (
+    "scope",
+    "period_start",
+    "period_end",
+    "metric",
+    "value",
+    "note",
+    "source_url",
+    "source_kind",
+)
+
+
+def load_raw_figures(con: duckdb.DuckDBPyConnection, path: Path, load_id: str) -> ParsedFile:
+    """Replace raw.published_figures with the rows of ``path``."""
+    parsed = read_layout_csv(path, FIGURE_COLUMNS)
+    write_raw_text(con, "published_figures", parsed, FIGURE_COLUMNS, path, load_id)
+    return parsed
