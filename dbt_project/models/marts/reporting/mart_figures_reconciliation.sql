@@ -19,19 +19,29 @@ reports as (
     where jurisdiction_id is not null
 ),
 
+interop_long as (
+    unpivot reports
+    on submissions, matches_total, matches_l1, removals_total, removals_l1, removals_l2,
+    removals_l3, removals_nc
+    into name measure value value
+),
+
 interop_cumulative as (
+    select
+        report_through,
+        null as state,
+        measure,
+        sum(value) as value
+    from interop_long
+    group by report_through, measure
+    union all
     select
         report_through,
         state,
         measure,
         sum(value) as value
-    from (
-        unpivot reports
-        on submissions, matches_total, matches_l1, removals_total, removals_l1, removals_l2,
-        removals_l3, removals_nc
-        into name measure value value
-    )
-    group by grouping sets ((report_through, measure), (report_through, state, measure))
+    from interop_long
+    group by report_through, state, measure
 ),
 
 rollout as (
