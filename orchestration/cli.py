@@ -429,19 +429,35 @@ def dashboard(port: int, host: str, warehouse: Path) -> None:
 @warehouse_option
 def export(fmt: str, out: Path, warehouse: Path) -> None:
     """Write every published table to OUT as Parquet or CSV."""
-    from orchestration.serve.published import PublishedFileMissing, published, published_tables
+    from orchestration.serve.published import (
+        PublishedFileMissing,
+        publication_info,
+        published,
+        published_tables,
+    )
 
     out.mkdir(parents=True, exist_ok=True)
     try:
         with published(warehouse.resolve() / "marts.duckdb", external_access=True) as con:
+            info = publication_info(con)
+            status = info["data_status"] if info else "unknown"
             for table in published_tables(con):
                 target = out / f"{table}.{fmt}"
-                relation = con.table(table)
+                # every exported table says whether its numbers are real: a data_status column
+                # in CSV, file metadata in Parquet (the columns stay exactly as published)
                 if fmt == "parquet":
-                    relation.write_parquet(str(target))
+                    con.execute(
+                        f'copy (select * from "{table}") to ? '
+                        "(format parquet, kv_metadata {data_status: ?})",
+                        [str(target), status],
+                    )
                 else:
-                    relation.write_csv(str(target), header=True)
-                click.echo(f"{target}  ({relation.shape[0]:,} rows)")
+                    con.table(table).project(f"*, '{status}' as data_status").write_csv(
+                        str(target), header=True
+                    )
+                count = con.table(table).shape[0]
+                click.echo(f"{target}  ({count:,} rows)")
+            click.echo(f"data status of this publication: {status}")
     except PublishedFileMissing as exc:
         raise click.ClickException(str(exc)) from exc
 

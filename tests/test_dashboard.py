@@ -122,3 +122,21 @@ def test_severity_colours_run_dark_to_light_from_level_1_to_non_criminal():
     )
     order = re.findall(r'data-level="(\w+)"', svg)
     assert order == ["l1", "l2", "l3", "nc"]
+
+
+def test_data_status_is_on_the_page_on_every_chart_and_in_every_csv_row(dashboard):
+    page = get(dashboard, "/", q="Suffolk County, MA").text
+    assert 'id="synthetic-banner" data-status="synthetic"' in page
+    charts = page.count('<svg class="chart"')
+    assert charts >= 2
+    # drawn inside each chart, so a screenshot keeps it
+    assert page.count('class="data-status"') == charts
+    assert "SYNTHETIC sample data" in page
+    rows = list(
+        csv.DictReader(io.StringIO(get(dashboard, "/download.csv", q="Suffolk County, MA").text))
+    )
+    assert rows and {r["data_status"] for r in rows} == {"synthetic"}
+    ranking = list(
+        csv.DictReader(io.StringIO(get(dashboard, "/download.csv", view="ranking").text))
+    )
+    assert ranking and {r["data_status"] for r in ranking} == {"synthetic"}

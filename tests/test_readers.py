@@ -126,3 +126,33 @@ def test_export_writes_every_published_table(sample_run, tmp_path):
                 assert (
                     exported == published.execute(f'select count(*) from "{table}"').fetchone()[0]
                 )
+
+
+def test_exports_say_whether_the_numbers_are_real(sample_run, tmp_path):
+    # the sample publication is synthetic: every CSV row says so, Parquet carries it as file
+    # metadata (its columns stay exactly as published)
+    for fmt in ("csv", "parquet"):
+        out = tmp_path / fmt
+        args = ["export", "--format", fmt, "--out", str(out)]
+        result = CliRunner().invoke(main, [*args, "--warehouse", str(sample_run.warehouse)])
+        assert result.exit_code == 0, result.output
+        assert "data status of this publication: synthetic" in result.output
+    with duckdb.connect() as con:
+        statuses = con.execute(
+            "select distinct data_status from read_csv_auto(?)",
+            [str(tmp_path / "csv" / "mart_national_year.csv")],
+        ).fetchall()
+        assert statuses == [("synthetic",)]
+        meta = con.execute(
+            "select key::varchar, value::varchar from parquet_kv_metadata(?)",
+            [str(tmp_path / "parquet" / "mart_national_year.parquet")],
+        ).fetchall()
+        assert ("data_status", "synthetic") in meta
+        columns = [
+            r[0]
+            for r in con.execute(
+                "describe select * from read_parquet(?)",
+                [str(tmp_path / "parquet" / "mart_national_year.parquet")],
+            ).fetchall()
+        ]
+        assert "data_status" not in columns

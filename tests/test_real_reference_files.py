@@ -222,3 +222,14 @@ def test_rollout_is_reconciled_with_the_jurisdictions_ice_said_were_active(real_
         "select distinct comparison from mart_figures_reconciliation "
         "where warehouse_source = 'interop'"
     ).fetchall() == [("not loaded",)]
+
+
+def test_readers_say_not_loaded_instead_of_showing_zeros(real_run):
+    import requests
+
+    from tests.conftest import DashboardServer
+
+    _, _, warehouse = real_run
+    with DashboardServer(warehouse / "marts.duckdb") as server:
+        page = requests.get(server.url + "/", timeout=30).text
+    assert 'id="not-loaded-banner"' in page and "not zero" in page

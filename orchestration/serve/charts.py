@@ -58,7 +58,19 @@ def legend(x: float, y: float) -> str:
     return "".join(parts)
 
 
-def stacked_shares(title: str, measure: str, groups: list[tuple[int, list[Bar]]]) -> Markup:
+def status_stamp(width: int, height: int, label: str) -> str:
+    """The data status drawn on the chart itself (bottom right), so a screenshot keeps it."""
+    if not label:
+        return ""
+    return (
+        f'<text x="{width - 8}" y="{height - 3}" class="data-status" text-anchor="end">'
+        f"{escape(label)}</text>"
+    )
+
+
+def stacked_shares(
+    title: str, measure: str, groups: list[tuple[int, list[Bar]]], status: str = ""
+) -> Markup:
     """One group of bars per fiscal year (jurisdiction, state, nation), each stacked L1..NC as
     shares of its total; hovering a segment shows its count and total."""
     width, height, left, top, bottom = 760, 310, 48, 50, 56
@@ -69,6 +81,7 @@ def stacked_shares(title: str, measure: str, groups: list[tuple[int, list[Bar]]]
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
         f'<text x="{left}" y="16" class="chart-title">{escape(title)}</text>',
+        status_stamp(width, height, status),
         legend(left, 36),
     ]
     for tick in (0, 0.25, 0.5, 0.75, 1.0):
@@ -129,6 +142,7 @@ def minor_share_lines(
     fy_from: int,
     fy_to: int,
     activation: dt.date | None,
+    status: str = "",
 ) -> Markup:
     """Minor share by fiscal year for the jurisdiction (with its 95% interval band), its state
     and the nation; a dashed line marks the activation date."""
@@ -146,6 +160,7 @@ def minor_share_lines(
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
         f'<text x="{left}" y="16" class="chart-title">{escape(title)}</text>',
+        status_stamp(width, height, status),
     ]
     for tick in (0, 0.25, 0.5, 0.75, 1.0):
         out.append(

@@ -22,6 +22,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from orchestration.fiscal import current_fiscal_year
 from orchestration.serve import charts
 from orchestration.serve.published import (
     LEVEL_LABELS,
@@ -34,9 +35,9 @@ from orchestration.serve.published import (
     find_jurisdictions,
     fiscal_years,
     jurisdictions,
+    publication_info,
     published,
     ranking,
-    rows,
     states,
     year_rows,
 )
@@ -113,7 +114,7 @@ def _points(rows: list[dict], measure: str, interval: bool) -> list[charts.Point
     ]
 
 
-def jurisdiction_panel(con, j: Jurisdiction, view: View) -> dict[str, Any]:
+def jurisdiction_panel(con, j: Jurisdiction, view: View, status: str = "") -> dict[str, Any]:
     jur_rows = year_rows(
         con,
         "mart_jurisdiction_year",
@@ -151,6 +152,7 @@ def jurisdiction_panel(con, j: Jurisdiction, view: View) -> dict[str, Any]:
                 f"{measure.capitalize()} by offense level — {j.label} vs {j.state} vs nation",
                 measure,
                 groups,
+                status,
             )
         )
     minor_charts = [
@@ -164,6 +166,7 @@ def jurisdiction_panel(con, j: Jurisdiction, view: View) -> dict[str, Any]:
             view.fy_from,
             view.fy_to,
             j.activation_date,
+            status,
         )
         for measure in MEASURES
     ]
@@ -178,7 +181,8 @@ def jurisdiction_panel(con, j: Jurisdiction, view: View) -> dict[str, Any]:
 
 
 def _context(con, request: Request) -> dict[str, Any]:
-    years = fiscal_years(con)
+    # no fiscal year at all when the statistics are not loaded: the page still renders, empty
+    years = fiscal_years(con) or [current_fiscal_year()]
     known_states = states(con)
     view = View.parse(request, years, known_states)
     candidates = jurisdictions(con)
@@ -197,12 +201,11 @@ def _context(con, request: Request) -> dict[str, Any]:
         "small_count": SMALL_COUNT,
         "query": request.query_params,
     }
-    publication = rows(con, "select * from _publication")
-    if publication:
-        publication[0]["synthetic"] = "/data/sample/" in (publication[0]["sources"] or "")
-    context["publication"] = publication[0] if publication else None
+    publication = publication_info(con)
+    context["publication"] = publication
+    status = publication["status_label"] if publication else ""
     if len(matches) == 1:
-        context.update(jurisdiction_panel(con, matches[0], view))
+        context.update(jurisdiction_panel(con, matches[0], view, status))
     ranked, flagged = ranking(con, view.fy_to, view.measure, view.state)
     context.update(ranked=ranked, flagged=flagged)
     return context
@@ -244,6 +247,10 @@ def make_app(serving_db: Path) -> Starlette:
             filename = f"{j.jurisdiction_id}_FY{view.fy_from}-{view.fy_to}.csv"
         else:
             return PlainTextResponse("choose one jurisdiction first", status_code=400)
+        # every row says whether its numbers are real (the publication's data status)
+        publication = context["publication"]
+        status = publication["data_status"] if publication else "unknown"
+        records = [{**r, "data_status": status} for r in records]
         columns: list[str] = []
         for record in records:
             columns += [c for c in record if c not in columns]

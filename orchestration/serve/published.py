@@ -58,6 +58,37 @@ def published_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     ]
 
 
+STATUS_LABELS = {
+    "real": "Real data: pinned public releases",
+    "synthetic": "SYNTHETIC sample data: not real statistics",
+    "mixed": "MIXED: real and synthetic sources",
+    "unverified": "Unverified files: not matched to a pinned release",
+    "not loaded": "No data loaded",
+}
+
+
+def publication_info(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+    """The publication record with its data status and, per source, what was loaded. A file
+    published before statuses were recorded is read as synthetic when it names a sample."""
+    tables = set(published_tables(con))
+    if "_publication" not in tables:
+        return None
+    info = rows(con, "select * from _publication")[0]
+    if "data_status" not in info:
+        info["data_status"] = "synthetic" if "/data/sample/" in (info["sources"] or "") else "mixed"
+        info["data_status_note"] = ""
+    info["status_label"] = STATUS_LABELS.get(info["data_status"], info["data_status"])
+    info["sources_loaded"] = (
+        rows(con, "select source, data_status, rows, publisher from _publication_sources")
+        if "_publication_sources" in tables
+        else []
+    )
+    info["not_loaded"] = [
+        s["source"] for s in info["sources_loaded"] if s["data_status"] == "not loaded"
+    ]
+    return info
+
+
 @dataclass(frozen=True)
 class Jurisdiction:
     jurisdiction_id: str
