@@ -224,12 +224,17 @@ def test_rollout_is_reconciled_with_the_jurisdictions_ice_said_were_active(real_
     ).fetchall() == [("not loaded",)]
 
 
-def test_readers_say_not_loaded_instead_of_showing_zeros(real_run):
+def test_readers_say_not_loaded_instead_of_showing_zeros(real_run, tmp_path):
+    import shutil
+
     import requests
 
     from tests.conftest import DashboardServer
 
     _, _, warehouse = real_run
-    with DashboardServer(warehouse / "marts.duckdb") as server:
+    # a copy: this module's fixture holds the published file open with another configuration
+    copy = tmp_path / "marts.duckdb"
+    shutil.copy((warehouse / "marts.duckdb").resolve(), copy)
+    with DashboardServer(copy) as server:
         page = requests.get(server.url + "/", timeout=30).text
     assert 'id="not-loaded-banner"' in page and "not zero" in page
