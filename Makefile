@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DBT_MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/seeds dbt_project/macros dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
 
-.PHONY: run test lint dev dashboard export bench clean lock sample
+.PHONY: run run-public test lint dev dashboard export bench clean lock sample
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,13 @@ $(DBT_MANIFEST): $(STAMP) $(DBT_SOURCES)
 
 run: $(DBT_MANIFEST)
 	$(BIN)/scomm run
+
+# The warehouse from the real public files only (the `public` profile of sources.yml): each pinned
+# file from MIRROR when that folder exists (sha256 checked), else from the download cache or the
+# internet. Publishes into data/warehouse-public/ so the sample warehouse stays as it is.
+MIRROR ?= ../shared/reference
+run-public: $(DBT_MANIFEST)
+	$(BIN)/scomm run --profile public $(if $(wildcard $(MIRROR)),--mirror $(MIRROR)) --warehouse data/warehouse-public
 
 # The browser tests drive Debian's Chromium (no browser download: that fails here).
 CHROMIUM := /usr/bin/chromium
@@ -42,10 +49,12 @@ lint: $(DBT_MANIFEST)
 dev: $(DBT_MANIFEST)
 	$(BIN)/dagster dev
 
-# The dashboard on http://127.0.0.1:8050/ (after `make run`); PORT=… to change.
+# The dashboard on http://127.0.0.1:8050/ (after `make run`); PORT=… to change,
+# WAREHOUSE=data/warehouse-public for the real-data warehouse of `make run-public`.
 PORT ?= 8050
+WAREHOUSE ?= data/warehouse
 dashboard: $(STAMP)
-	$(BIN)/scomm dashboard --port $(PORT)
+	$(BIN)/scomm dashboard --port $(PORT) --warehouse $(WAREHOUSE)
 
 ROWS ?= 1000000
 bench: $(DBT_MANIFEST)
