@@ -14,8 +14,9 @@ Millions of rows are read exactly once. A load is staged, checked, then merged:
 
 * `raw.cases_load` — the single scan of this load's files: rows counted by file, layout, event
   kind, state and county, place, method, fiscal year of the event date (NULL when unreadable),
-  threat level, criminality and most serious conviction as published. `raw.cases_load_records` is a view over the files themselves
-  (every column as published, with file, sha256 and row number; nothing is copied), for the
+  threat level, criminality and most serious conviction as published.
+  `raw.cases_load_records` is a view over the files themselves (every column as published,
+  with file, sha256 and row number; nothing is copied), for the
   sample suite and for naming a row in an error. An .xlsx workbook is converted once to
   Parquet under the warehouse (a columnar copy pays for itself: it is read faster).
 * `raw.cases_load_counts` — records per fiscal year of every load, kept across loads (the

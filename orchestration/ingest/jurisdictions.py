@@ -239,7 +239,10 @@ def resolve_place(
     county = resolve(state, f"{match['name']} county", overrides)
     if county.jurisdiction_id is None:
         return _state_level(
-            state, text, PLACE_JAIL_UNRESOLVED, f"jail's county not resolved ({county.quarantine_reason})"
+            state,
+            text,
+            PLACE_JAIL_UNRESOLVED,
+            f"jail's county not resolved ({county.quarantine_reason})",
         )
     return Resolution(
         county.state, text, county.jurisdiction_id, county.name, county.kind, "county jail"

@@ -232,8 +232,7 @@ def cases_sample_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
             passed=True, description="no file of the removals layout in this load"
         )
     where = (
-        f" where _source_file in (select file from raw.cases_load_files where layout in "
-        f"({listed}))"
+        f" where _source_file in (select file from raw.cases_load_files where layout in ({listed}))"
         if others
         else ""
     )
