@@ -20,13 +20,11 @@ pytestmark = pytest.mark.skipif(
 def real_run(dbt_manifest, tmp_path_factory):
     """One run of the `public` profile: the pinned real files, from the reference folder as the
     mirror (sha256 checked), and no synthetic source."""
-    from orchestration.paths import SAMPLE_CASES
     from orchestration.sources.profiles import profile_files
 
     sources = profile_files(
         "public", tmp_path_factory.mktemp("cache"), mirror=REFERENCE_DIR, download=False
     ).sources
-    sources["cases"] = [SAMPLE_CASES]  # until the real case releases join the profile
     warehouse = tmp_path_factory.mktemp("real_warehouse")
     report = execute(warehouse, sources)
     assert report.success, (report.step_errors, report.checks_failed)
@@ -38,7 +36,7 @@ def real_run(dbt_manifest, tmp_path_factory):
 def test_the_publication_says_which_sources_are_real_and_which_are_not_loaded(real_run):
     _, con, _ = real_run
     statuses = dict(con.execute("select source, data_status from _publication_sources").fetchall())
-    for source in ("population", "noncitizen", "activations", "figures"):
+    for source in ("population", "noncitizen", "activations", "cases", "figures"):
         assert statuses[source] == "real", source
     assert statuses["interop"] == "not loaded"
     # a source that is not loaded publishes empty marts, never zeros
@@ -238,3 +236,114 @@ def test_readers_say_not_loaded_instead_of_showing_zeros(real_run, tmp_path):
     with DashboardServer(copy) as server:
         page = requests.get(server.url + "/", timeout=30).text
     assert 'id="not-loaded-banner"' in page and "not zero" in page
+
+
+def _fiscal_year(iso: str) -> int:
+    year, month = int(iso[:4]), int(iso[5:7])
+    return year + 1 if month >= 10 else year
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with (REFERENCE_DIR / name).open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_case_event_state_mart_matches_the_arrest_and_bookin_files(real_run):
+    _, con, _ = real_run
+    arrests, bookins = _rows("arrests_with_state.csv"), _rows("bookins_with_state.csv")
+    assert (len(arrests), len(bookins)) == (32549, 36811)
+    # every event is in the state mart, by state as published (AMBIGUOUS, OTHER, NA kept)
+    expected: dict[tuple, int] = {}
+    for kind, rows, date, method in (
+        ("arrest", arrests, "arrest_date", "arrest_method"),
+        ("book-in", bookins, "book_in_date", "apprehension_method"),
+    ):
+        for r in rows:
+            key = (r["state"], _fiscal_year(r[date]), kind, r[method])
+            expected[key] = expected.get(key, 0) + 1
+    got = {
+        tuple(k): n
+        for *k, n in con.execute(
+            "select state, fiscal_year, event_kind, method, events from mart_case_events_state_year"
+        ).fetchall()
+    }
+    assert got == expected
+    # arrests from county jails (CAP Local Incarceration), WA, FY2017, with severity counts
+    local = [
+        r
+        for r in arrests
+        if r["state"] == "WA"
+        and r["arrest_method"] == "CAP Local Incarceration"
+        and _fiscal_year(r["arrest_date"]) == 2017
+    ]
+    no_conviction = sum(r["most_serious_conviction"] == "NA" for r in local)
+    row = con.execute("""
+        select events, no_conviction_recorded, no_conviction_share, no_conviction_share_low,
+               no_conviction_share_high, events_serious + events_other + events_minor,
+               convictions_recorded
+        from mart_case_events_state_year
+        where state = 'WA' and fiscal_year = 2017 and event_kind = 'arrest'
+          and method = 'CAP Local Incarceration'""").fetchone()
+    assert row[0] == len(local) == 1137 and row[1] == no_conviction
+    assert row[2] == pytest.approx(no_conviction / len(local))
+    assert row[3] < row[2] < row[4] and row[5] + row[1] == len(local) and row[6] is True
+
+
+def test_years_without_recorded_convictions_are_unknown_not_no_conviction(real_run):
+    report, con, _ = real_run
+    # FY2012-2014: every conviction NA in both files (not recorded then), checked from the file
+    arrests = _rows("arrests_with_state.csv")
+    for fy in (2012, 2013, 2014):
+        assert all(
+            r["most_serious_conviction"] == "NA"
+            for r in arrests
+            if _fiscal_year(r["arrest_date"]) == fy
+        )
+    assert con.execute("""
+        select fiscal_year, event_kind from qa_case_conviction_coverage
+        where not convictions_recorded order by 1, 2""").fetchall() == [
+        (fy, kind) for fy in (2012, 2013, 2014) for kind in ("arrest", "book-in")
+    ]
+    nulls = con.execute("""
+        select count(*), count(no_conviction_share), count(no_conviction_recorded),
+               count(minor_share_low)
+        from mart_case_events_state_year where fiscal_year between 2012 and 2014""").fetchone()
+    assert nulls[0] > 0 and nulls[1:] == (0, 0, 0)
+    warnings = {name: text for name, text, blocking in report.checks_failed if not blocking}
+    assert "uwchr_ero_arrests FY2013" in warnings["case_convictions_recorded"]
+
+
+def test_case_event_county_mart_places_jails_in_their_county(real_run):
+    _, con, _ = real_run
+    arrests = _rows("arrests_with_state.csv")
+    franklin = sum(
+        r["apprehension_landmark"] == "FRANKLIN COUNTY JAIL" and r["state"] == "WA" for r in arrests
+    )
+    multnomah = sum(
+        r["apprehension_landmark"] == "MULTNOMAH COUNTY JAILS (INVERNESS & MCDC)" for r in arrests
+    )
+    got = dict(
+        con.execute("""
+            select jurisdiction_id, sum(events) from mart_case_events_county_year
+            where event_kind = 'arrest' and jurisdiction_id in ('53021', '41051')
+            group by 1""").fetchall()
+    )
+    # Franklin County WA has no other jail landmark; Multnomah also gets its sheriff's jails
+    assert got["53021"] == franklin == 1478
+    assert got["41051"] >= multnomah == 1006
+    # offices, operations and non-custodial arrests are counted at state level, not dropped
+    county, state_level, total = con.execute("""
+        select sum(events_in_county), sum(events_state_level), sum(events)
+        from mart_case_events_state_year where event_kind = 'arrest'""").fetchone()
+    assert county + state_level == total == len(arrests)
+    assert (
+        county
+        == con.execute(
+            "select sum(events) from mart_case_events_county_year where event_kind = 'arrest'"
+        ).fetchone()[0]
+    )
+    sea = sum(r["apprehension_landmark"] == "SEA CAP" for r in arrests)
+    assert con.execute(
+        "select place_class, records from qa_case_places "
+        "where published_place = 'SEA CAP' and published_state = 'WA'"
+    ).fetchone() == ("office or operation", sea)

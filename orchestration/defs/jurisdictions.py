@@ -4,16 +4,31 @@ seed; state-wide agencies get `<state fips>000`). Names that cannot be resolved 
 ambiguous, redacted) carry a quarantine reason: their rows are kept out of the facts and
 counted in the qa_ marts, never dropped or guessed. One asset factory, used once per source."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pandas as pd
 
-from orchestration.defs.keys import RAW_CASE_MATCHES, RAW_CASES_GROUPED, RAW_INTEROP, RAW_MATCHES
+from orchestration.defs.keys import (
+    RAW_CASE_MATCHES,
+    RAW_CASE_PLACES,
+    RAW_CASES_GROUPED,
+    RAW_INTEROP,
+    RAW_MATCHES,
+)
 from orchestration.defs.resources import WarehouseResource
 from orchestration.ingest.common import replace_table
-from orchestration.ingest.jurisdictions import Resolution, load_overrides, resolve
+from orchestration.ingest.jurisdictions import (
+    Override,
+    Resolution,
+    load_overrides,
+    resolve,
+    resolve_place,
+)
+from orchestration.paths import CASE_PLACE_OVERRIDES, JURISDICTION_OVERRIDES
 
 REDACTED = "b(6), b(7)c"
 
@@ -29,11 +44,18 @@ class NameSource:
     name_column: str
     description: str
     redacted: str | None = None  # a name the release redacted (quarantined as such)
+    # how one (state, name) is resolved, and the override seeds it reads (later ones win)
+    resolver: Callable[[str | None, str | None, dict[tuple[str, str], Override]], Resolution] = (
+        resolve
+    )
+    overrides: tuple[Path, ...] = (JURISDICTION_OVERRIDES,)
 
 
 def resolve_names(con: duckdb.DuckDBPyConnection, names: NameSource) -> pd.DataFrame:
     """Resolve every distinct pair of ``names`` and replace its matches table; returns it."""
-    overrides = load_overrides()
+    overrides: dict[tuple[str, str], Override] = {}
+    for path in names.overrides:
+        overrides |= load_overrides(path)
     pairs = con.execute(names.pairs_sql).fetchall()
     resolved: list[Resolution] = []
     for state, name, _ in pairs:
@@ -46,7 +68,7 @@ def resolve_names(con: duckdb.DuckDBPyConnection, names: NameSource) -> pd.DataF
                 )
             )
         else:
-            resolved.append(resolve(state, name, overrides))
+            resolved.append(names.resolver(state, name, overrides))
     frame = pd.DataFrame(
         {
             "published_state": [p[0] for p in pairs],
@@ -115,7 +137,7 @@ CASE_NAMES = NameSource(
     upstream=RAW_CASES_GROUPED,
     name_column="published_county",
     pairs_sql="select apprehension_state, apprehension_county, sum(n) from raw.cases_grouped "
-    "group by all order by all",
+    "where coalesce(event_kind, 'removal') = 'removal' group by all order by all",
     redacted=REDACTED,
     description="Every distinct (Apprehension State, Apprehension County) of the case records "
     "resolved with the same normalization as the statistics; redacted and "
@@ -124,5 +146,20 @@ CASE_NAMES = NameSource(
 )
 
 
+CASE_PLACES = NameSource(
+    key=RAW_CASE_PLACES,
+    upstream=RAW_CASES_GROUPED,
+    name_column="published_place",
+    pairs_sql="select apprehension_state, place, sum(n) from raw.cases_grouped "
+    "where event_kind <> 'removal' group by all order by all",
+    resolver=resolve_place,
+    overrides=(JURISDICTION_OVERRIDES, CASE_PLACE_OVERRIDES),
+    description="Every distinct (state, place) of the arrest and book-in records: a jail "
+    "resolved to its county (the same normalization plus seeds/case_place_overrides.csv); "
+    "offices, operations, prisons, non-custodial arrests and unresolved jails stay at state "
+    "level, their class in match_method and the reason in quarantine_reason.",
+)
+
+
 def matches_assets() -> list[dg.AssetsDefinition]:
-    return [matches_asset(INTEROP_NAMES), matches_asset(CASE_NAMES)]
+    return [matches_asset(INTEROP_NAMES), matches_asset(CASE_NAMES), matches_asset(CASE_PLACES)]

@@ -11,6 +11,7 @@ RAW_ACTIVATIONS = dg.AssetKey(["raw", "sc_activation_panel"])
 RAW_CASES = dg.AssetKey(["raw", "cases"])
 RAW_CASES_GROUPED = dg.AssetKey(["raw", "cases_grouped"])
 RAW_CASE_MATCHES = dg.AssetKey(["raw", "cases_jurisdiction_matches"])
+RAW_CASE_PLACES = dg.AssetKey(["raw", "cases_place_matches"])
 RAW_FIGURES = dg.AssetKey(["raw", "published_figures"])
 
 CHANGES = dg.AssetKey(["intermediate", "int_interop_cumulative_changes"])

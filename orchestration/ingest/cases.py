@@ -1,4 +1,10 @@
-"""Case-level removal records (FOIA releases, one row per removal), at scale, in one pass.
+"""Case-level records (FOIA releases, one row per event: removal, arrest, book-in), at scale, in
+one pass.
+
+Every file's layout is recognised from its header (ingest/case_layouts.py declares the layouts
+as data: which published column is the event date, state, county, place, method, threat level,
+criminality, most serious conviction); the scan projects each file onto those fields, so the
+files of one load may come in different layouts.
 
 Accepted: `.csv`, `.csv.gz`, `.parquet` and `.xlsx` (every sheet; the header row is found among
 the first rows, so the six preamble rows of real releases are skipped, and sheets that continue
@@ -6,10 +12,11 @@ the previous one without a header are read as its continuation), several files p
 
 Millions of rows are read exactly once. A load is staged, checked, then merged:
 
-* `raw.cases_load` — the single scan of this load's files: rows counted by file, apprehension
-  state and county, fiscal year of the Departed Date (NULL when unreadable), threat level and
-  criminality as published. `raw.cases_load_records` is a view over the files themselves
-  (every column as published, with file, sha256 and row number; nothing is copied), for the
+* `raw.cases_load` — the single scan of this load's files: rows counted by file, layout, event
+  kind, state and county, place, method, fiscal year of the event date (NULL when unreadable),
+  threat level, criminality and most serious conviction as published.
+  `raw.cases_load_records` is a view over the files themselves (every column as published,
+  with file, sha256 and row number; nothing is copied), for the
   sample suite and for naming a row in an error. An .xlsx workbook is converted once to
   Parquet under the warehouse (a columnar copy pays for itself: it is read faster).
 * `raw.cases_load_counts` — records per fiscal year of every load, kept across loads (the
@@ -36,16 +43,21 @@ import duckdb
 import pandas as pd
 
 from orchestration.fiscal import fiscal_year_range, fiscal_year_sql
+from orchestration.ingest.case_layouts import LAYOUTS_BY_NAME, CaseLayout, is_header, recognise
 from orchestration.ingest.common import InputFileError, scalar, sha256_of, sniff_text_file
 
-REQUIRED = (
-    "Departed Date",
-    "Apprehension State",
-    "Apprehension County",
-    "Case Threat Level",
-    "Case Criminality",
-)
 HEADER_SEARCH_ROWS = 20
+PAST_TENSE = {"removal": "departed", "arrest": "arrested", "book-in": "booked in"}
+# the case record's counted fields -> their column in raw.cases_load (the removals' names kept)
+COUNTED = (
+    ("state", "apprehension_state"),
+    ("county", "apprehension_county"),
+    ("place", "place"),
+    ("method", "method"),
+    ("threat_level", "case_threat_level"),
+    ("criminality", "case_criminality"),
+    ("conviction", "most_serious_conviction"),
+)
 CHUNK_ROWS = 100_000
 
 
@@ -57,15 +69,26 @@ def _kind(path: Path) -> str:
     raise InputFileError(path, "unsupported file type: expected .csv, .csv.gz, .parquet or .xlsx")
 
 
-def _check_columns(path: Path, columns: list[str], line: int | None = 1) -> None:
-    missing = [c for c in REQUIRED if c not in columns]
-    if missing:
-        raise InputFileError(
-            path,
-            f"missing required column(s) {missing}; found {columns[:12]}",
-            line=line,
-            column=missing[0],
-        )
+def _ident(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
+
+
+def _projection(layout: CaseLayout, file_columns: list[str]) -> str:
+    """The select list mapping a file of ``layout`` onto the counted fields (text)."""
+
+    def text(column: str | None) -> str:
+        if column is None or column not in file_columns:
+            return "cast(null as varchar)"
+        return f"cast({_ident(column)} as varchar)"
+
+    return ", ".join(
+        [
+            f"{_literal(layout.name)} as _layout",
+            f"{_literal(layout.event_kind)} as event_kind",
+            f"{text(layout.date)} as _event_date",
+            *(f"{text(layout.column(field))} as {alias}" for field, alias in COUNTED),
+        ]
+    )
 
 
 def _relation_sql(path: Path, kind: str) -> str:
@@ -92,14 +115,14 @@ def _xlsx_frames(path: Path) -> Iterator[pd.DataFrame]:
         start = 0
         for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
             cells = [str(c).strip() for c in row]
-            if "Departed Date" in cells and "Apprehension County" in cells:
+            if is_header(cells):
                 header, start = cells, i + 1
                 break
         if header is None:
             raise InputFileError(
                 path,
-                f"sheet {sheet_name!r}: no header row with 'Departed "
-                f"Date' in its first {HEADER_SEARCH_ROWS} rows",
+                f"sheet {sheet_name!r}: no header row of a case layout (a date and a "
+                f"state column) in its first {HEADER_SEARCH_ROWS} rows",
                 line=1,
             )
         body = [["" if c is None else str(c) for c in r[: len(header)]] for r in rows[start:]]
@@ -109,11 +132,19 @@ def _xlsx_frames(path: Path) -> Iterator[pd.DataFrame]:
 
 
 DATE_FORMATS = "['%Y-%m-%d', '%Y-%m-%d %H:%M:%S', '%m/%d/%Y %H:%M']"
-# the releases' usual MM/DD/YYYY first (cheap), the other formats only when it does not parse
-DEPARTED = (
-    f"""cast(coalesce(try_strptime("Departed Date", '%m/%d/%Y'), """
-    f"""try_strptime(trim("Departed Date"), {DATE_FORMATS})) as date)"""
-)
+
+
+def event_date_sql(column: str) -> str:
+    """The event date of a text column: the releases' usual MM/DD/YYYY first (cheap), the other
+    formats only when it does not parse; NULL when none does."""
+    col = _ident(column)
+    return (
+        f"cast(coalesce(try_strptime({col}, '%m/%d/%Y'), "
+        f"try_strptime(trim({col}), {DATE_FORMATS})) as date)"
+    )
+
+
+DEPARTED = event_date_sql("Departed Date")
 FISCAL_YEAR_OF_DATE = fiscal_year_sql(DEPARTED)
 
 
@@ -150,8 +181,8 @@ def load_raw_cases(
             f"{_years(fiscal_years)}) needs a warehouse that already holds a "
             "full load of the case records: run without --fiscal-year first",
         )
-    columns: list[str] = []
-    staged: list[tuple[str, Path, Future[str] | str, str]] = []  # (relation sql, path, sha, kind)
+    # (relation sql, path, sha, kind, layout, projection)
+    staged: list[tuple[str, Path, Future[str] | str, str, CaseLayout, str]] = []
     # hashing a gigabyte takes seconds: it runs beside DuckDB's scan (which releases the GIL)
     hashing = ThreadPoolExecutor(max_workers=1)
     for n, path in enumerate(paths):
@@ -174,53 +205,59 @@ def load_raw_cases(
             ]
         except duckdb.Error as exc:
             raise InputFileError(path, f"not readable as {kind}: {exc}") from exc
-        _check_columns(path, file_columns)
-        columns += [c for c in file_columns if c not in columns]
-        staged.append((source_sql, Path(paths[n]), sha, kind))
+        layout = recognise(Path(paths[n]), file_columns)
+        staged.append(
+            (source_sql, Path(paths[n]), sha, kind, layout, _projection(layout, file_columns))
+        )
     # The single pass reads the files without row numbers (a window over millions of rows costs
     # more than the scan); raw.cases numbers them for anyone who looks a row up.
     plain_selects = [
-        f"select *, {_literal(str(original.resolve()))} as _source_file from {source_sql}"
-        for source_sql, original, _, _ in staged
+        f"select {_literal(str(original.resolve()))} as _source_file, {projection} "
+        f"from {source_sql}"
+        for source_sql, original, _, _, _, projection in staged
     ]
+    counted = ", ".join(alias for _, alias in COUNTED)
     try:
         con.execute(f"""
             create or replace table raw.cases_load as
             with parsed as (
                 select
-                    _source_file,
-                    "Apprehension State", "Apprehension County",
-                    "Case Threat Level", "Case Criminality",
-                    {DEPARTED} as d
+                    _source_file, _layout, event_kind, {counted},
+                    {event_date_sql("_event_date")} as d
                 from ({" union all by name ".join(plain_selects)})
             )
             select
                 _source_file,
-                "Apprehension State" as apprehension_state,
-                "Apprehension County" as apprehension_county,
+                apprehension_state,
+                apprehension_county,
                 {fiscal_year_sql("d")} as fiscal_year,
-                "Case Threat Level" as case_threat_level,
-                "Case Criminality" as case_criminality,
+                case_threat_level,
+                case_criminality,
+                _layout,
+                event_kind,
+                place,
+                method,
+                most_serious_conviction,
                 count(*) as n,
                 {_literal(load_id)} as _load_id
             from parsed
             group by all""")
     except duckdb.Error as exc:
         raise InputFileError(paths[0], f"could not read the case files: {exc}") from exc
-    shas = [sha.result() if isinstance(sha, Future) else sha for _, _, sha, _ in staged]
+    shas = [sha.result() if isinstance(sha, Future) else sha for _, _, sha, _, _, _ in staged]
     hashing.shutdown()
     selects = {
         str(original.resolve()): f"""select *, {_literal(str(original.resolve()))} as _source_file,
                    {_literal(sha)} as _source_sha256,
                    row_number() over () as _source_row, {_literal(load_id)} as _load_id
             from {source_sql}"""
-        for (source_sql, original, _, _), sha in zip(staged, shas, strict=True)
+        for (source_sql, original, _, _, _, _), sha in zip(staged, shas, strict=True)
     }
     if fiscal_years is not None:
         _refuse_outside(con, fiscal_years, selects)
     files = [
-        (str(p.resolve()), sha, kind, load_id, selects[str(p.resolve())])
-        for (_, p, _, kind), sha in zip(staged, shas, strict=True)
+        (str(p.resolve()), sha, kind, load_id, selects[str(p.resolve())], layout.name)
+        for (_, p, _, kind, layout, _), sha in zip(staged, shas, strict=True)
     ]
     con.execute("begin transaction")
     try:
@@ -241,9 +278,9 @@ def _stage(
     it passed."""
     con.execute(
         "create or replace table raw.cases_load_files (file varchar, sha256 varchar, "
-        "format varchar, load_id varchar, view_sql varchar)"
+        "format varchar, load_id varchar, view_sql varchar, layout varchar)"
     )
-    con.executemany("insert into raw.cases_load_files values (?, ?, ?, ?, ?)", files)
+    con.executemany("insert into raw.cases_load_files values (?, ?, ?, ?, ?, ?)", files)
     _replace_view(con, "raw.cases_load_records", [f[4] for f in files])
     # the fiscal years this load replaces (every partition for a full load)
     first, last = fiscal_year_range()
@@ -305,21 +342,25 @@ def _refuse_outside(
     if not outside:
         return
     file, year, rows = outside[0]
+    layout = LAYOUTS_BY_NAME[
+        scalar(con, "select any_value(_layout) from raw.cases_load where _source_file = ?", [file])
+    ]
+    date_column = layout.date
     first = con.execute(f"""
-        select _source_row, "Departed Date" from ({selects[file]})
-        where {FISCAL_YEAR_OF_DATE} = {int(year)}
+        select _source_row, {_ident(date_column)} from ({selects[file]})
+        where {fiscal_year_sql(event_date_sql(date_column))} = {int(year)}
         order by _source_row limit 1""").fetchone()
     line = first[0] + 1 if first else None  # data row n is line n + 1 under the header
     more = sum(r[2] for r in outside) - rows
     raise InputFileError(
         Path(file),
-        f"{rows:,} record(s) departed in fiscal year {year} "
+        f"{rows:,} record(s) {PAST_TENSE.get(layout.event_kind, 'dated')} in fiscal year {year} "
         f"(first: {first[1] if first else None!r})"
         f"{f' and {more:,} more in other years' if more else ''}, outside this incremental "
         f"load's fiscal year(s) {_years(fiscal_years)}: load them with --fiscal-year "
         f"{year} as well, or run without --fiscal-year for a full load",
         line=line,
-        column="Departed Date",
+        column=date_column,
     )
 
 
@@ -330,6 +371,7 @@ def merge_cases_load(con: duckdb.DuckDBPyConnection, full: bool) -> int:
     records came from. One transaction; returns the records now held."""
     con.execute("begin transaction")
     try:
+        _add_new_columns(con)
         if full or not _has_table(con, "raw", "cases_grouped"):
             con.execute("create or replace table raw.cases_grouped as select * from raw.cases_load")
             con.execute(
@@ -369,6 +411,19 @@ def merge_cases_load(con: duckdb.DuckDBPyConnection, full: bool) -> int:
         con.execute("rollback")
         raise
     return scalar(con, "select coalesce(sum(n), 0) from raw.cases_grouped")
+
+
+def _add_new_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """Warehouses loaded before case layouts lack the layout columns: add them (NULL = the
+    removals layout, the only one then)."""
+    added = {
+        "cases_grouped": ("_layout", "event_kind", "place", "method", "most_serious_conviction"),
+        "cases_files": ("layout",),
+    }
+    for table, columns in added.items():
+        if _has_table(con, "raw", table):
+            for column in columns:
+                con.execute(f"alter table raw.{table} add column if not exists {column} varchar")
 
 
 def _xlsx_to_parquet(con: duckdb.DuckDBPyConnection, path: Path, sha: str, copies: Path) -> Path:

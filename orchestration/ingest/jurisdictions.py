@@ -183,3 +183,67 @@ def resolve(
         )
     official = index.names[fips]
     return Resolution(usps, name_text, fips, official, kind_of(official), "addfips")
+
+
+# Places (where a case event happened: a landmark or facility name). A jail is local custody,
+# the route Secure Communities fed: it resolves to its county. Anything else (ICE offices and
+# sub-offices, fugitive operations, non-custodial and street arrests, state and federal prisons,
+# juvenile facilities) stays at state level and is counted as such, never guessed.
+PLACE_NOT_RECORDED = "place not recorded"
+PLACE_NOT_A_JAIL = "office or operation"
+PLACE_JAIL_UNRESOLVED = "jail not resolved"
+_PLACE_STATE_SUFFIX = re.compile(r",\s*[a-z]{2}$")
+_PLACE_PARENTHESES = re.compile(r"\s*\([^)]*\)\s*$")
+_COUNTY_JAIL = re.compile(r"^(?P<name>.+?)\s+(?:county|co|cnty)\.?\s*(?:regional\s+)?jails?$")
+_JAIL = re.compile(r"\bjails?\b")
+
+
+def _state_level(state: str | None, place: str, method: str, reason: str) -> Resolution:
+    return Resolution(state, place, None, None, None, method, f"{reason}: counted at state level")
+
+
+def resolve_place(
+    state: str | None, place: str | None, overrides: dict[tuple[str, str], Override]
+) -> Resolution:
+    """Resolve where a case event happened. In order: blank/NA = not recorded; a (state,
+    place) in the overrides (city and regional jails, sheriffs' holding facilities: the county
+    containing them); a "<name> County/Co. Jail(s)" (", WA" and a trailing parenthesis ignored)
+    resolved as the county "<name> County" by ``resolve``; any other jail is unresolved; every
+    other place is an office or operation. Only a resolved jail has a jurisdiction_id; the
+    rest carry their class in ``method`` and stay at state level."""
+    text = place or ""
+    folded = fold(text)
+    if folded in ("", "na"):
+        return _state_level(state, text, PLACE_NOT_RECORDED, "no place in the record")
+    state_obj = us.states.lookup(state.strip()) if state and state.strip() else None
+    usps = state_obj.abbr if state_obj is not None and state_obj.fips else None
+    override = overrides.get((usps, folded)) if usps else None
+    if override is not None:
+        return Resolution(
+            usps, text, override.jurisdiction_id, override.name, override.kind, "override"
+        )
+    if not _JAIL.search(folded):
+        return _state_level(
+            state, text, PLACE_NOT_A_JAIL, "not a jail (office, operation, prison or at large)"
+        )
+    bare = _PLACE_PARENTHESES.sub("", _PLACE_STATE_SUFFIX.sub("", folded))
+    match = _COUNTY_JAIL.match(bare)
+    if match is None:
+        return _state_level(
+            state,
+            text,
+            PLACE_JAIL_UNRESOLVED,
+            "a jail that names no county (a city or regional jail: add it with the county "
+            "containing it to seeds/case_place_overrides.csv)",
+        )
+    county = resolve(state, f"{match['name']} county", overrides)
+    if county.jurisdiction_id is None:
+        return _state_level(
+            state,
+            text,
+            PLACE_JAIL_UNRESOLVED,
+            f"jail's county not resolved ({county.quarantine_reason})",
+        )
+    return Resolution(
+        county.state, text, county.jurisdiction_id, county.name, county.kind, "county jail"
+    )

@@ -1,14 +1,19 @@
-"""Checks on a case-record load: every code known (all rows, through the one-pass counts), the
-completeness gate against the last published load, a GX suite on a sample, and GX on the
-counted records of the fiscal years the load rebuilt. All blocking."""
+"""Checks on a case-record load: every code and conviction category known (all rows, through
+the one-pass counts), the completeness gate against the last published load, a GX suite on a
+sample, and GX on the counted records of the fiscal years the load rebuilt (all blocking); and
+a warning where a layout's release recorded no convictions in a fiscal year."""
+
+import csv
 
 import dagster as dg
 
 from orchestration.defs.checks.common import read_frame, to_check_result, validate
-from orchestration.defs.keys import CASE_AGGREGATES, RAW_CASES
+from orchestration.defs.keys import CASE_AGGREGATES, RAW_CASES, mart_key
 from orchestration.defs.resources import WarehouseResource
 from orchestration.fiscal import current_fiscal_year, fiscal_year_range
+from orchestration.ingest.case_layouts import LAYOUTS, LAYOUTS_BY_NAME
 from orchestration.ingest.common import scalar
+from orchestration.paths import CONVICTION_SEVERITY
 from orchestration.validation.gx import run_suite
 
 
@@ -56,6 +61,85 @@ def cases_codes_known(warehouse: WarehouseResource) -> dg.AssetCheckResult:
             else "unknown severity codes in the case records: " + "; ".join(examples[:5])
         ),
         metadata={"unknown_code_groups": len(bad), "examples": dg.MetadataValue.json(examples)},
+    )
+
+
+# a most serious conviction that says none was recorded (not a category)
+NO_CONVICTION = ("", "NA")
+
+
+def known_convictions() -> set[str]:
+    """The categories the severity seed classes (seeds/case_conviction_severity.csv)."""
+    with CONVICTION_SEVERITY.open(encoding="utf-8", newline="") as f:
+        return {row["most_serious_conviction"] for row in csv.DictReader(f)}
+
+
+@dg.asset_check(
+    asset=RAW_CASES,
+    name="cases_convictions_known",
+    blocking=True,
+    description="Every most serious conviction category of the load (every row, through the "
+    "one-pass counts) is classed by seeds/case_conviction_severity.csv (blank or NA = no "
+    "conviction recorded). An unclassed category would otherwise drop out of the severity "
+    "counts; add it to the seed with its class.",
+)
+def cases_convictions_known(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    known = known_convictions()
+    with warehouse.connect(read_only=True) as con:
+        seen = con.execute("""
+            select trim(most_serious_conviction), sum(n), any_value(_source_file),
+                   any_value(_layout)
+            from raw.cases_load
+            where most_serious_conviction is not null
+            group by 1 order by 2 desc""").fetchall()
+        bad = [row for row in seen if row[0] not in known and row[0] not in NO_CONVICTION]
+        examples = []
+        for category, n, file, layout in bad[:5]:  # only on failure: find the first row again
+            column = LAYOUTS_BY_NAME[layout].conviction or ""
+            row = scalar(
+                con,
+                "select min(_source_row) from raw.cases_load_records where _source_file = ? "
+                f'and trim("{column}") = ?',
+                [file, category],
+            )
+            examples.append(f"{file}: row {row} ({n} rows): {column}={category!r}")
+    return dg.AssetCheckResult(
+        passed=not bad,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=(
+            f"all {len(seen)} conviction categories known"
+            if not bad
+            else f"{len(bad)} conviction categor(ies) not in "
+            "seeds/case_conviction_severity.csv: " + "; ".join(examples)
+        ),
+        metadata={"unknown_categories": len(bad), "examples": dg.MetadataValue.json(examples)},
+    )
+
+
+@dg.asset_check(
+    asset=mart_key("qa_case_conviction_coverage"),
+    name="case_convictions_recorded",
+    blocking=False,
+    description="Warning: the layouts x fiscal years whose release recorded no most serious "
+    "conviction for any record (qa_case_conviction_coverage). Their severity counts and "
+    "shares are NULL (unknown), not 100% 'no conviction'.",
+)
+def case_convictions_recorded(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    with warehouse.connect(read_only=True) as con:
+        missing = con.execute("""
+            select layout, fiscal_year, records from marts.qa_case_conviction_coverage
+            where not convictions_recorded order by layout, fiscal_year""").fetchall()
+    lines = [f"{layout} FY{fy} ({n:,} records)" for layout, fy, n in missing]
+    return dg.AssetCheckResult(
+        passed=not missing,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=(
+            "convictions recorded in every layout and fiscal year"
+            if not missing
+            else "no conviction recorded for any record (shares NULL, not 'no conviction'): "
+            + "; ".join(lines)
+        ),
+        metadata={"not_recorded": dg.MetadataValue.json(lines)},
     )
 
 
@@ -135,9 +219,26 @@ def cases_completeness(
     "counts).",
 )
 def cases_sample_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    # the suite describes the removals layout: its sample is drawn from the files in it
+    removals = [lay.name for lay in LAYOUTS if lay.event_kind == "removal"]
+    listed = ", ".join(f"'{name}'" for name in removals)
+    with warehouse.connect(read_only=True) as con:
+        files, others = con.execute(
+            f"select count(*) filter (where layout in ({listed})), "
+            f"count(*) filter (where layout not in ({listed})) from raw.cases_load_files"
+        ).fetchall()[0]
+    if not files:
+        return dg.AssetCheckResult(
+            passed=True, description="no file of the removals layout in this load"
+        )
+    where = (
+        f" where _source_file in (select file from raw.cases_load_files where layout in ({listed}))"
+        if others
+        else ""
+    )
     return validate(
         warehouse,
-        "select * from raw.cases_load_records limit 10000",
+        f"select * from raw.cases_load_records{where} limit 10000",
         "cases_sample",
         "raw.cases_load_records (first 10,000 records)",
     )
@@ -173,4 +274,11 @@ def case_aggregates_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     )
 
 
-CHECKS = [cases_codes_known, cases_completeness, cases_sample_suite, case_aggregates_suite]
+CHECKS = [
+    cases_codes_known,
+    cases_convictions_known,
+    cases_completeness,
+    cases_sample_suite,
+    case_aggregates_suite,
+    case_convictions_recorded,
+]

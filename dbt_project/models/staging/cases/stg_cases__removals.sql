@@ -7,6 +7,8 @@ with
 
 source as (
     select * from {{ source('raw', 'cases_grouped') }}
+    -- the removals layout (NULL: loaded before there were other layouts)
+    where coalesce(event_kind, 'removal') = 'removal'
 ),
 
 final as (
