@@ -24,16 +24,13 @@
 {% macro case_event_shares() -%}
     no_conviction_recorded / nullif(events_with_conviction_coverage, 0) as no_conviction_share,
     {%- for bound in ['low', 'high'] %}
-    -- wilson_interval() clamps with greatest()/least(), which skip a NULL: guard the unknown
-    case when no_conviction_recorded is not null and events_with_conviction_coverage > 0 then
-        {{ wilson_interval('no_conviction_recorded', 'events_with_conviction_coverage', bound) }}
-    end as no_conviction_share_{{ bound }},
+    {{ wilson_interval('no_conviction_recorded', 'events_with_conviction_coverage', bound) }}
+        as no_conviction_share_{{ bound }},
     {%- endfor %}
     (events_minor + no_conviction_recorded) / nullif(events_with_conviction_coverage, 0)
         as minor_share,
     {%- for bound in ['low', 'high'] %}
-    case when no_conviction_recorded is not null and events_with_conviction_coverage > 0 then
-        {{ wilson_interval('(events_minor + no_conviction_recorded)', 'events_with_conviction_coverage', bound) }}
-    end as minor_share_{{ bound }}{{ ',' if not loop.last }}
+    {{ wilson_interval('(events_minor + no_conviction_recorded)', 'events_with_conviction_coverage', bound) }}
+        as minor_share_{{ bound }}{{ ',' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}

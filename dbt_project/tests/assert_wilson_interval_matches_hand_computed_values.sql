@@ -29,8 +29,10 @@ computed as (
     from cases
 )
 
+-- coalesce: a comparison with NULL is NULL, which `where not` would silently let pass
 select * from computed
-where not (
+where not coalesce(
     (low is null and expected_low is null and high is null and expected_high is null)
-    or (abs(low - expected_low) < 1e-6 and abs(high - expected_high) < 1e-6)
+    or (abs(low - expected_low) < 1e-6 and abs(high - expected_high) < 1e-6),
+    false
 )
