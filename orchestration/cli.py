@@ -44,6 +44,12 @@ warehouse_option = click.option(
 )
 
 
+EXAMPLE_SQL_WITHOUT_STATISTICS = (
+    "select activation_date, counties_activated, round(population_share_covered, 3) as covered "
+    "from mart_rollout order by activation_date"
+)
+
+
 class RunRefused(click.ClickException):
     exit_code = 3
 
@@ -261,7 +267,9 @@ def run(
         console.print(f"  {source:<12} {status:<11} {rows:>10,} rows", highlight=False)
     wh = "" if warehouse == DEFAULT_WAREHOUSE.resolve() else f" --warehouse {warehouse}"
     console.print("Ad hoc SQL (read-only on the published file):")
-    console.print(f'  .venv/bin/scomm sql{wh} "{EXAMPLE_SQL}"', highlight=False, soft_wrap=True)
+    loaded = {source for source, status, _ in per_source if status != "not loaded"}
+    example = EXAMPLE_SQL if "interop" in loaded else EXAMPLE_SQL_WITHOUT_STATISTICS
+    console.print(f'  .venv/bin/scomm sql{wh} "{example}"', highlight=False, soft_wrap=True)
 
 
 def _fetch_one(

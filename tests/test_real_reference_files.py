@@ -347,3 +347,24 @@ def test_case_event_county_mart_places_jails_in_their_county(real_run):
         "select place_class, records from qa_case_places "
         "where published_place = 'SEA CAP' and published_state = 'WA'"
     ).fetchone() == ("office or operation", sea)
+
+
+def readme_public_queries() -> list[str]:
+    import re
+
+    from orchestration.paths import REPO_ROOT
+
+    text = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    return re.findall(r"```sql public\n(.*?)```", text, re.S)
+
+
+def test_readme_questions_on_real_data_answer_on_the_public_run(real_run):
+    _, con, _ = real_run
+    queries = readme_public_queries()
+    assert len(queries) >= 3
+    for query in queries:
+        rows = con.execute(query).fetchall()
+        assert rows and any(v is not None for v in rows[0]), query
+    # the README's claim about Oregon's county-jail share, checked against the answer
+    share = dict(((r[0], r[1]), r[4]) for r in con.execute(queries[1]).fetchall() if r[0] == "OR")
+    assert share[("OR", 2014)] > 0.75 and share[("OR", 2015)] < 0.15
