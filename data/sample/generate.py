@@ -25,28 +25,14 @@ from pathlib import Path
 
 import numpy as np
 
+from orchestration.ingest.interop import INTEROP_COLUMNS
+
 SEED = 20110701  # the month the Boston letter was written
 HERE = Path(__file__).parent
 OUT = HERE / "interop_reports.csv"
 END = dt.date(2014, 9, 30)
 
-COLUMNS = [
-    "state",
-    "jurisdiction",
-    "activation_date",
-    "report_through",
-    "submissions",
-    "matches_l1",
-    "matches_l2",
-    "matches_l3",
-    "matches_nc",
-    "matches_total",
-    "removals_l1",
-    "removals_l2",
-    "removals_l3",
-    "removals_nc",
-    "removals_total",
-]
+COLUMNS = list(INTEROP_COLUMNS)  # the canonical layout, as the reader declares it
 
 # National level shares the simulation centres on (IDENT matches, removals): L1, L2, L3, NC.
 # Removals: ~21% L1 and ~26% non-criminal, the magnitude of the Oct 2008 - Jun 2010 FOIA figures.
