@@ -4,15 +4,24 @@ seed; state-wide agencies get `<state fips>000`). Names that cannot be resolved 
 ambiguous, redacted) carry a quarantine reason: their rows are kept out of the facts and
 counted in the qa_ marts, never dropped or guessed. One asset factory, used once per source."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import dagster as dg
 import duckdb
 import pandas as pd
 
-from orchestration.defs.keys import RAW_CASE_MATCHES, RAW_CASES_GROUPED, RAW_INTEROP, RAW_MATCHES
+from orchestration.defs.keys import (
+    RAW_CASE_MATCHES,
+    RAW_CASES_GROUPED,
+    RAW_G287,
+    RAW_G287_MATCHES,
+    RAW_INTEROP,
+    RAW_MATCHES,
+)
 from orchestration.defs.resources import WarehouseResource
 from orchestration.ingest.common import replace_table
+from orchestration.ingest.g287 import agency_resolver
 from orchestration.ingest.jurisdictions import Resolution, load_overrides, resolve
 
 REDACTED = "b(6), b(7)c"
@@ -29,15 +38,21 @@ class NameSource:
     name_column: str
     description: str
     redacted: str | None = None  # a name the release redacted (quarantined as such)
+    # Names that are not place names (287(g) agencies): a factory, called once per pass, of the
+    # function turning (state, name) into a Resolution; None = resolve() with the overrides seed
+    resolver: Callable[[], Callable[[str | None, str | None], Resolution]] | None = None
 
 
 def resolve_names(con: duckdb.DuckDBPyConnection, names: NameSource) -> pd.DataFrame:
     """Resolve every distinct pair of ``names`` and replace its matches table; returns it."""
     overrides = load_overrides()
+    resolve_pair = names.resolver() if names.resolver is not None else None
     pairs = con.execute(names.pairs_sql).fetchall()
     resolved: list[Resolution] = []
     for state, name, _ in pairs:
-        if names.redacted is not None and name is not None and name.strip() == names.redacted:
+        if resolve_pair is not None:
+            resolved.append(resolve_pair(state, name))
+        elif names.redacted is not None and name is not None and name.strip() == names.redacted:
             resolved.append(
                 Resolution.quarantined(
                     None,
@@ -123,6 +138,21 @@ CASE_NAMES = NameSource(
     "(qa_cases_quarantined).",
 )
 
+G287_NAMES = NameSource(
+    key=RAW_G287_MATCHES,
+    upstream=RAW_G287,
+    name_column="published_agency",
+    pairs_sql="select state, agency, count(*) from raw.g287_agency_years "
+    "group by all order by all",
+    resolver=agency_resolver,
+    description="Every distinct (state, agency) of the 287(g) statistics placed in a "
+    "jurisdiction by the agency rules of orchestration/ingest/g287.py (the agency overrides "
+    "seed; state agencies -> <state fips>000; sheriffs, county jails and corrections -> their "
+    "county; city police -> an independent city or the seed's county) and the same name "
+    "normalization as the statistics; unplaced agencies quarantined with their reason "
+    "(qa_287g_quarantined_agencies).",
+)
+
 
 def matches_assets() -> list[dg.AssetsDefinition]:
-    return [matches_asset(INTEROP_NAMES), matches_asset(CASE_NAMES)]
+    return [matches_asset(INTEROP_NAMES), matches_asset(CASE_NAMES), matches_asset(G287_NAMES)]

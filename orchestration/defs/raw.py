@@ -19,6 +19,7 @@ from orchestration.defs.keys import (
     RAW_ACTIVATIONS,
     RAW_CASES,
     RAW_CASES_GROUPED,
+    RAW_G287,
     RAW_INTEROP,
     RAW_NONCITIZEN,
     RAW_POPULATION,
@@ -28,6 +29,7 @@ from orchestration.defs.resources import WarehouseResource
 from orchestration.faults import checkpoint
 from orchestration.ingest.cases import load_raw_cases, merge_cases_load
 from orchestration.ingest.common import ParsedFile, scalar
+from orchestration.ingest.g287 import load_raw_g287
 from orchestration.ingest.interop import load_raw_interop
 from orchestration.ingest.reference import (
     load_raw_activations,
@@ -206,6 +208,15 @@ SOURCE_ASSETS: dict[str, SourceAsset] = {
             "column of the release kept as text with file, sha256 and row number; "
             "loaded by DuckDB straight from CSV, gzip, Parquet or xlsx.",
             partitioned=True,
+        ),
+        SourceAsset(
+            "g287",
+            RAW_G287,
+            _one_file(load_raw_g287, "raw.g287_agency_years"),
+            "ICE 287(g) statistics as published: persons identified and removed through "
+            "287(g), one row per participating agency and fiscal year (FY2006-FY2013), every "
+            "value kept as text (blank = no figure in the release, not 0), with the source "
+            "file, its sha256 and the line of each row.",
         ),
     )
 }

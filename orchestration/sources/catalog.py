@@ -19,8 +19,16 @@ Layout = Literal[
     "acs_noncitizen_tidycensus",
     "sc_activation_panel_dta",
     "ice_foia_removals",
+    "ice_287g_agency_year",
 ]
-SOURCE_NAMES: tuple[str, ...] = ("interop", "population", "noncitizen", "activations", "cases")
+SOURCE_NAMES: tuple[str, ...] = (
+    "interop",
+    "population",
+    "noncitizen",
+    "activations",
+    "cases",
+    "g287",
+)
 MULTI_FILE_SOURCES: tuple[str, ...] = ("cases",)
 
 
