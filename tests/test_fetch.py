@@ -142,7 +142,7 @@ def test_file_names_from_urls_cannot_escape_the_cache(tmp_path):
 
 def test_sources_file_lists_every_source_with_an_existing_default():
     specs = load_sources()
-    assert set(specs) == {"interop", "population", "noncitizen", "activations", "cases"}
+    assert set(specs) == {"interop", "population", "noncitizen", "activations", "cases", "g287"}
     for spec in specs.values():
         assert spec.default_path and spec.default_path.is_file(), spec.name
         assert all(u.startswith("https://") for u in spec.urls)

@@ -142,8 +142,7 @@ G287_NAMES = NameSource(
     key=RAW_G287_MATCHES,
     upstream=RAW_G287,
     name_column="published_agency",
-    pairs_sql="select state, agency, count(*) from raw.g287_agency_years "
-    "group by all order by all",
+    pairs_sql="select state, agency, count(*) from raw.g287_agency_years group by all order by all",
     resolver=agency_resolver,
     description="Every distinct (state, agency) of the 287(g) statistics placed in a "
     "jurisdiction by the agency rules of orchestration/ingest/g287.py (the agency overrides "
