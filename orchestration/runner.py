@@ -157,7 +157,7 @@ def row_accounting(warehouse: Path, run_id: str) -> list[str]:
                 ).fetchall()
             }
             cases = {t for t in tables if t.startswith("raw.cases")}
-            derived = {"raw.jurisdiction_matches"} | cases
+            derived = {"raw.jurisdiction_matches", "raw.g287_agency_matches"} | cases
             loaded = {
                 t
                 for t in tables
@@ -167,7 +167,7 @@ def row_accounting(warehouse: Path, run_id: str) -> list[str]:
                     con, f"select count(*) filter (where _load_id = ?) > 0 from {t}", [run_id]
                 )
             }
-            tables = loaded | ({"raw.jurisdiction_matches"} & tables)
+            tables = loaded | ({"raw.jurisdiction_matches", "raw.g287_agency_matches"} & tables)
             if {"raw.interop_reports", "raw.jurisdiction_matches"} <= tables:
                 raw, loaded, quarantined = first_row(
                     con,
@@ -209,6 +209,20 @@ def row_accounting(warehouse: Path, run_id: str) -> list[str]:
                         f"case rows held: {total:,} = {total - quarantined:,} placed + "
                         f"{quarantined:,} quarantined (qa_cases_quarantined)"
                     )
+            if {"raw.g287_agency_years", "raw.g287_agency_matches"} <= tables:
+                read, placed = first_row(
+                    con,
+                    """
+                    select count(*), count(m.jurisdiction_id)
+                    from raw.g287_agency_years r
+                    left join raw.g287_agency_matches m
+                      on r.state is not distinct from m.published_state
+                     and r.agency is not distinct from m.published_agency""",
+                )
+                lines.append(
+                    f"287(g) agency-year rows: {read:,} read = {placed:,} placed + "
+                    f"{read - placed:,} quarantined (qa_287g_quarantined_agencies)"
+                )
             for table in ("census_population", "acs_noncitizen", "sc_activation_panel"):
                 if f"raw.{table}" in tables:
                     n = scalar(con, f"select count(*) from raw.{table}")

@@ -148,6 +148,15 @@ def test_file_names_from_urls_cannot_escape_the_cache(tmp_path):
 def test_sources_file_lists_every_source_with_an_existing_default():
     specs = load_sources()
     assert set(specs) == set(SOURCE_NAMES)
+    assert set(SOURCE_NAMES) == {
+        "interop",
+        "population",
+        "noncitizen",
+        "activations",
+        "cases",
+        "figures",
+        "g287",
+    }
     for spec in specs.values():
         # every source has an embedded sample, except the published figures (no synthetic
         # version: a sample run leaves them "not loaded")

@@ -25,7 +25,7 @@ def test_readme_sql_runs_read_only_on_the_published_sample(sample_run, query):
 def readme_published_tables() -> list[str]:
     text = README.read_text(encoding="utf-8")
     section = text.split("### Published tables", 1)[1].split("\n#", 1)[0]
-    return re.findall(r"^\| `([a-z_]+)` \|", section, re.M)
+    return re.findall(r"^\| `([a-z0-9_]+)` \|", section, re.M)
 
 
 def test_published_tables_are_declared_once_in_dbt_and_the_readme_lists_them(

@@ -3,6 +3,7 @@ checked from the files themselves."""
 
 import csv
 import hashlib
+from collections import defaultdict
 
 import duckdb
 import pytest
@@ -36,7 +37,7 @@ def real_run(dbt_manifest, tmp_path_factory):
 def test_the_publication_says_which_sources_are_real_and_which_are_not_loaded(real_run):
     _, con, _ = real_run
     statuses = dict(con.execute("select source, data_status from _publication_sources").fetchall())
-    for source in ("population", "noncitizen", "activations", "cases", "figures"):
+    for source in ("population", "noncitizen", "activations", "cases", "figures", "g287"):
         assert statuses[source] == "real", source
     assert statuses["interop"] == "not loaded"
     # a source that is not loaded publishes empty marts, never zeros
@@ -368,3 +369,163 @@ def test_readme_questions_on_real_data_answer_on_the_public_run(real_run):
     # the README's claim about Oregon's county-jail share, checked against the answer
     share = dict(((r[0], r[1]), r[4]) for r in con.execute(queries[1]).fetchall() if r[0] == "OR")
     assert share[("OR", 2014)] > 0.75 and share[("OR", 2015)] < 0.15
+
+
+# --- 287(g) statistics: the mart against counts computed here from the raw CSV ---------------
+
+
+def g287_rows() -> list[dict[str, str]]:
+    with (REFERENCE_DIR / "pre2018-ice-removals-long.csv").open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def summed(rows: list[dict[str, str]], column: str) -> int | None:
+    """Sum of the figures given; None (NULL) when none of the rows has one: blank is not 0."""
+    given = [int(r[column]) for r in rows if r[column] != ""]
+    return sum(given) if given else None
+
+
+def test_287g_every_agency_is_placed_or_quarantined_none_dropped(real_run):
+    _, con, _ = real_run
+    rows = g287_rows()
+    agencies = {(r["state"], r["agency"]) for r in rows}
+    assert (len(rows), len(agencies)) == (584, 73)
+    placed = con.execute(
+        "select fiscal_year, sum(agencies) from mart_287g_jurisdiction_year group by 1"
+    ).fetchall()
+    quarantined = con.execute(
+        "select count(*), coalesce(sum(agency_years), 0) from qa_287g_quarantined_agencies"
+    ).fetchone()
+    assert sum(n for _, n in placed) + quarantined[1] == len(rows)
+    # on the real file every agency is placed (the agency rules and the overrides seed)
+    assert quarantined == (0, 0)
+    assert dict(placed) == {fy: 73 for fy in range(2006, 2014)}
+
+
+def test_287g_yearly_totals_match_the_raw_csv(real_run):
+    _, con, _ = real_run
+    by_year: dict[int, list[dict[str, str]]] = defaultdict(list)
+    for r in g287_rows():
+        by_year[int(r["fiscal_year"])].append(r)
+    expected = {fy: (summed(rs, "identified"), summed(rs, "removed")) for fy, rs in by_year.items()}
+    got = {
+        fy: (int(i), int(r))
+        for fy, i, r in con.execute(
+            "select fiscal_year, sum(identified), sum(removed) "
+            "from mart_287g_jurisdiction_year group by 1"
+        ).fetchall()
+    }
+    assert got == expected
+    assert expected[2009] == (60223, 42487)  # the program's peak year
+
+
+def test_287g_maricopa_sums_its_three_agencies_and_harris_its_sheriff(real_run):
+    _, con, _ = real_run
+    rows = g287_rows()
+    counties = {
+        "04013": {
+            "Maricopa County Sheriff Office",
+            "City of Mesa Police Department",
+            "City of Phoenix Police Department",
+        },
+        "48201": {"Harris County Sheriffs Office"},
+    }
+    for fips, names in counties.items():
+        mine = [r for r in rows if r["agency"] in names]
+        expected = {
+            fy: (
+                summed([r for r in mine if r["fiscal_year"] == str(fy)], "identified"),
+                summed([r for r in mine if r["fiscal_year"] == str(fy)], "removed"),
+                len(names),
+            )
+            for fy in range(2006, 2014)
+        }
+        got = {
+            r[0]: r[1:]
+            for r in con.execute(
+                "select fiscal_year, identified, removed, agencies "
+                "from mart_287g_jurisdiction_year where jurisdiction_id = ?",
+                [fips],
+            ).fetchall()
+        }
+        assert got == expected, fips
+    maricopa = con.execute(
+        "select identified, removed, removed_per_identified from mart_287g_jurisdiction_year "
+        "where jurisdiction_id = '04013' and fiscal_year = 2008"
+    ).fetchone()
+    assert maricopa == (13522, 11841, pytest.approx(11841 / 13522))
+    # FY2013: identified 0 -> no ratio; FY2006: no figure at all -> NULL, not 0
+    assert con.execute(
+        "select fiscal_year, identified, removed, removed_per_identified "
+        "from mart_287g_jurisdiction_year where jurisdiction_id = '04013' "
+        "and fiscal_year in (2006, 2013) order by 1"
+    ).fetchall() == [(2006, None, None, None), (2013, 0, 276, None)]
+    assert con.execute(
+        "select identified, removed from mart_287g_jurisdiction_year "
+        "where jurisdiction_id = '48201' and fiscal_year = 2009"
+    ).fetchone() == (8821, 6965)
+
+
+def test_287g_blanks_stay_null_through_to_the_mart(real_run):
+    _, con, _ = real_run
+    rows = g287_rows()
+    # Hudson County (NJ) corrections is its county's only agency: FY2008 has removals, no
+    # identified figure
+    (hudson,) = [
+        r
+        for r in rows
+        if r["agency"] == "Hudson County Department of Corrections" and r["fiscal_year"] == "2008"
+    ]
+    assert (hudson["identified"], hudson["removed"]) == ("", "107")
+    assert con.execute(
+        "select identified, removed, removed_per_identified, agencies_with_figures "
+        "from mart_287g_jurisdiction_year where jurisdiction_id = '34017' and fiscal_year = 2008"
+    ).fetchone() == (None, 107, None, 1)
+    # as many NULL identified jurisdiction-years as jurisdiction-years whose agencies all had
+    # no figure (the mapping read back from the mart's agency list)
+    mapping = {
+        agency: fips
+        for fips, names in con.execute(
+            "select distinct jurisdiction_id, agency_names from mart_287g_jurisdiction_year"
+        ).fetchall()
+        for agency in names.split(" | ")
+    }
+    groups: dict[tuple[str, str], list[dict[str, str]]] = defaultdict(list)
+    for r in rows:
+        groups[(mapping[r["agency"]], r["fiscal_year"])].append(r)
+    for column in ("identified", "removed"):
+        blank = sum(1 for rs in groups.values() if summed(rs, column) is None)
+        assert blank > 0
+        assert con.execute(
+            f"select count(*) from mart_287g_jurisdiction_year where {column} is null"
+        ).fetchone() == (blank,)
+
+
+def test_287g_state_agencies_and_cities_land_where_the_rules_say(real_run):
+    _, con, _ = real_run
+    rows = {
+        r[0]: r[1:]
+        for r in con.execute(
+            "select jurisdiction_id, kind, agencies from mart_287g_jurisdiction_year "
+            "where fiscal_year = 2010 and jurisdiction_id in "
+            "('04000', '12031', '32003', '51683', '51153', '44000')"
+        ).fetchall()
+    }
+    assert rows == {
+        "04000": ("state-level", 2),  # AZ Department of Corrections + of Public Safety
+        "12031": ("county", 1),  # Jacksonville Sheriff Office -> Duval (consolidated)
+        "32003": ("county", 1),  # Las Vegas Metropolitan Police -> Clark
+        "51683": ("independent city", 1),  # City of Manassas Police Department
+        "51153": ("county", 3),  # Prince William: county police, sheriff, regional jail
+        "44000": ("state-level", 1),  # Rhode Island State Police
+    }
+    # the programs side by side: Harris County, the first Secure Communities activation
+    harris = con.execute(
+        "select fiscal_year, sc_activation_date::varchar, sc_months_active, g287_removed "
+        "from mart_programs_county_year where jurisdiction_id = '48201' "
+        "and fiscal_year in (2008, 2009) order by 1"
+    ).fetchall()
+    assert harris == [(2008, "2008-10-27", 0, None), (2009, "2008-10-27", 12, 6965)]
+    assert con.execute(
+        "select count(*) from mart_programs_county_year where kind = 'state-level'"
+    ).fetchone() == (0,)

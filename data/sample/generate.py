@@ -231,6 +231,89 @@ def reference_counties() -> list[tuple[str, str, str, dt.date, int]]:
     return sorted(out, key=lambda c: c[2])
 
 
+# The 287(g) sample (g287.csv): agencies in the layout of ICE's 287(g) statistics as reshaped by
+# the Deportation Data Project, FY2006-FY2013. (state as published, agency, short name, first
+# fiscal year with an agreement, yearly persons identified). Every count is simulated.
+G287_OUT = HERE / "g287.csv"
+G287_COLUMNS = [
+    "state",
+    "agency",
+    "agency_short",
+    "fiscal_year",
+    "fy_start",
+    "fy_end",
+    "identified",
+    "removed",
+    "attests_active",
+    "source_footnote",
+    "latitude",
+    "longitude",
+    "address",
+    "agency_raw",
+    "source",
+]
+G287_AGENCIES: list[tuple[str, str, str, int, int]] = [
+    ("ARIZONA", "Maricopa County Sheriff Office", "Maricopa Co. Sheriff", 2007, 900),  # sheriff
+    ("ARIZONA", "City of Mesa Police Department", "Mesa PD", 2008, 40),  # city police (seed)
+    ("ARIZONA", "AZ Department of Public Safety", "Ariz. DPS", 2007, 60),  # state agency
+    ("TEXAS", "Harris County Sheriffs Office", "Harris Co. Sheriff", 2008, 1200),  # sheriff
+    ("VIRGINIA", "Prince William County Sheriff Office", "PW Co. Sheriff", 2008, 120),
+    ("VIRGINIA", "City of Manassas Police Department", "Manassas PD", 2008, 15),  # VA ind. city
+    ("TEXAS", "Exampleville Police Department", "Exampleville PD", 2009, 25),  # unresolvable
+]
+# A figure the release did not give (blank, which is not 0): (agency, fiscal year, column).
+G287_BLANKS = {
+    ("Harris County Sheriffs Office", 2011, "removed"),
+    ("City of Mesa Police Department", 2012, "identified"),
+    ("City of Mesa Police Department", 2012, "removed"),
+}
+
+
+def write_g287(rng: np.random.Generator) -> None:
+    """One row per agency and fiscal year FY2006-FY2013; blank before the agency's agreement
+    (no figure in the release) and in G287_BLANKS; identified ~ Poisson(size) shrinking after
+    FY2010, removed ~ Binomial(identified, 55-80%)."""
+    from orchestration.fiscal import fiscal_year_start
+
+    rows = []
+    for state, agency, short, first, size in G287_AGENCIES:
+        for fy in range(2006, 2014):
+            identified: int | str = ""
+            removed: int | str = ""
+            if fy >= first:
+                scale = 1.0 if fy <= 2010 else 0.5 ** (fy - 2010)
+                identified = int(rng.poisson(size * scale))
+                removed = int(rng.binomial(identified, rng.uniform(0.55, 0.8)))
+            if (agency, fy, "identified") in G287_BLANKS:
+                identified = ""
+            if (agency, fy, "removed") in G287_BLANKS:
+                removed = ""
+            active = any(isinstance(v, int) and v > 0 for v in (identified, removed))
+            rows.append(
+                {
+                    "state": state,
+                    "agency": agency,
+                    "agency_short": short,
+                    "fiscal_year": fy,
+                    "fy_start": fiscal_year_start(fy).isoformat(),
+                    "fy_end": (fiscal_year_start(fy + 1) - dt.timedelta(days=1)).isoformat(),
+                    "identified": identified,
+                    "removed": removed,
+                    "attests_active": "TRUE" if active else "FALSE",
+                    "source_footnote": "FALSE",
+                    "latitude": "",
+                    "longitude": "",
+                    "address": "",
+                    "agency_raw": agency,
+                    "source": "SYNTHETIC sample (data/sample/generate.py), not ICE figures",
+                }
+            )
+    with G287_OUT.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=G287_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def write_population(counties, rng: np.random.Generator) -> None:
     """Census co-est2019-alldata layout (subset of its columns), Latin-1 encoded like the
     original: state rows (SUMLEV 040) then county rows (SUMLEV 050)."""
@@ -340,6 +423,7 @@ def main() -> None:
     write_population(counties, ref_rng)
     write_noncitizen(counties, ref_rng)
     write_activations(counties)
+    write_g287(np.random.default_rng(SEED + 287))
     rng = np.random.default_rng(SEED)
     rows = []
     for state, name, activation_s, size, rate in JURISDICTIONS:
@@ -385,7 +469,8 @@ def main() -> None:
         writer.writerows(rows)
     print(
         f"wrote {len(rows)} rows for {len(JURISDICTIONS)} jurisdictions to {OUT}, and "
-        f"population.csv, noncitizen.csv, activations.dta for {len(counties)} counties"
+        f"population.csv, noncitizen.csv, activations.dta for {len(counties)} counties, "
+        f"g287.csv for {len(G287_AGENCIES)} agencies"
     )
 
 

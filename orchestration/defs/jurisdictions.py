@@ -16,11 +16,14 @@ from orchestration.defs.keys import (
     RAW_CASE_MATCHES,
     RAW_CASE_PLACES,
     RAW_CASES_GROUPED,
+    RAW_G287,
+    RAW_G287_MATCHES,
     RAW_INTEROP,
     RAW_MATCHES,
 )
 from orchestration.defs.resources import WarehouseResource
 from orchestration.ingest.common import replace_table
+from orchestration.ingest.g287 import resolve_agency
 from orchestration.ingest.jurisdictions import (
     Override,
     Resolution,
@@ -145,6 +148,20 @@ CASE_NAMES = NameSource(
     "(qa_cases_quarantined).",
 )
 
+G287_NAMES = NameSource(
+    key=RAW_G287_MATCHES,
+    upstream=RAW_G287,
+    name_column="published_agency",
+    pairs_sql="select state, agency, count(*) from raw.g287_agency_years group by all order by all",
+    resolver=resolve_agency,
+    description="Every distinct (state, agency) of the 287(g) statistics placed in a "
+    "jurisdiction by the agency rules of orchestration/ingest/g287.py (the agency overrides "
+    "seed; state agencies -> <state fips>000; sheriffs, county jails and corrections -> their "
+    "county; city police -> an independent city or the seed's county) and the same name "
+    "normalization as the statistics; unplaced agencies quarantined with their reason "
+    "(qa_287g_quarantined_agencies).",
+)
+
 
 CASE_PLACES = NameSource(
     key=RAW_CASE_PLACES,
@@ -162,4 +179,4 @@ CASE_PLACES = NameSource(
 
 
 def matches_assets() -> list[dg.AssetsDefinition]:
-    return [matches_asset(INTEROP_NAMES), matches_asset(CASE_NAMES), matches_asset(CASE_PLACES)]
+    return [matches_asset(names) for names in (INTEROP_NAMES, CASE_NAMES, CASE_PLACES, G287_NAMES)]

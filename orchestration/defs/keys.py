@@ -13,6 +13,8 @@ RAW_CASES_GROUPED = dg.AssetKey(["raw", "cases_grouped"])
 RAW_CASE_MATCHES = dg.AssetKey(["raw", "cases_jurisdiction_matches"])
 RAW_CASE_PLACES = dg.AssetKey(["raw", "cases_place_matches"])
 RAW_FIGURES = dg.AssetKey(["raw", "published_figures"])
+RAW_G287 = dg.AssetKey(["raw", "g287_agency_years"])
+RAW_G287_MATCHES = dg.AssetKey(["raw", "g287_agency_matches"])
 
 CHANGES = dg.AssetKey(["intermediate", "int_interop_cumulative_changes"])
 CASE_AGGREGATES = dg.AssetKey(["intermediate", "int_case_removals_by_severity"])

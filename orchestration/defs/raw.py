@@ -20,6 +20,7 @@ from orchestration.defs.keys import (
     RAW_CASES,
     RAW_CASES_GROUPED,
     RAW_FIGURES,
+    RAW_G287,
     RAW_INTEROP,
     RAW_NONCITIZEN,
     RAW_POPULATION,
@@ -36,6 +37,7 @@ from orchestration.ingest.common import (
     write_empty_raw_text,
 )
 from orchestration.ingest.figures import FIGURE_COLUMNS, load_raw_figures
+from orchestration.ingest.g287 import G287_COLUMNS, load_raw_g287
 from orchestration.ingest.interop import INTEROP_COLUMNS, load_raw_interop
 from orchestration.ingest.reference import (
     load_raw_activations,
@@ -256,6 +258,15 @@ SOURCE_ASSETS: dict[str, SourceAsset] = {
             "column of the release kept as text with file, sha256 and row number; "
             "loaded by DuckDB straight from CSV, gzip, Parquet or xlsx.",
             partitioned=True,
+        ),
+        SourceAsset(
+            "g287",
+            RAW_G287,
+            _one_file(load_raw_g287, "raw.g287_agency_years", G287_COLUMNS),
+            "ICE 287(g) statistics as published: persons identified and removed through "
+            "287(g), one row per participating agency and fiscal year (FY2006-FY2013), every "
+            "value kept as text (blank = no figure in the release, not 0), with the source "
+            "file, its sha256 and the line of each row.",
         ),
     )
 }

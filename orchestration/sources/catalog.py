@@ -20,6 +20,7 @@ Layout = Literal[
     "sc_activation_panel_dta",
     "ice_foia_removals",
     "published_figures",
+    "ice_287g_agency_year",
 ]
 SOURCE_NAMES: tuple[str, ...] = (
     "interop",
@@ -28,6 +29,7 @@ SOURCE_NAMES: tuple[str, ...] = (
     "activations",
     "cases",
     "figures",
+    "g287",
 )
 MULTI_FILE_SOURCES: tuple[str, ...] = ("cases",)
 # Data status of a loaded file: `real` (the sha256 of a pinned public release), `synthetic` (an

@@ -1,10 +1,11 @@
 """Checks on name resolution: quarantined names (warning) and one row per resolved jurisdiction
-and report date (blocking: two spellings of one county in one report would double-count it)."""
+and report date (blocking: two spellings of one county in one report would double-count it);
+287(g) agencies that could not be placed (warning)."""
 
 import dagster as dg
 
 from orchestration.defs.checks.common import read_frame, to_check_result
-from orchestration.defs.keys import RAW_MATCHES
+from orchestration.defs.keys import RAW_G287_MATCHES, RAW_MATCHES
 from orchestration.defs.resources import WarehouseResource
 from orchestration.validation.gx import run_suite
 
@@ -64,4 +65,32 @@ def interop_resolved_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     return to_check_result(run_suite(frame, "interop_resolved", "raw.interop_reports (resolved)"))
 
 
-CHECKS = [all_jurisdictions_resolved, interop_resolved_suite]
+@dg.asset_check(
+    asset=RAW_G287_MATCHES,
+    name="all_287g_agencies_placed",
+    blocking=False,
+    description="Warns when 287(g) agencies could not be placed in a jurisdiction "
+    "(their rows are counted in qa_287g_quarantined_agencies, never dropped).",
+)
+def all_287g_agencies_placed(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    frame = read_frame(
+        warehouse,
+        """
+        select published_state, published_agency, quarantine_reason, rows
+        from raw.g287_agency_matches
+        where quarantine_reason is not null
+        order by all""",
+    )
+    rows = frame.to_dict("records")
+    return dg.AssetCheckResult(
+        passed=not rows,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=(
+            f"{len(rows)} agency(ies) quarantined, "
+            f"{int(frame['rows'].sum()) if rows else 0} agency-year row(s) set aside"
+        ),
+        metadata={"quarantined": dg.MetadataValue.json(rows[:50])},
+    )
+
+
+CHECKS = [all_jurisdictions_resolved, interop_resolved_suite, all_287g_agencies_placed]

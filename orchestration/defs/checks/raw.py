@@ -1,5 +1,6 @@
 """Blocking checks on the raw tables, as loaded: Great Expectations suites on the interop
-statistics and the three reference sources (layout, types, keys, arithmetic, ranges)."""
+statistics, the three reference sources and the 287(g) statistics (layout, types, keys,
+arithmetic, ranges)."""
 
 import dagster as dg
 import pandas as pd
@@ -8,12 +9,14 @@ from orchestration.defs.checks.common import read_frame, to_check_result, valida
 from orchestration.defs.keys import (
     RAW_ACTIVATIONS,
     RAW_FIGURES,
+    RAW_G287,
     RAW_INTEROP,
     RAW_NONCITIZEN,
     RAW_POPULATION,
 )
 from orchestration.defs.resources import WarehouseResource
 from orchestration.faults import checkpoint
+from orchestration.fiscal import fiscal_year_sql
 from orchestration.ingest.interop import COUNT_COLUMNS
 from orchestration.ingest.reference import POPULATION_COLUMNS, known_county_fips
 from orchestration.paths import DBT_PROJECT_DIR
@@ -181,6 +184,40 @@ def published_figures_raw_suite(warehouse: WarehouseResource) -> dg.AssetCheckRe
     )
 
 
+def _in_fiscal_year(column: str) -> str:
+    """NULL when blank, else whether the date is real and falls in the row's fiscal year."""
+    return (
+        f"case when {column} is null then null else coalesce("
+        f"{fiscal_year_sql(f'try_cast({column} as date)')} = try_cast(fiscal_year as bigint), "
+        f"false) end"
+    )
+
+
+G287_FRAME_SQL = f"""
+select
+    *,
+    try_cast(fiscal_year as bigint) as fiscal_year__int,
+    try_cast(identified as bigint) as identified__int,
+    try_cast(removed as bigint) as removed__int,
+    {_in_fiscal_year("fy_start")} as fy_start__in_fiscal_year,
+    {_in_fiscal_year("fy_end")} as fy_end__in_fiscal_year
+from raw.g287_agency_years
+order by _source_line
+"""
+
+
+@dg.asset_check(
+    asset=RAW_G287,
+    name="g287_raw_suite",
+    blocking=True,
+    description="GX suite expectations/g287_raw.json: layout, fiscal years 2006-2013 "
+    "(fy_start/fy_end inside them), identified and removed whole and >= 0 where given, "
+    "one row per agency and fiscal year, state a real state name.",
+)
+def g287_raw_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    return validate(warehouse, G287_FRAME_SQL, "g287_raw", "raw.g287_agency_years")
+
+
 CHECKS = [
     interop_raw_suite,
     published_figures_raw_suite,
@@ -188,4 +225,5 @@ CHECKS = [
     acs_noncitizen_raw_suite,
     sc_activation_panel_raw_suite,
     sc_activation_counties_known,
+    g287_raw_suite,
 ]

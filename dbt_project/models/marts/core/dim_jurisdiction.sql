@@ -29,6 +29,16 @@ case_names as (
     group by jurisdiction_id
 ),
 
+g287_names as (
+    select
+        jurisdiction_id,
+        any_value(jurisdiction_name) as name,
+        any_value(kind) as kind
+    from {{ ref('stg_g287__agency_matches') }}
+    where jurisdiction_id is not null
+    group by jurisdiction_id
+),
+
 states as (
     select * from {{ ref('us_states') }}
 ),
@@ -60,6 +70,8 @@ all_ids as (
     select jurisdiction_id from interop_names
     union
     select jurisdiction_id from case_names
+    union
+    select jurisdiction_id from g287_names
 ),
 
 state_wide_dates as (
@@ -72,10 +84,11 @@ state_wide_dates as (
 joined as (
     select
         all_ids.jurisdiction_id,
-        coalesce(census_counties.name, interop_names.name, case_names.name) as name,
+        coalesce(census_counties.name, interop_names.name, case_names.name, g287_names.name)
+            as name,
         states.state,
         left(all_ids.jurisdiction_id, 2) as state_fips,
-        coalesce(interop_names.kind, case_names.kind,
+        coalesce(interop_names.kind, case_names.kind, g287_names.kind,
                  {{ jurisdiction_kind('census_counties.name') }}) as kind,
         census_counties.census_2010_population as population_2010,
         activations.activation_date as source_activation_date,
@@ -88,11 +101,13 @@ joined as (
         interop_names.published_names,
         activations.panel_county_codes,
         census_counties.jurisdiction_id is not null as in_population_source,
-        report_span.jurisdiction_id is not null as in_interop_reports
+        report_span.jurisdiction_id is not null as in_interop_reports,
+        g287_names.jurisdiction_id is not null as in_287g_statistics
     from all_ids
     left join census_counties on all_ids.jurisdiction_id = census_counties.jurisdiction_id
     left join interop_names on all_ids.jurisdiction_id = interop_names.jurisdiction_id
     left join case_names on all_ids.jurisdiction_id = case_names.jurisdiction_id
+    left join g287_names on all_ids.jurisdiction_id = g287_names.jurisdiction_id
     left join report_span on all_ids.jurisdiction_id = report_span.jurisdiction_id
     left join activations on all_ids.jurisdiction_id = activations.jurisdiction_id
     left join states on left(all_ids.jurisdiction_id, 2) = states.state_fips
@@ -122,7 +137,8 @@ final as (
         published_names,
         panel_county_codes,
         in_population_source,
-        in_interop_reports
+        in_interop_reports,
+        in_287g_statistics
     from joined
 )
 

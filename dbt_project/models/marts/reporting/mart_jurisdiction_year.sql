@@ -71,12 +71,7 @@ joined as (
 final as (
     select
         * exclude (fiscal_year_start, fiscal_year_end),
-        case
-            when activation_date is null then null
-            when activation_date <= fiscal_year_start then 12
-            when activation_date > fiscal_year_end then 0
-            else date_diff('month', date_trunc('month', activation_date), fiscal_year_end) + 1
-        end as months_active,
+        {{ months_active_in_fiscal_year('activation_date', 'fiscal_year') }} as months_active,
         coalesce(activation_date between fiscal_year_start and fiscal_year_end, false)
             as activated_in_fiscal_year,
         referrals_total * 100000.0 / nullif(noncitizen_population, 0)
