@@ -529,3 +529,27 @@ def test_287g_state_agencies_and_cities_land_where_the_rules_say(real_run):
     assert con.execute(
         "select count(*) from mart_programs_county_year where kind = 'state-level'"
     ).fetchone() == (0,)
+
+
+def test_287g_rates_per_100k_noncitizens_use_the_real_acs(real_run):
+    # Harris County, FY2012: 287(g) removals (summed from the CSV here) over the ACS 5-year
+    # non-citizen estimate ending in 2012 (read from the ACS file here)
+    _, con, _ = real_run
+    removed = summed(
+        [r for r in g287_rows() if r["fiscal_year"] == "2012" and "HARRIS" in r["agency"].upper()],
+        "removed",
+    )
+    with (REFERENCE_DIR / "acs_noncitizen_pop_county.csv").open(newline="") as f:
+        acs = {(r["fips"], r["year"]): r["noncit_pop"] for r in csv.DictReader(f)}
+    noncitizens = int(acs[("48201", "2012")])
+    row = con.execute(
+        "select g287_removed, noncitizen_population, g287_removed_per_100k_noncitizens "
+        "from mart_programs_county_year where jurisdiction_id = '48201' and fiscal_year = 2012"
+    ).fetchone()
+    assert removed is not None and row[0] == removed
+    assert row[1] == noncitizens
+    assert row[2] == pytest.approx(removed * 100_000 / noncitizens)
+    # the Secure Communities side is not loaded in a public run: NULL, not 0
+    assert con.execute(
+        "select count(*) from mart_programs_county_year where sc_removals is not null"
+    ).fetchone() == (0,)

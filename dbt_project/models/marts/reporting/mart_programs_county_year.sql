@@ -20,6 +20,10 @@ jurisdictions as (
     select * from {{ ref('dim_jurisdiction') }}
 ),
 
+noncitizens as (
+    select * from {{ ref('stg_acs__noncitizen') }}
+),
+
 county_years as (
     select jurisdiction_id, fiscal_year from sc
     union
@@ -49,7 +53,12 @@ final as (
         g287.identified as g287_identified,
         g287.removed as g287_removed,
         g287.agencies as g287_agencies,
-        g287.agency_names as g287_agency_names
+        g287.agency_names as g287_agency_names,
+        noncitizens.noncitizen_population,
+        sc.removals_total * 100000.0 / nullif(noncitizens.noncitizen_population, 0)
+            as sc_removals_per_100k_noncitizens,
+        g287.removed * 100000.0 / nullif(noncitizens.noncitizen_population, 0)
+            as g287_removed_per_100k_noncitizens
     from county_years
     inner join jurisdictions on county_years.jurisdiction_id = jurisdictions.jurisdiction_id
     left join sc
@@ -58,6 +67,9 @@ final as (
     left join g287
         on county_years.jurisdiction_id = g287.jurisdiction_id
         and county_years.fiscal_year = g287.fiscal_year
+    left join noncitizens
+        on county_years.jurisdiction_id = noncitizens.jurisdiction_id
+        and county_years.fiscal_year = noncitizens.year
 )
 
 select * from final
