@@ -237,6 +237,16 @@ def test_readers_say_not_loaded_instead_of_showing_zeros(real_run, tmp_path):
     with DashboardServer(copy) as server:
         page = requests.get(server.url + "/", timeout=30).text
     assert 'id="not-loaded-banner"' in page and "not zero" in page
+    # the agencies' national figures, cited, beside the series (counted here from the CSV)
+    national = [
+        r
+        for r in figure_rows()
+        if is_iso_date(r["period_end"]) and not r["scope"].startswith(("SC state", "SC county"))
+    ]
+    assert page.count("<tr><td>Secure Communities") + page.count("<tr><td>all ICE removals") == len(
+        national
+    )
+    assert "https://www.gao.gov/assets/600/593258.txt" in page
 
 
 def _fiscal_year(iso: str) -> int:

@@ -37,7 +37,9 @@ from orchestration.serve.published import (
     jurisdictions,
     publication_info,
     published,
+    published_tables,
     ranking,
+    rows,
     states,
     year_rows,
 )
@@ -206,6 +208,16 @@ def _context(con, request: Request) -> dict[str, Any]:
     status = publication["status_label"] if publication else ""
     if len(matches) == 1:
         context.update(jurisdiction_panel(con, matches[0], view, status))
+    context["published_figures"] = (
+        rows(
+            con,
+            "select program, period_start, period_end, metric, value, is_approximate, "
+            "source_url, source_class from mart_published_figures "
+            "where geography = 'national' order by program desc, period_end, metric",
+        )
+        if "mart_published_figures" in published_tables(con)
+        else []
+    )
     ranked, flagged = ranking(con, view.fy_to, view.measure, view.state)
     context.update(ranked=ranked, flagged=flagged)
     return context
