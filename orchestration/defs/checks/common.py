@@ -52,3 +52,17 @@ def validate(
 
     frame = read_frame(warehouse, sql)
     return to_check_result(run_suite(frame, suite, table, parameters=parameters))
+
+
+def quarantine_warning(
+    frame: pd.DataFrame, rows_column: str, names: str, rows: str
+) -> dg.AssetCheckResult:
+    """A warning listing quarantined names (one row each in ``frame``) and the rows they hold."""
+    records = frame.to_dict("records")
+    held = int(frame[rows_column].sum()) if records else 0
+    return dg.AssetCheckResult(
+        passed=not records,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=f"{len(records)} {names} quarantined, {held} {rows} set aside",
+        metadata={"quarantined": dg.MetadataValue.json(records[:50])},
+    )

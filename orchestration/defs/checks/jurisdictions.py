@@ -4,7 +4,7 @@ and report date (blocking: two spellings of one county in one report would doubl
 
 import dagster as dg
 
-from orchestration.defs.checks.common import read_frame, to_check_result
+from orchestration.defs.checks.common import quarantine_warning, read_frame, to_check_result
 from orchestration.defs.keys import RAW_G287_MATCHES, RAW_MATCHES
 from orchestration.defs.resources import WarehouseResource
 from orchestration.validation.gx import run_suite
@@ -29,16 +29,7 @@ def all_jurisdictions_resolved(warehouse: WarehouseResource) -> dg.AssetCheckRes
         group by all order by all
         """,
     )
-    rows = frame.to_dict("records")
-    return dg.AssetCheckResult(
-        passed=not rows,
-        severity=dg.AssetCheckSeverity.WARN,
-        description=(
-            f"{len(rows)} published name(s) quarantined, "
-            f"{int(frame['report_rows'].sum()) if rows else 0} report row(s) set aside"
-        ),
-        metadata={"quarantined": dg.MetadataValue.json(rows[:50])},
-    )
+    return quarantine_warning(frame, "report_rows", "published name(s)", "report row(s)")
 
 
 @dg.asset_check(
@@ -81,16 +72,7 @@ def all_287g_agencies_placed(warehouse: WarehouseResource) -> dg.AssetCheckResul
         where quarantine_reason is not null
         order by all""",
     )
-    rows = frame.to_dict("records")
-    return dg.AssetCheckResult(
-        passed=not rows,
-        severity=dg.AssetCheckSeverity.WARN,
-        description=(
-            f"{len(rows)} agency(ies) quarantined, "
-            f"{int(frame['rows'].sum()) if rows else 0} agency-year row(s) set aside"
-        ),
-        metadata={"quarantined": dg.MetadataValue.json(rows[:50])},
-    )
+    return quarantine_warning(frame, "rows", "agency(ies)", "agency-year row(s)")
 
 
 CHECKS = [all_jurisdictions_resolved, interop_resolved_suite, all_287g_agencies_placed]
