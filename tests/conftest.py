@@ -174,3 +174,22 @@ def published_with_evil_name(sample_run: SampleRun, tmp_path: Path) -> Path:
             [EVIL_NAME],
         )
     return serving
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`--dist loadgroup`: pytest-xdist 3.8 sends the tests of one `xdist_group` to one worker by
+    appending `@group` to their node ids through `item._nodeid`, which pytest 9 no longer reads
+    (a node's id is `item._id`), so the groups were silently split and module-scoped runs made
+    once per worker. Do the same renaming through `_id` where xdist's did not take effect."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        groups = sorted(
+            str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+            for mark in item.iter_markers("xdist_group")
+        )
+        if groups and not item.nodeid.endswith("@" + "_".join(groups)):
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(groups)}")
