@@ -1,8 +1,16 @@
-"""Shared fixtures: dbt parse once per session, one full pipeline run on the embedded sample."""
+"""Shared fixtures: dbt parse once per session, one full pipeline run on the embedded sample.
+
+Under pytest-xdist (`-n 2`, the default in pyproject) "once per session" means once for all the
+workers together: the first worker that needs the parse or the sample warehouse makes it under a
+file lock in the workers' common temporary folder, the others wait for it and then use it."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+import pickle
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,10 +32,36 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     yield
 
 
+def _session_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder the whole test session shares: the common parent of the xdist workers'
+    temporary folders, or the one temporary folder of a run without xdist."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextlib.contextmanager
+def _session_lock(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Path]:
+    """Hold the session-wide lock ``name`` (one worker at a time); yields the session folder."""
+    shared = _session_dir(tmp_path_factory)
+    with (shared / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield shared
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
-def dbt_manifest() -> Path:
-    """`dbt parse` once for the session, so the asset graph matches the dbt files under test."""
-    return ensure_manifest(dbt_project(), force=True)
+def dbt_manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`dbt parse` once for the session, so the asset graph matches the dbt files under test
+    (once for all xdist workers: two parses at once would write the same target/ folder)."""
+    project = dbt_project()
+    with _session_lock(tmp_path_factory, "dbt_parse") as shared:
+        done = shared / "dbt_parse.done"
+        if not done.exists():
+            ensure_manifest(project, force=True)
+            done.touch()
+    return project.manifest_path
 
 
 @dataclass(frozen=True)
@@ -46,10 +80,27 @@ class SampleRun:
 
 @pytest.fixture(scope="session")
 def sample_run(dbt_manifest: Path, tmp_path_factory: pytest.TempPathFactory) -> SampleRun:
-    """The whole job (ingest → GX → dbt build → GX → publish) on the embedded sample, once."""
-    warehouse = tmp_path_factory.mktemp("sample_warehouse")
-    report = execute(warehouse, {"interop": SAMPLE_INTEROP})
+    """The whole job (ingest → GX → dbt build → GX → publish) on the embedded sample, once for
+    the session (all xdist workers). Read-only: a test that writes to a warehouse, or opens one
+    of its databases for writing, works on `sample_copy` instead."""
+    with _session_lock(tmp_path_factory, "sample_run") as shared:
+        warehouse = shared / "sample_warehouse"
+        saved = shared / "sample_run_report.pickle"
+        if not saved.exists():
+            report = execute(warehouse, {"interop": SAMPLE_INTEROP})
+            saved.write_bytes(pickle.dumps(report))
+        report = pickle.loads(saved.read_bytes())
     return SampleRun(warehouse, report)
+
+
+@pytest.fixture
+def sample_copy(sample_run: SampleRun, tmp_path: Path) -> SampleRun:
+    """A private copy of the whole sample warehouse (build database, dbt target, published
+    versions and the marts.duckdb symlink, which is relative and so points into the copy)."""
+    warehouse = tmp_path / "sample_warehouse"
+    shutil.copytree(sample_run.warehouse, warehouse, symlinks=True)
+    assert not os.path.isabs(os.readlink(warehouse / "marts.duckdb"))
+    return SampleRun(warehouse, sample_run.report)
 
 
 def write_variant(tmp_path: Path, name: str, edit) -> Path:
@@ -109,8 +160,6 @@ EVIL_NAME = "<script>alert(1)</script>"
 def published_with_evil_name(sample_run: SampleRun, tmp_path: Path) -> Path:
     """A copy of the sample's published file in which Loving County TX (48301) is named
     `<script>alert(1)</script>`: what the dashboard must show as text."""
-    import shutil
-
     import duckdb
 
     serving = tmp_path / "marts.duckdb"
@@ -125,3 +174,22 @@ def published_with_evil_name(sample_run: SampleRun, tmp_path: Path) -> Path:
             [EVIL_NAME],
         )
     return serving
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`--dist loadgroup`: pytest-xdist 3.8 sends the tests of one `xdist_group` to one worker by
+    appending `@group` to their node ids through `item._nodeid`, which pytest 9 no longer reads
+    (a node's id is `item._id`), so the groups were silently split and module-scoped runs made
+    once per worker. Do the same renaming through `_id` where xdist's did not take effect."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        groups = sorted(
+            str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+            for mark in item.iter_markers("xdist_group")
+        )
+        if groups and not item.nodeid.endswith("@" + "_".join(groups)):
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(groups)}")

@@ -10,6 +10,8 @@ from playwright.sync_api import sync_playwright
 
 from tests.conftest import EVIL_NAME, DashboardServer, published_with_evil_name
 
+pytestmark = pytest.mark.xdist_group("browser")  # one worker, one Chromium for the module
+
 CHROMIUM = Path("/usr/bin/chromium")
 OUTPUT = Path(__file__).resolve().parents[1] / "test-output"
 ARGS = [

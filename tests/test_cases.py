@@ -160,6 +160,10 @@ def test_missing_column_and_unknown_format_are_refused_with_the_file(tmp_path):
         load_raw_cases(duckdb.connect(), [other], "t")
 
 
+# the tests of the module-scoped cases_run go to one xdist worker, so its run is made once
+CASES_RUN_GROUP = pytest.mark.xdist_group("cases_run")
+
+
 @pytest.fixture(scope="module")
 def cases_run(dbt_manifest, tmp_path_factory):
     folder = tmp_path_factory.mktemp("cases")
@@ -172,6 +176,7 @@ def cases_run(dbt_manifest, tmp_path_factory):
     con.close()
 
 
+@CASES_RUN_GROUP
 def test_severity_mapping_quarantine_and_counts_by_hand(cases_run):
     row = cases_run.execute("""
         select removals_l1, removals_l2, removals_l3, removals_nc, removals_pending,
@@ -192,6 +197,7 @@ def test_severity_mapping_quarantine_and_counts_by_hand(cases_run):
     ).fetchone() == (1,)
 
 
+@CASES_RUN_GROUP
 def test_case_facts_carry_their_source_and_shares_of_four_levels(cases_run):
     rows = cases_run.execute("""
         select severity_level, n, share, source from fct_referrals_by_severity
@@ -209,6 +215,7 @@ def test_case_facts_carry_their_source_and_shares_of_four_levels(cases_run):
     ).fetchone() == (0,)
 
 
+@CASES_RUN_GROUP
 def test_reconciliation_sets_both_sources_side_by_side(cases_run):
     row = cases_run.execute("""
         select removals_interop, removals_cases_all_records, difference, in_both

@@ -16,6 +16,10 @@ from orchestration.paths import REPO_ROOT
 
 FULL_ROWS, NEW_ROWS = 3_000, 600
 
+# One xdist worker for the module: its tests share the module-scoped warehouse, built once, and
+# some of them load into it in turn.
+pytestmark = pytest.mark.xdist_group("incremental")
+
 
 def scomm_run(*args: str):
     result = CliRunner().invoke(main, ["run", *args], catch_exceptions=False)

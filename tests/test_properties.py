@@ -97,9 +97,14 @@ def report_series(draw):
 @pytest.fixture(scope="module")
 def compiled_models(sample_run):
     root = sample_run.warehouse / "dbt" / "target" / "compiled" / "scomm" / "models"
-    return (
-        (root / "intermediate" / "interop" / "int_interop_reports_differenced.sql").read_text(),
-        (root / "marts" / "core" / "fct_referrals_by_severity.sql").read_text(),
+
+    def compiled(name: str) -> str:
+        # models sit in subfolders by source/area (models/intermediate/interop/…)
+        (path,) = root.rglob(name)
+        return path.read_text()
+
+    return compiled("int_interop_reports_differenced.sql"), compiled(
+        "fct_referrals_by_severity.sql"
     )
 
 

@@ -12,9 +12,12 @@ from orchestration.paths import DBT_PROJECT_DIR
 from orchestration.runner import execute
 from tests.conftest import REFERENCE_DIR
 
-pytestmark = pytest.mark.skipif(
-    not REFERENCE_DIR.is_dir(), reason=f"{REFERENCE_DIR} (the real reference files) is absent"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not REFERENCE_DIR.is_dir(), reason=f"{REFERENCE_DIR} (the real reference files) is absent"
+    ),
+    pytest.mark.xdist_group("real_run"),  # one worker, so the module's one run is made once
+]
 
 
 @pytest.fixture(scope="module")

@@ -38,11 +38,13 @@ def test_other_files_cannot_be_read_or_attached(sample_run, tmp_path):
     assert sql(sample_run, f"attach '{sample_run.build}' as b").exit_code == 1
 
 
-def test_reader_does_not_hold_the_build_database(sample_run):
+def test_reader_does_not_hold_the_build_database(sample_copy):
     # A reader open on the published file must not block a writer on the build database.
-    reader = duckdb.connect(str(sample_run.serving), read_only=True)
+    # (A copy of the sample warehouse: the shared one may be open read-only in another worker,
+    # and DuckDB lets no process write a file that another process has open.)
+    reader = duckdb.connect(str(sample_copy.serving), read_only=True)
     try:
-        writer = duckdb.connect(str(sample_run.build))
+        writer = duckdb.connect(str(sample_copy.build))
         writer.close()
     finally:
         reader.close()
