@@ -156,6 +156,14 @@ def row_accounting(warehouse: Path, run_id: str) -> list[str]:
                     "select table_schema || '.' || table_name from information_schema.tables"
                 ).fetchall()
             }
+            # the tables rows are loaded into carry the load id (raw._source_loads does not)
+            with_load_id = {
+                r[0]
+                for r in con.execute(
+                    "select table_schema || '.' || table_name from information_schema.columns "
+                    "where column_name = '_load_id'"
+                ).fetchall()
+            }
             cases = {t for t in tables if t.startswith("raw.cases")}
             derived = {"raw.jurisdiction_matches", "raw.g287_agency_matches"} | cases
             loaded = {
@@ -163,6 +171,7 @@ def row_accounting(warehouse: Path, run_id: str) -> list[str]:
                 for t in tables
                 if t.startswith("raw.")
                 and t not in derived
+                and t in with_load_id
                 and scalar(
                     con, f"select count(*) filter (where _load_id = ?) > 0 from {t}", [run_id]
                 )
