@@ -210,14 +210,29 @@ def row_accounting(warehouse: Path, run_id: str) -> list[str]:
                     total, quarantined = first_row(
                         con,
                         """
-                        select sum(rows), coalesce(sum(rows) filter (
+                        select coalesce(sum(rows), 0), coalesce(sum(rows) filter (
                             where jurisdiction_id is null), 0)
                         from raw.cases_jurisdiction_matches""",
                     )
-                    lines.append(
-                        f"case rows held: {total:,} = {total - quarantined:,} placed + "
-                        f"{quarantined:,} quarantined (qa_cases_quarantined)"
+                    if total:
+                        lines.append(
+                            f"case removals held: {total:,} = {total - quarantined:,} placed + "
+                            f"{quarantined:,} quarantined (qa_cases_quarantined)"
+                        )
+                if merged and "raw.cases_place_matches" in cases:
+                    total, at_county = first_row(
+                        con,
+                        """
+                        select coalesce(sum(rows), 0), coalesce(sum(rows) filter (
+                            where jurisdiction_id is not null), 0)
+                        from raw.cases_place_matches""",
                     )
+                    if total:
+                        lines.append(
+                            f"case events (arrests, book-ins) held: {total:,} = {at_county:,} "
+                            f"at a county jail + {total - at_county:,} at state level "
+                            "(qa_case_places)"
+                        )
             if {"raw.g287_agency_years", "raw.g287_agency_matches"} <= tables:
                 read, placed = first_row(
                     con,

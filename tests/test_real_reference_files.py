@@ -9,7 +9,6 @@ import duckdb
 import pytest
 
 from orchestration.paths import DBT_PROJECT_DIR
-from orchestration.runner import execute
 from tests.conftest import REFERENCE_DIR
 
 pytestmark = [
@@ -22,19 +21,47 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def real_run(dbt_manifest, tmp_path_factory):
-    """One run of the `public` profile: the pinned real files, from the reference folder as the
-    mirror (sha256 checked), and no synthetic source."""
-    from orchestration.sources.profiles import profile_files
+    """One run of the `public` profile as a user starts it — `scomm run --profile public
+    --mirror ../shared/reference` — the pinned real files (sha256 checked), no synthetic source.
+    Yields the printed summary, a read-only connection to the publication and the warehouse."""
+    from click.testing import CliRunner
 
-    sources = profile_files(
-        "public", tmp_path_factory.mktemp("cache"), mirror=REFERENCE_DIR, download=False
-    ).sources
+    from orchestration.cli import main
+
     warehouse = tmp_path_factory.mktemp("real_warehouse")
-    report = execute(warehouse, sources)
-    assert report.success, (report.step_errors, report.checks_failed)
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            "--profile",
+            "public",
+            "--mirror",
+            str(REFERENCE_DIR),
+            "--cache",
+            str(tmp_path_factory.mktemp("cache")),
+            "--warehouse",
+            str(warehouse),
+        ],
+    )
+    output = " ".join(result.output.split())
+    assert result.exit_code == 0 and result.exception is None, result.output[-3000:]
     con = duckdb.connect(str(warehouse / "marts.duckdb"), read_only=True)
-    yield report, con, warehouse
+    yield output, con, warehouse
     con.close()
+
+
+def test_the_run_summary_says_what_was_read_and_that_the_data_is_real(real_run):
+    output, _, _ = real_run
+    assert "Data status of this publication: real" in output
+    assert "interop not loaded" in output
+    # every arrest and book-in record is held at a county jail or at state level
+    arrests, bookins = (
+        sum(1 for _ in csv.DictReader((REFERENCE_DIR / name).open(newline="")))
+        for name in ("arrests_with_state.csv", "bookins_with_state.csv")
+    )
+    assert f"case rows: {arrests + bookins:,} read in this load" in output
+    assert f"case events (arrests, book-ins) held: {arrests + bookins:,} = " in output
+    assert "287(g) agency-year rows: 584 read" in output
 
 
 def test_the_publication_says_which_sources_are_real_and_which_are_not_loaded(real_run):
@@ -115,10 +142,10 @@ def test_retired_panel_codes_reach_their_successors(real_run):
 
 
 def test_unknown_panel_code_is_a_warning_not_a_blocker(real_run):
-    report, _, _ = real_run
-    warnings = {name: text for name, text, blocking in report.checks_failed if not blocking}
-    assert "41006" in warnings["sc_activation_counties_known"]
-    assert not [n for n, _, blocking in report.checks_failed if blocking]
+    output, _, _ = real_run
+    assert "WARNING sc_activation_counties_known" in output
+    assert "jurisdiction_id='41006'" in output
+    assert "FAILED" not in output and "0 blocking" in output
 
 
 def test_noncitizen_denominators_are_the_real_acs(real_run):
@@ -304,7 +331,7 @@ def test_case_event_state_mart_matches_the_arrest_and_bookin_files(real_run):
 
 
 def test_years_without_recorded_convictions_are_unknown_not_no_conviction(real_run):
-    report, con, _ = real_run
+    output, con, _ = real_run
     # FY2012-2014: every conviction NA in both files (not recorded then), checked from the file
     arrests = _rows("arrests_with_state.csv")
     for fy in (2012, 2013, 2014):
@@ -323,8 +350,8 @@ def test_years_without_recorded_convictions_are_unknown_not_no_conviction(real_r
                count(minor_share_low)
         from mart_case_events_state_year where fiscal_year between 2012 and 2014""").fetchone()
     assert nulls[0] > 0 and nulls[1:] == (0, 0, 0)
-    warnings = {name: text for name, text, blocking in report.checks_failed if not blocking}
-    assert "uwchr_ero_arrests FY2013" in warnings["case_convictions_recorded"]
+    assert "WARNING case_convictions_recorded" in output
+    assert "uwchr_ero_arrests FY2013" in output
 
 
 def test_case_event_county_mart_places_jails_in_their_county(real_run):
