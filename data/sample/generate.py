@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from orchestration.ingest.g287 import G287_COLUMNS as G287_LAYOUT
 from orchestration.ingest.interop import INTEROP_COLUMNS
 
 SEED = 20110701  # the month the Boston letter was written
@@ -235,23 +236,7 @@ def reference_counties() -> list[tuple[str, str, str, dt.date, int]]:
 # the Deportation Data Project, FY2006-FY2013. (state as published, agency, short name, first
 # fiscal year with an agreement, yearly persons identified). Every count is simulated.
 G287_OUT = HERE / "g287.csv"
-G287_COLUMNS = [
-    "state",
-    "agency",
-    "agency_short",
-    "fiscal_year",
-    "fy_start",
-    "fy_end",
-    "identified",
-    "removed",
-    "attests_active",
-    "source_footnote",
-    "latitude",
-    "longitude",
-    "address",
-    "agency_raw",
-    "source",
-]
+G287_COLUMNS = list(G287_LAYOUT)  # the layout as the reader declares it
 G287_AGENCIES: list[tuple[str, str, str, int, int]] = [
     ("ARIZONA", "Maricopa County Sheriff Office", "Maricopa Co. Sheriff", 2007, 900),  # sheriff
     ("ARIZONA", "City of Mesa Police Department", "Mesa PD", 2008, 40),  # city police (seed)

@@ -22,6 +22,7 @@
 {%- endmacro %}
 
 {% macro case_event_shares() -%}
+    events_convictions_not_recorded = 0 as convictions_recorded,
     no_conviction_recorded / nullif(events_with_conviction_coverage, 0) as no_conviction_share,
     {%- for bound in ['low', 'high'] %}
     {{ wilson_interval('no_conviction_recorded', 'events_with_conviction_coverage', bound) }}

@@ -114,13 +114,14 @@ def _one_file(
             write_empty_raw_text(con, table, columns, ctx.run_id)
             return {"rows": 0, "sha256": [], "extra_columns": []}
         result = read(con, files[0], ctx.run_id)
-        sha = scalar(con, f"select any_value(_source_sha256) from {table}")
         if isinstance(result, ParsedFile):
             return {
                 "rows": len(result.rows),
-                "sha256": [sha],
+                "sha256": [result.sha256],
                 "extra_columns": list(result.extra_columns),
             }
+        # a reader that returns a count (the Stata panel) recorded its sha256 in the table
+        sha = scalar(con, f"select any_value(_source_sha256) from {table}")
         return {"rows": result, "sha256": [sha], "extra_columns": []}
 
     return load

@@ -29,6 +29,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -249,6 +250,12 @@ def resolve_agency(
     overrides: dict[tuple[str, str], Override],
     path: Path = AGENCY_OVERRIDES,
 ) -> Resolution:
-    """place_agency with the agency overrides seed (73 agencies: read per call, never stale)
-    beside the jurisdiction overrides the name-matching pass already read."""
-    return place_agency(state, agency, load_agency_overrides(path), overrides)
+    """place_agency with the agency overrides seed beside the jurisdiction overrides the
+    name-matching pass already read."""
+    return place_agency(state, agency, _agency_overrides(path, path.stat().st_mtime_ns), overrides)
+
+
+@cache
+def _agency_overrides(path: Path, mtime_ns: int) -> dict[tuple[str, str], AgencyOverride]:
+    """The seed read once per version of the file (keyed on its mtime), not once per agency."""
+    return load_agency_overrides(path)

@@ -30,7 +30,6 @@ counted as (
 final as (
     select
         *,
-        events_convictions_not_recorded = 0 as convictions_recorded,
         {{ case_event_shares() }}
     from counted
 )

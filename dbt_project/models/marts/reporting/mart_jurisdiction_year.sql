@@ -74,9 +74,9 @@ final as (
         {{ months_active_in_fiscal_year('activation_date', 'fiscal_year') }} as months_active,
         coalesce(activation_date between fiscal_year_start and fiscal_year_end, false)
             as activated_in_fiscal_year,
-        referrals_total * 100000.0 / nullif(noncitizen_population, 0)
+        {{ per_100k('referrals_total', 'noncitizen_population') }}
             as referrals_per_100k_noncitizens,
-        removals_total * 100000.0 / nullif(noncitizen_population, 0)
+        {{ per_100k('removals_total', 'noncitizen_population') }}
             as removals_per_100k_noncitizens,
         {{ severity_shares() }}
     from joined

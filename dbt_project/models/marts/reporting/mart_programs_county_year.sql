@@ -55,9 +55,9 @@ final as (
         g287.agencies as g287_agencies,
         g287.agency_names as g287_agency_names,
         noncitizens.noncitizen_population,
-        sc.removals_total * 100000.0 / nullif(noncitizens.noncitizen_population, 0)
+        {{ per_100k('sc.removals_total', 'noncitizens.noncitizen_population') }}
             as sc_removals_per_100k_noncitizens,
-        g287.removed * 100000.0 / nullif(noncitizens.noncitizen_population, 0)
+        {{ per_100k('g287.removed', 'noncitizens.noncitizen_population') }}
             as g287_removed_per_100k_noncitizens
     from county_years
     inner join jurisdictions on county_years.jurisdiction_id = jurisdictions.jurisdiction_id
