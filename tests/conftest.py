@@ -11,6 +11,8 @@ import fcntl
 import os
 import pickle
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +22,8 @@ import pytest
 from orchestration.defs.dbt import dbt_project, ensure_manifest
 from orchestration.paths import SAMPLE_INTEROP
 from orchestration.runner import RunReport, execute
+
+ROOT = Path(__file__).resolve().parents[1]
 
 REFERENCE_DIR = Path(__file__).resolve().parents[2] / "shared" / "reference"
 
@@ -112,40 +116,58 @@ def write_variant(tmp_path: Path, name: str, edit) -> Path:
 
 
 class DashboardServer:
-    """The real dashboard app served by uvicorn on 127.0.0.1 in a background thread."""
+    """The real dashboard app served by uvicorn on 127.0.0.1 in its own process.
+
+    A process, not a thread: a server thread importing modules lazily (anyio's file
+    backend on the first static file) while pytest's assertion rewriter parses a test
+    module crashed CPython 3.11's AST constructor once in CI ("recursion depth mismatch").
+    """
 
     def __init__(self, serving_db: Path) -> None:
         import socket
-        import threading
-
-        import uvicorn
-
-        from orchestration.serve.dashboard import make_app
 
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(
-            make_app(serving_db), host="127.0.0.1", port=self.port, log_level="warning"
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.serving_db = serving_db
+        self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> DashboardServer:
         import time
 
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("dashboard did not start")
-            time.sleep(0.05)
-        return self
+        import requests
+
+        code = (
+            "import sys; from pathlib import Path; "
+            "from orchestration.serve.dashboard import serve; "
+            "serve(Path(sys.argv[1]), '127.0.0.1', int(sys.argv[2]))"
+        )
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", code, str(self.serving_db), str(self.port)],
+            cwd=ROOT,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"dashboard exited with {self.process.returncode}")
+            try:
+                requests.get(self.url + "/healthz", timeout=2)
+                return self
+            except requests.ConnectionError:
+                if time.monotonic() > deadline:
+                    self.process.kill()
+                    raise RuntimeError("dashboard did not start within 60 s") from None
+                time.sleep(0.1)
 
     def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+        assert self.process is not None
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 @pytest.fixture(scope="session")
