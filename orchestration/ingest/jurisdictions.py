@@ -79,6 +79,11 @@ def expand_abbreviations(folded: str) -> str:
     return folded
 
 
+def strip_kind(folded: str) -> str:
+    """A folded name without its kind suffix ("dona ana county" -> "dona ana")."""
+    return _SUFFIX.sub("", folded)
+
+
 def kind_of(official_name: str) -> str:
     match = _SUFFIX.search(fold(official_name))
     return KIND_BY_SUFFIX[match.group(1)] if match else "county"

@@ -4,6 +4,7 @@ pipeline needs and each new connection sees the latest complete publication."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -79,7 +80,11 @@ def publication_info(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
         info["data_status_note"] = ""
     info["status_label"] = STATUS_LABELS.get(info["data_status"], info["data_status"])
     info["sources_loaded"] = (
-        rows(con, "select source, data_status, rows, publisher from _publication_sources")
+        rows(
+            con,
+            "select source, data_status, rows, publisher, files, loaded_at "
+            "from _publication_sources",
+        )
         if "_publication_sources" in tables
         else []
     )
@@ -95,23 +100,55 @@ class Jurisdiction:
     name: str
     state: str
     activation_date: Any
+    in_interop_reports: bool = True
+    in_287g_statistics: bool = False
+    in_case_records: bool = False
 
     @property
     def label(self) -> str:
         return f"{self.name}, {self.state}"
 
 
+CASE_MARTS = ("mart_case_removals_year", "mart_case_events_county_year")
+
+
 def jurisdictions(con: duckdb.DuckDBPyConnection) -> list[Jurisdiction]:
+    """Every jurisdiction with reports in this publication: in the interoperability statistics,
+    the 287(g) statistics or the case records."""
+    tables = set(published_tables(con))
+    cases = [f"select jurisdiction_id from {t}" for t in CASE_MARTS if t in tables]
+    case_ids = " union ".join(cases) if cases else "select null::varchar as jurisdiction_id"
+    g287 = (
+        "coalesce(in_287g_statistics, false)"
+        if _has_column(con, "dim_jurisdiction", "in_287g_statistics")
+        else "false"
+    )
     return [
         Jurisdiction(**r)
         for r in rows(
             con,
-            """
-        select jurisdiction_id, name, state, activation_date
-        from dim_jurisdiction where in_interop_reports
+            f"""
+        with case_ids as ({case_ids})
+        select jurisdiction_id, name, state, activation_date,
+               coalesce(in_interop_reports, false) as in_interop_reports,
+               {g287} as in_287g_statistics,
+               jurisdiction_id in (select jurisdiction_id from case_ids) as in_case_records
+        from dim_jurisdiction
+        where in_interop_reports or {g287}
+           or jurisdiction_id in (select jurisdiction_id from case_ids)
         order by name, state""",
         )
     ]
+
+
+def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.columns "
+            "where table_schema = 'main' and table_name = ? and column_name = ?",
+            [table, column],
+        ).fetchone()[0]  # type: ignore[index]
+    )
 
 
 def find_jurisdictions(
@@ -166,25 +203,100 @@ def states(con: duckdb.DuckDBPyConnection) -> list[str]:
     ]
 
 
+Z95 = 1.959963984540054
+
+
+def wilson(successes: int, total: int) -> tuple[float, float] | tuple[None, None]:
+    """The 95% Wilson score interval of successes / total: the same formula as the dbt macro
+    wilson_interval (dbt_project/macros/wilson_interval.sql), for shares summed here."""
+    if not total:
+        return None, None
+    n, p, z2 = float(total), successes / total, Z95 * Z95
+    center = p + z2 / (2 * n)
+    half = Z95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
+    return max(0.0, (center - half) / (1 + z2 / n)), min(1.0, (center + half) / (1 + z2 / n))
+
+
 def ranking(
-    con: duckdb.DuckDBPyConnection, fiscal_year: int, measure: str, state: str | None
+    con: duckdb.DuckDBPyConnection,
+    fy_from: int,
+    fy_to: int,
+    measure: str,
+    state: str | None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Jurisdictions of one fiscal year by minor share of ``measure``, with the 95% interval.
+    """Jurisdictions by minor share of ``measure`` over fiscal years fy_from..fy_to: counts are
+    summed over the years first (years without a reported total, e.g. restated, are left out
+    and counted in ``years``), then divided, with the 95% interval of the summed share.
     Returns (ranked, flagged): denominators under SMALL_COUNT are flagged, not ranked."""
     assert measure in MEASURES
     all_rows = rows(
         con,
         f"""
-        select jurisdiction_id, jurisdiction_name, state, {measure}_minor as minor,
-               {measure}_total as total, minor_share_{measure} as share,
-               minor_share_{measure}_low as low, minor_share_{measure}_high as high
+        select jurisdiction_id, any_value(jurisdiction_name) as jurisdiction_name,
+               any_value(state) as state,
+               cast(sum({measure}_minor) as bigint) as minor,
+               cast(sum({measure}_total) as bigint) as total,
+               count(*) as years
         from mart_jurisdiction_year
-        where fiscal_year = ? and (? is null or state = ?) and {measure}_total is not null
-        order by minor_share_{measure} desc nulls last, total desc, jurisdiction_name""",
-        [fiscal_year, state, state],
+        where fiscal_year between ? and ? and (? is null or state = ?)
+          and {measure}_total is not null and {measure}_minor is not null
+        group by jurisdiction_id""",
+        [fy_from, fy_to, state, state],
     )
+    for r in all_rows:
+        r["share"] = r["minor"] / r["total"] if r["total"] else None
+        r["low"], r["high"] = wilson(r["minor"], r["total"])
+    all_rows.sort(key=lambda r: (-(r["share"] or -1), -r["total"], r["jurisdiction_name"]))
     ranked = [r for r in all_rows if r["total"] >= SMALL_COUNT and r["share"] is not None]
     flagged = [r for r in all_rows if r["total"] < SMALL_COUNT or r["share"] is None]
     for i, r in enumerate(ranked, start=1):
         r["rank"] = i
     return ranked, flagged
+
+
+def table_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    jurisdiction_id: str,
+    fy_from: int,
+    fy_to: int,
+    order: str = "fiscal_year",
+) -> list[dict[str, Any]]:
+    """One jurisdiction's rows of a county-year mart in the period; [] when the mart is not in
+    this publication (an older file) or has nothing for it."""
+    assert table in (
+        "mart_programs_county_year",
+        "mart_287g_jurisdiction_year",
+        "mart_case_events_county_year",
+    )
+    if table not in published_tables(con):
+        return []
+    return rows(
+        con,
+        f"select * from {table} where jurisdiction_id = ? and fiscal_year between ? and ? "
+        f"order by {order}",
+        [jurisdiction_id, fy_from, fy_to],
+    )
+
+
+def citation(info: dict[str, Any] | None, *sources: str) -> str:
+    """A plain citation line for a view built from ``sources``: publisher, file name and load
+    date of each, the data status, and the publication date. No local paths or hashes."""
+    if not info:
+        return "Source: no publication record in this file."
+    by_name = {s["source"]: s for s in info["sources_loaded"]}
+    parts = []
+    for name in sources:
+        s = by_name.get(name)
+        if s is None:
+            continue
+        if s["data_status"] == "not loaded":
+            parts.append(f"{name}: not loaded")
+            continue
+        files = ", ".join(Path(f).name for f in (s.get("files") or [])) or "no file"
+        loaded = s.get("loaded_at")
+        when = f", loaded {loaded:%Y-%m-%d}" if loaded else ""
+        parts.append(f"{s['publisher']} — file {files}{when} ({s['data_status']})")
+    published_at = info.get("published_at")
+    stamp = f"{published_at:%Y-%m-%d}" if published_at else "date unknown"
+    return "Source: " + "; ".join(parts or ["unknown"]) + f". Published {stamp} by this warehouse."
