@@ -142,7 +142,7 @@ def stacked_shares(
     group_w = plot_w / max(len(groups), 1)
     bars_per_group = max((len(b) for _, b in groups), default=1)
     bar_w = min(26.0, (group_w - 6) / max(bars_per_group, 1) - 2)
-    labels = next((b for _, b in groups if b), [])
+    labels = max((b for _, b in groups), key=len, default=[])
     order = " · ".join(bar.label for bar in labels)
     out = _open(
         title,
@@ -228,6 +228,14 @@ def _nice_max(value: float) -> float:
     return 10 * magnitude
 
 
+def _compact(value: float) -> str:
+    """An axis number in at most 5 characters: 950, 2.5k, 10k, 1.2M."""
+    for size, suffix in ((1e6, "M"), (1e3, "k")):
+        if value >= size:
+            return f"{value / size:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
 def _segments(points: list[Point]) -> list[list[Point]]:
     """Runs of consecutive fiscal years with a value: a line never crosses a missing year."""
     runs: list[list[Point]] = []
@@ -288,7 +296,7 @@ def line_chart(
     out = _open(title, width, height, f"{title}. " + "; ".join(described) + ".")
     for tick in (0, 0.5, 1.0):
         value = tick * y_max
-        label = f"{int(tick * 100)}%" if percent else f"{value:,.0f}"
+        label = f"{int(tick * 100)}%" if percent else _compact(value)
         out.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y_of(value):.1f}" '
             f'y2="{y_of(value):.1f}" class="grid"/><text x="{left - 4}" '

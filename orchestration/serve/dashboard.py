@@ -23,7 +23,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from orchestration.fiscal import current_fiscal_year
-from orchestration.serve import charts
+from orchestration.serve import charts, search
 from orchestration.serve.published import (
     LEVEL_LABELS,
     LEVELS,
@@ -32,7 +32,7 @@ from orchestration.serve.published import (
     SMALL_COUNT,
     Jurisdiction,
     PublishedFileMissing,
-    find_jurisdictions,
+    citation,
     fiscal_years,
     jurisdictions,
     publication_info,
@@ -41,6 +41,7 @@ from orchestration.serve.published import (
     ranking,
     rows,
     states,
+    table_rows,
     year_rows,
 )
 
@@ -111,12 +112,46 @@ def _points(rows: list[dict], measure: str, interval: bool) -> list[charts.Point
             r[f"minor_share_{measure}"],
             r[f"minor_share_{measure}_low"] if interval else None,
             r[f"minor_share_{measure}_high"] if interval else None,
+            r[f"{measure}_total"],
         )
         for r in rows
     ]
 
 
-def jurisdiction_panel(con, j: Jurisdiction, view: View, status: str = "") -> dict[str, Any]:
+def _state_alone(measure: str, jur_by_year: dict, state_by_year: dict) -> set[int]:
+    """Fiscal years in which the state figure sums this jurisdiction alone: the state line or
+    bar would only repeat the jurisdiction's, so it is not drawn."""
+    return {
+        fy
+        for fy, s in state_by_year.items()
+        if (s.get(f"{measure}_jurisdictions") or 0) <= 1
+        and fy in jur_by_year
+        and jur_by_year[fy].get(f"{measure}_total") is not None
+    }
+
+
+def _state_note(measure: str, state_rows: list[dict], alone: set[int]) -> str:
+    """How many jurisdictions the state figure sums, e.g. "sums 3–5 jurisdictions"."""
+    counts = sorted(
+        {
+            r[f"{measure}_jurisdictions"]
+            for r in state_rows
+            if r["fiscal_year"] not in alone and r.get(f"{measure}_jurisdictions")
+        }
+    )
+    if not counts:
+        return "this jurisdiction only: not drawn" if alone else "no state figure"
+    span = str(counts[0]) if len(counts) == 1 else f"{counts[0]}–{counts[-1]}"
+    note = f"sums {span} jurisdictions"
+    if alone:
+        years = ", ".join(f"FY{fy % 100:02d}" for fy in sorted(alone))
+        note += f"; not drawn in {years} (this jurisdiction only)"
+    return note
+
+
+def jurisdiction_panel(
+    con, j: Jurisdiction, view: View, status: str = "", publication: dict | None = None
+) -> dict[str, Any]:
     jur_rows = year_rows(
         con,
         "mart_jurisdiction_year",
@@ -134,52 +169,159 @@ def jurisdiction_panel(con, j: Jurisdiction, view: View, status: str = "") -> di
     }
     years = list(range(view.fy_from, view.fy_to + 1))
     labels = (j.name, j.state, "US")
-    share_charts = []
+    status = status or "Data status unknown: no publication record"
+    cite = citation(publication, "interop")
+    share_charts, minor_charts, state_notes = [], [], {}
     for measure in MEASURES:
+        alone = _state_alone(measure, by_year["j"], by_year["s"])
+        state_notes[measure] = _state_note(measure, state_rows, alone)
         groups = [
             (
                 fy,
                 _bars(
                     measure,
                     by_year["j"].get(fy),
-                    by_year["s"].get(fy),
+                    None if fy in alone else by_year["s"].get(fy),
                     by_year["n"].get(fy),
                     labels,
                 ),
             )
             for fy in years
         ]
-        share_charts.append(
-            charts.stacked_shares(
-                f"{measure.capitalize()} by offense level — {j.label} vs {j.state} vs nation",
-                measure,
-                groups,
-                status,
-            )
+        title = (
+            f"{measure.capitalize()} by offense level, {j.label} beside {j.state} "
+            f"({state_notes[measure]}) and the nation, FY{view.fy_from}–FY{view.fy_to}"
         )
-    minor_charts = [
-        charts.minor_share_lines(
-            f"Minor share of {measure} ((L3 + NC) / total) — {j.label}",
+        share_charts.append(
+            _figure(title, charts.stacked_shares(title, measure, groups, status), cite)
+        )
+        state_points = [
+            p for p in _points(state_rows, measure, False) if p.fiscal_year not in alone
+        ]
+        title = (
+            f"Minor share of {measure} ((L3 + NC) / total), {j.label}, "
+            f"FY{view.fy_from}–FY{view.fy_to}, with its 95% interval"
+        )
+        svg = charts.line_chart(
+            title,
             [
-                (j.label, _points(jur_rows, measure, True)),
-                (f"{j.state} (state)", _points(state_rows, measure, False)),
-                ("United States", _points(nation_rows, measure, False)),
+                charts.Series(j.label, _points(jur_rows, measure, True), True, "", True),
+                charts.Series(
+                    f"{j.state} (state)",
+                    state_points,
+                    note=state_notes[measure].split(";")[0],
+                    style=1,
+                ),
+                charts.Series("United States", _points(nation_rows, measure, False), style=2),
             ],
             view.fy_from,
             view.fy_to,
             j.activation_date,
             status,
         )
-        for measure in MEASURES
-    ]
+        minor_charts.append(_figure(title, svg, cite))
+    programs = table_rows(
+        con, "mart_programs_county_year", j.jurisdiction_id, view.fy_from, view.fy_to
+    )
+    g287 = table_rows(
+        con, "mart_287g_jurisdiction_year", j.jurisdiction_id, view.fy_from, view.fy_to
+    )
+    rate_chart = _rate_chart(j, view, jur_rows, programs, status, publication)
+    case_events = table_rows(
+        con,
+        "mart_case_events_county_year",
+        j.jurisdiction_id,
+        view.fy_from,
+        view.fy_to,
+        "fiscal_year, event_kind, events desc, method",
+    )
     return {
         "jurisdiction": j,
         "rows": jur_rows,
         "state_rows": state_rows,
         "nation_rows": nation_rows,
-        "share_charts": share_charts,
-        "minor_charts": minor_charts,
+        "share_charts": share_charts if j.in_interop_reports else [],
+        "minor_charts": minor_charts if j.in_interop_reports else [],
+        "state_notes": state_notes,
+        "rate_chart": rate_chart,
+        "programs": programs,
+        "g287_rows": g287,
+        "facts": _facts(jur_rows, programs),
+        "case_events": case_events,
+        "citations": {
+            "interop": citation(publication, "interop"),
+            "rates": citation(publication, "interop", "noncitizen", "g287"),
+            "activations": citation(publication, "activations", "interop"),
+            "g287": citation(publication, "g287", "noncitizen"),
+            "cases": citation(publication, "cases"),
+        },
     }
+
+
+def _facts(jur_rows: list[dict], programs: list[dict]) -> list[dict[str, Any]]:
+    """Per fiscal year: months active, non-citizens, the rates, and 287(g) beside Secure
+    Communities (mart_jurisdiction_year, else mart_programs_county_year)."""
+    sc = {r["fiscal_year"]: r for r in jur_rows}
+    both = {r["fiscal_year"]: r for r in programs}
+    out = []
+    for fy in sorted(set(sc) | set(both)):
+        r, p = sc.get(fy, {}), both.get(fy, {})
+        out.append(
+            {
+                "fiscal_year": fy,
+                "months_active": r.get("months_active", p.get("sc_months_active")),
+                "noncitizen_population": r.get(
+                    "noncitizen_population", p.get("noncitizen_population")
+                ),
+                "referrals_per_100k": r.get("referrals_per_100k_noncitizens"),
+                "removals_per_100k": r.get(
+                    "removals_per_100k_noncitizens", p.get("sc_removals_per_100k_noncitizens")
+                ),
+                "g287_agencies": p.get("g287_agencies"),
+                "g287_identified": p.get("g287_identified"),
+                "g287_removed": p.get("g287_removed"),
+                "g287_removed_per_100k": p.get("g287_removed_per_100k_noncitizens"),
+            }
+        )
+    return out
+
+
+def _figure(title: str, svg: Any, cite: str) -> dict[str, Any]:
+    """A chart as the page shows it: its title, the SVG, and the citation line under it."""
+    return {"title": title, "svg": svg, "cite": cite}
+
+
+def _rate_chart(
+    j: Jurisdiction,
+    view: View,
+    jur_rows: list[dict],
+    programs: list[dict],
+    status: str,
+    publication: dict | None,
+) -> dict[str, Any] | None:
+    """Removals (and referrals) per 100,000 non-citizen residents; 287(g) removals beside
+    Secure Communities' where the county had both. None when no rate is known."""
+
+    def series(rows_: list[dict], column: str) -> list[charts.Point]:
+        return [charts.Point(r["fiscal_year"], r.get(column)) for r in rows_]
+
+    lines = [
+        charts.Series("SC removals", series(jur_rows, "removals_per_100k_noncitizens")),
+        charts.Series("SC referrals", series(jur_rows, "referrals_per_100k_noncitizens"), style=1),
+        charts.Series(
+            "287(g) removals", series(programs, "g287_removed_per_100k_noncitizens"), style=3
+        ),
+    ]
+    lines = [s for s in lines if any(p.share is not None for p in s.points)]
+    if not lines:
+        return None
+    title = f"Per 100,000 non-citizen residents, {j.label}, FY{view.fy_from}–FY{view.fy_to}"
+    svg = charts.line_chart(
+        title, lines, view.fy_from, view.fy_to, j.activation_date, status, percent=False
+    )
+    g287 = ["g287"] if any("287" in s.label for s in lines) else []
+    sources = ["interop", "noncitizen", *g287]
+    return _figure(title, svg, citation(publication, *sources))
 
 
 def _context(con, request: Request) -> dict[str, Any]:
@@ -188,13 +330,15 @@ def _context(con, request: Request) -> dict[str, Any]:
     known_states = states(con)
     view = View.parse(request, years, known_states)
     candidates = jurisdictions(con)
-    matches = find_jurisdictions(candidates, view.q, view.state)
+    found = search.find(candidates, search.city_rows(con), view.q, view.state)
+    matches = found.matches
     context: dict[str, Any] = {
         "view": view,
         "years": years,
         "states": known_states,
         "all_jurisdictions": candidates,
         "matches": matches,
+        "found": found,
         "levels": LEVELS,
         "level_labels": LEVEL_LABELS,
         "level_colors": charts.LEVEL_COLORS,
@@ -207,7 +351,7 @@ def _context(con, request: Request) -> dict[str, Any]:
     context["publication"] = publication
     status = publication["status_label"] if publication else ""
     if len(matches) == 1:
-        context.update(jurisdiction_panel(con, matches[0], view, status))
+        context.update(jurisdiction_panel(con, matches[0], view, status, publication))
     context["published_figures"] = (
         rows(
             con,
@@ -218,9 +362,31 @@ def _context(con, request: Request) -> dict[str, Any]:
         if "mart_published_figures" in published_tables(con)
         else []
     )
-    ranked, flagged = ranking(con, view.fy_to, view.measure, view.state)
-    context.update(ranked=ranked, flagged=flagged)
+    ranked, flagged = ranking(con, view.fy_from, view.fy_to, view.measure, view.state)
+    context.update(
+        ranked=ranked,
+        flagged=flagged,
+        ranking_citation=citation(publication, "interop"),
+        figures_citation=citation(publication, "figures"),
+    )
     return context
+
+
+def about_context(con) -> dict[str, Any]:
+    """The About page: the publication's record in full (files, sha256, run), per source."""
+    publication = publication_info(con)
+    sources = (
+        rows(con, "select * from _publication_sources order by source")
+        if "_publication_sources" in published_tables(con)
+        else []
+    )
+    return {
+        "publication": publication,
+        "sources": sources,
+        "small_count": SMALL_COUNT,
+        "level_labels": LEVEL_LABELS,
+        "tables": published_tables(con),
+    }
 
 
 def make_app(serving_db: Path) -> Starlette:
@@ -232,6 +398,14 @@ def make_app(serving_db: Path) -> Starlette:
             return PlainTextResponse(str(exc), status_code=503)
         html = TEMPLATES.get_template("dashboard.html").render(**context)
         return HTMLResponse(html)
+
+    def about(_: Request) -> Response:
+        try:
+            with published(serving_db) as con:
+                context = about_context(con)
+        except PublishedFileMissing as exc:
+            return PlainTextResponse(str(exc), status_code=503)
+        return HTMLResponse(TEMPLATES.get_template("about.html").render(**context))
 
     def download(request: Request) -> Response:
         """The data behind the current view as CSV: the jurisdiction, its state and the nation
@@ -247,7 +421,8 @@ def make_app(serving_db: Path) -> Starlette:
             records = [{"ranked": True, **r} for r in context["ranked"]] + [
                 {"ranked": False, "rank": None, **r} for r in context["flagged"]
             ]
-            filename = f"ranking_{context['view'].measure}_FY{context['view'].fy_to}.csv"
+            view = context["view"]
+            filename = f"ranking_{view.measure}_FY{view.fy_from}-FY{view.fy_to}.csv"
         elif "rows" in context:
             j = context["jurisdiction"]
             records = (
@@ -284,6 +459,7 @@ def make_app(serving_db: Path) -> Starlette:
     return Starlette(
         routes=[
             Route("/", index),
+            Route("/about", about),
             Route("/download.csv", download),
             Route("/healthz", healthz),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),

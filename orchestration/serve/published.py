@@ -151,22 +151,6 @@ def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool
     )
 
 
-def find_jurisdictions(
-    candidates: list[Jurisdiction], text: str, state: str | None
-) -> list[Jurisdiction]:
-    """What the user typed: an id, an exact "Name, ST" label, or part of a name."""
-    text = (text or "").strip()
-    if not text:
-        return []
-    pool = [j for j in candidates if not state or j.state == state]
-    for exact in (lambda j: j.jurisdiction_id == text, lambda j: j.label.lower() == text.lower()):
-        found = [j for j in candidates if exact(j)]
-        if found:
-            return found
-    needle = text.lower()
-    return [j for j in pool if needle in j.name.lower()]
-
-
 def year_rows(
     con: duckdb.DuckDBPyConnection,
     table: str,
