@@ -22,7 +22,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from orchestration.fiscal import current_fiscal_year
+from orchestration.fiscal import current_fiscal_year, fiscal_year_range
 from orchestration.serve import charts, search
 from orchestration.serve.published import (
     LEVEL_LABELS,
@@ -220,23 +220,24 @@ def jurisdiction_panel(
             status,
         )
         minor_charts.append(_figure(title, svg, cite))
-    programs = table_rows(
-        con, "mart_programs_county_year", j.jurisdiction_id, view.fy_from, view.fy_to
-    )
-    g287 = table_rows(
-        con, "mart_287g_jurisdiction_year", j.jurisdiction_id, view.fy_from, view.fy_to
-    )
+    # 287(g) (FY2006-2013) and the case records (from FY2003) have years of their own: their
+    # tables show every year they have; the charts keep to the period chosen
+    first, last = fiscal_year_range()
+    programs = table_rows(con, "mart_programs_county_year", j.jurisdiction_id, first, last)
+    g287 = table_rows(con, "mart_287g_jurisdiction_year", j.jurisdiction_id, first, last)
     rate_chart = _rate_chart(j, view, jur_rows, programs, status, publication)
     case_events = table_rows(
         con,
         "mart_case_events_county_year",
         j.jurisdiction_id,
-        view.fy_from,
-        view.fy_to,
+        first,
+        last,
         "fiscal_year, event_kind, events desc, method",
     )
+    case_removals = table_rows(con, "mart_case_removals_year", j.jurisdiction_id, first, last)
     return {
         "jurisdiction": j,
+        "case_removals": case_removals,
         "rows": jur_rows,
         "state_rows": state_rows,
         "nation_rows": nation_rows,
@@ -303,7 +304,11 @@ def _rate_chart(
     Secure Communities' where the county had both. None when no rate is known."""
 
     def series(rows_: list[dict], column: str) -> list[charts.Point]:
-        return [charts.Point(r["fiscal_year"], r.get(column)) for r in rows_]
+        return [
+            charts.Point(r["fiscal_year"], r.get(column))
+            for r in rows_
+            if view.fy_from <= r["fiscal_year"] <= view.fy_to
+        ]
 
     lines = [
         charts.Series("SC removals", series(jur_rows, "removals_per_100k_noncitizens")),

@@ -252,6 +252,7 @@ def table_rows(
         "mart_programs_county_year",
         "mart_287g_jurisdiction_year",
         "mart_case_events_county_year",
+        "mart_case_removals_year",
     )
     if table not in published_tables(con):
         return []
