@@ -35,7 +35,18 @@ $(CHROMIUM):
 	@echo "installing Debian's chromium for the browser tests"
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
-test: $(DBT_MANIFEST) $(CHROMIUM)
+# axe-core for the browser tests' accessibility checks: from the npm registry, pinned by
+# tests/browser/package-lock.json, installed once per change of the lock (a stamp, like the venv).
+NPM := /usr/bin/npm
+$(NPM):
+	@echo "installing Debian's npm for the browser tests' axe-core"
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+AXE_STAMP := tests/browser/node_modules/.installed
+$(AXE_STAMP): tests/browser/package.json tests/browser/package-lock.json | $(NPM)
+	cd tests/browser && $(NPM) ci --no-audit --no-fund --silent
+	touch $(AXE_STAMP)
+
+test: $(DBT_MANIFEST) $(CHROMIUM) $(AXE_STAMP)
 	$(BIN)/python -m pytest
 
 # ruff (lint and format), mypy on the package and the benchmarks, sqlfluff on the dbt SQL.

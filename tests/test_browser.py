@@ -113,3 +113,94 @@ def test_page_renders_offline_with_nothing_requested_elsewhere(page, dashboard):
     page.on("request", lambda r: requested.append(r.url))
     page.goto(dashboard.url + "/?q=25025")
     assert requested and all(re.match(re.escape(dashboard.url), u) for u in requested)
+
+
+# --- issue 12: finding a place, every view, phones, accessibility ---------------------------------
+
+# rendered size of every chart text: its CSS font size times the chart's scale (SVG text scales
+# with the viewBox)
+CHART_TEXT_PX = """() => Array.from(document.querySelectorAll('svg.chart text')).map(t => {
+    const svg = t.ownerSVGElement;
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    return [parseFloat(getComputedStyle(t).fontSize) * scale, t.textContent];
+})"""
+
+
+def new_page(browser, width: int):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    return context, context.new_page()
+
+
+def test_county_page_search_by_city_and_accentless_name(page, dashboard):
+    page.goto(dashboard.url + "/")
+    page.fill("#q", "Boston")
+    page.click("#show")
+    assert page.inner_text("#jurisdiction-name") == "Suffolk County, MA"
+    assert "Boston, MA is in Suffolk County, MA" in page.inner_text("#city-note")
+    page.screenshot(path=str(OUTPUT / "search_boston.png"), full_page=True)
+
+    page.fill("#q", "Dona Ana")
+    page.click("#show")
+    assert page.inner_text("#jurisdiction-name") == "Doña Ana County, NM"
+    page.fill("#q", "miami dade")
+    page.click("#show")
+    assert page.inner_text("#jurisdiction-name") == "Miami-Dade County, FL"
+    page.fill("#q", "Beaverhead")
+    page.click("#show")
+    assert "No reports for Beaverhead County, MT" in page.inner_text("#no-reports")
+
+
+def test_about_page_has_the_definitions_and_the_publication_record(page, dashboard):
+    page.goto(dashboard.url + "/?q=25025")
+    page.click("footer >> text=About these data")
+    assert page.url.endswith("/about")
+    for term in ("Offense levels", "Minor share", "Fiscal years", "Restatements", "Intervals"):
+        assert page.locator(f"dt >> text={term}").count() == 1
+    assert (
+        "sha256" in page.inner_text("#sources-table").lower()
+        or page.locator("#sources-table code.hash").count()
+    )
+    page.screenshot(path=str(OUTPUT / "about.png"), full_page=True)
+
+
+@pytest.mark.parametrize("width", [390, 1400])
+def test_county_page_at_phone_and_desktop_widths(browser, dashboard, width):
+    context, page = new_page(browser, width)
+    try:
+        page.goto(dashboard.url + "/?q=Harris+County%2C+TX")
+        assert page.inner_text("#jurisdiction-name") == "Harris County, TX"
+        # no horizontal scroll of the page; wide tables scroll inside their own box
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        for table in page.locator("table.numbers").all():
+            box = table.evaluate("t => t.parentElement.getBoundingClientRect().right")
+            assert box <= width + 0.5
+            assert table.evaluate("t => t.parentElement.classList.contains('table-scroll')")
+        sizes = page.evaluate(CHART_TEXT_PX)
+        assert len(sizes) > 50
+        too_small = [(round(px, 1), text) for px, text in sizes if px < 11]
+        assert too_small == [], too_small
+        # every chart shows the data status inside it, and a citation under it
+        charts = page.locator("svg.chart")
+        assert charts.count() >= 5
+        for i in range(charts.count()):
+            chart = charts.nth(i)
+            assert "SYNTHETIC" in chart.locator(".data-status").text_content()
+            assert chart.locator("xpath=following-sibling::p[@class='cite']").count() == 1
+        page.screenshot(path=str(OUTPUT / f"county_harris_{width}.png"), full_page=True)
+        page.locator("#jurisdiction .charts").screenshot(
+            path=str(OUTPUT / f"county_harris_charts_{width}.png")
+        )
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "path"),
+    [("home", "/"), ("jurisdiction", "/?q=Suffolk+County%2C+MA"), ("about", "/about")],
+)
+def test_no_serious_or_critical_accessibility_violation(page, dashboard, name, path):
+    from tests.axe import assert_accessible
+
+    page.goto(dashboard.url + path)
+    assert_accessible(page, name)
+    assert page.locator("script").count() == 0
