@@ -136,7 +136,7 @@ def stacked_shares(
     """One group of bars per fiscal year (jurisdiction, state, nation, left to right), each
     stacked L1..NC as shares of its total; hovering a segment shows its count and total. A
     year whose first bar (the jurisdiction) has a total under SMALL_COUNT is marked "n=…"."""
-    width, height, left, right, top, bottom = WIDTH, 300, 50, 6, 50, 64
+    width, height, left, right, top, bottom = WIDTH, 306, 50, 6, 58, 64
     plot_h = height - top - bottom
     plot_w = width - left - right
     group_w = plot_w / max(len(groups), 1)
