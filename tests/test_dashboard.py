@@ -164,6 +164,7 @@ def jurisdiction_name(page: str) -> str | None:
         ("Miami-Dade County, FL", "Miami-Dade County, FL"),
         ("prince william co", "Prince William County, VA"),
         ("manassas city", "Manassas city, VA"),
+        ("Boston, MA", "Suffolk County, MA"),
     ],
 )
 def test_search_uses_the_pipelines_name_normalization(dashboard, typed, shown):

@@ -85,8 +85,9 @@ def find(
         if found:
             return SearchResult(found)
     typed = _STATE_AFTER_COMMA.match(text)
-    if typed and us.states.lookup(typed["state"]) is not None:
-        text, state = typed["name"], us.states.lookup(typed["state"]).abbr
+    typed_state = us.states.lookup(typed["state"]) if typed else None
+    if typed and typed_state is not None:
+        text, state = typed["name"], typed_state.abbr
     needle = key(text)
     if not needle:
         return SearchResult([])
