@@ -5,13 +5,15 @@ pipeline needs and each new connection sees the latest complete publication."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
+
+T = TypeVar("T")
 
 LEVELS = ("l1", "l2", "l3", "nc")
 LEVEL_LABELS = {"l1": "Level 1", "l2": "Level 2", "l3": "Level 3", "nc": "Non-criminal"}
@@ -35,9 +37,11 @@ def published(path: Path, external_access: bool = False) -> Iterator[duckdb.Duck
     con = duckdb.connect(
         str(path.resolve()), read_only=True, config={"enable_external_access": external_access}
     )
+    _VERSION_OF[id(con)] = str(path.resolve())
     try:
         yield con
     finally:
+        _VERSION_OF.pop(id(con), None)
         con.close()
 
 
@@ -49,14 +53,40 @@ def rows(
     return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
 
 
+# A published version is never changed after it is written (publish.py writes a new file per
+# publication), so what is read from its structure and small lists can be kept per version path.
+_BY_VERSION: dict[tuple[str, str], Any] = {}
+_VERSION_OF: dict[int, str] = {}  # open connection (id) -> the version file it reads
+
+
+def per_version(con: duckdb.DuckDBPyConnection, name: str, compute: Callable[[], T]) -> T:
+    """``compute()`` once per published version (the database file's path) and ``name``."""
+    version = _VERSION_OF.get(id(con))
+    if version is None:  # a connection not opened by published()
+        found = con.execute(
+            "select path from duckdb_databases() where database_name = current_database()"
+        ).fetchone()
+        version = str(found[0] if found else "")
+    key = (version, name)
+    if key not in _BY_VERSION:
+        if len(_BY_VERSION) > 64:
+            _BY_VERSION.clear()
+        _BY_VERSION[key] = compute()
+    return _BY_VERSION[key]
+
+
 def published_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [
-        r[0]
-        for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'main' "
-            "order by table_name"
-        ).fetchall()
-    ]
+    return per_version(
+        con,
+        "tables",
+        lambda: [
+            r[0]
+            for r in con.execute(
+                "select table_name from duckdb_tables() where schema_name = 'main' "
+                "and database_name = current_database() order by table_name"
+            ).fetchall()
+        ],
+    )
 
 
 STATUS_LABELS = {
@@ -115,6 +145,10 @@ CASE_MARTS = ("mart_case_removals_year", "mart_case_events_county_year")
 def jurisdictions(con: duckdb.DuckDBPyConnection) -> list[Jurisdiction]:
     """Every jurisdiction with reports in this publication: in the interoperability statistics,
     the 287(g) statistics or the case records."""
+    return per_version(con, "jurisdictions", lambda: _jurisdictions(con))
+
+
+def _jurisdictions(con: duckdb.DuckDBPyConnection) -> list[Jurisdiction]:
     tables = set(published_tables(con))
     cases = [f"select jurisdiction_id from {t}" for t in CASE_MARTS if t in tables]
     case_ids = " union ".join(cases) if cases else "select null::varchar as jurisdiction_id"

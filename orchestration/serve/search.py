@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 import duckdb
 import us
 
 from orchestration.ingest.jurisdictions import county_index, expand_abbreviations, fold, strip_kind
-from orchestration.serve.published import Jurisdiction, published_tables, rows
+from orchestration.serve.published import Jurisdiction, per_version, published_tables, rows
 
 _APOSTROPHES = re.compile(r"['’`]")
 _PUNCTUATION = re.compile(r"[^\w\s]")
@@ -29,6 +29,7 @@ _STATE_AFTER_COMMA = re.compile(r"^(?P<name>.+?),\s*(?P<state>[A-Za-z]{2})$")
 MAX_CHOICES = 60
 
 
+@lru_cache(maxsize=65536)
 def key(text: str) -> str:
     """The comparison key of a place name (see the module docstring)."""
     folded = expand_abbreviations(fold(text))
@@ -53,7 +54,11 @@ def city_rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, str]]:
     """The published major-city seed; [] in a file published before it existed."""
     if "dim_city_county" not in published_tables(con):
         return []
-    return rows(con, "select city, state, jurisdiction_id from dim_city_county")
+    return per_version(
+        con,
+        "cities",
+        lambda: rows(con, "select city, state, jurisdiction_id from dim_city_county"),
+    )
 
 
 @cache
