@@ -403,3 +403,26 @@ def test_the_footer_has_no_paths_or_hashes_and_the_about_page_has_them(dashboard
     ):
         assert f">{term}<" in about, term
     assert 'id="about-status" data-status="synthetic"' in about
+
+
+def test_line_series_differ_by_dash_pattern_and_lightness_not_hue_alone():
+    from orchestration.serve.charts import SERIES_COLORS, SERIES_DASHES
+
+    def luminance(hex_color: str) -> float:
+        r, g, b = (int(hex_color[i : i + 2], 16) / 255 for i in (1, 3, 5))
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    assert len(set(SERIES_DASHES)) == len(SERIES_DASHES)
+    values = sorted(luminance(c) for c in SERIES_COLORS[:3])
+    assert min(b - a for a, b in zip(values, values[1:], strict=False)) > 0.05
+    svg = str(
+        line_chart(
+            "t",
+            [Series(str(i), [Point(2009, 0.1 * i), Point(2010, 0.2)], style=i) for i in range(3)],
+            2009,
+            2010,
+            None,
+        )
+    )
+    dashes = re.findall(r'<polyline [^>]*?(?:stroke-dasharray="([^"]*)")?[^>]*/>', svg)
+    assert len(set(dashes)) == 3

@@ -33,7 +33,7 @@ CHAR_W = 0.56 * FONT  # a generous average glyph width, to lay text out without 
 LEVEL_COLORS = {"l1": "#7f0000", "l2": "#d7301f", "l3": "#fc8d59", "nc": "#fdd49e"}
 # jurisdiction, state, nation, and a fourth series: told apart by lightness and by dash pattern,
 # not by hue alone (deuteranopia and protanopia keep blue/orange and lightness)
-SERIES_COLORS = ("#08519c", "#e6550d", "#525252", "#31a354")
+SERIES_COLORS = ("#08519c", "#e6550d", "#252525", "#31a354")
 SERIES_DASHES = ("", "8 5", "2 4", "12 4 2 4")
 
 
