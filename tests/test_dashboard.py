@@ -424,5 +424,6 @@ def test_line_series_differ_by_dash_pattern_and_lightness_not_hue_alone():
             None,
         )
     )
-    dashes = re.findall(r'<polyline [^>]*?(?:stroke-dasharray="([^"]*)")?[^>]*/>', svg)
-    assert len(set(dashes)) == 3
+    polylines = re.findall(r"<polyline [^>]*/>", svg)
+    dashes = {re.search(r'stroke-dasharray="([^"]*)"|$', p).group(1) for p in polylines}
+    assert len(polylines) == 3 and len(dashes) == 3
