@@ -110,7 +110,7 @@ def _year_labels(
         f'<text x="{x_of(fy):.1f}" y="{y:.1f}" class="axis" text-anchor="middle">'
         f"FY{fy % 100:02d}</text>"
         for i, fy in enumerate(years)
-        if i % every == 0 or fy == years[-1]
+        if (len(years) - 1 - i) % every == 0  # counted from the last year: it is always labelled
     ]
 
 

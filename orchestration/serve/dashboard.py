@@ -35,6 +35,7 @@ from orchestration.serve.published import (
     citation,
     fiscal_years,
     jurisdictions,
+    other_fiscal_years,
     publication_info,
     published,
     published_tables,
@@ -42,6 +43,7 @@ from orchestration.serve.published import (
     rows,
     states,
     table_rows,
+    wilson,
     year_rows,
 )
 
@@ -235,9 +237,11 @@ def jurisdiction_panel(
         "fiscal_year, event_kind, events desc, method",
     )
     case_removals = table_rows(con, "mart_case_removals_year", j.jurisdiction_id, first, last)
+    case_chart = _case_chart(j, view, case_events, status, publication)
     return {
         "jurisdiction": j,
         "case_removals": case_removals,
+        "case_chart": case_chart,
         "rows": jur_rows,
         "state_rows": state_rows,
         "nation_rows": nation_rows,
@@ -287,6 +291,47 @@ def _facts(jur_rows: list[dict], programs: list[dict]) -> list[dict[str, Any]]:
     return out
 
 
+def _case_chart(
+    j: Jurisdiction,
+    view: View,
+    case_events: list[dict],
+    status: str,
+    publication: dict | None,
+) -> dict[str, Any] | None:
+    """Minor share of the arrests and of the book-ins at the county's jails (all methods summed,
+    then divided), with the 95% interval and small denominators marked; every fiscal year of
+    the records."""
+    if not case_events:
+        return None
+    sums: dict[tuple[str, int], list[int]] = {}
+    for r in case_events:
+        if r["events_with_conviction_coverage"] and r["events_minor"] is not None:
+            s = sums.setdefault((r["event_kind"], r["fiscal_year"]), [0, 0])
+            s[0] += r["events_minor"] + (r["no_conviction_recorded"] or 0)
+            s[1] += r["events_with_conviction_coverage"]
+    kinds = sorted({kind for kind, _ in sums})
+    if not kinds:
+        return None
+    first = min(fy for _, fy in sums)
+    last = max(fy for _, fy in sums)
+    series = []
+    for i, kind in enumerate(kinds):
+        points = []
+        for (k, fy), (minor, total) in sorted(sums.items()):
+            if k == kind:
+                low, high = wilson(minor, total)
+                points.append(charts.Point(fy, minor / total, low, high, total))
+        series.append(
+            charts.Series(f"{kind}s (all methods)", points, band=True, mark_small=True, style=i)
+        )
+    title = (
+        f"Minor share of arrests and book-ins (minor conviction or none), {j.label}, "
+        f"FY{first}–FY{last}"
+    )
+    svg = charts.line_chart(title, series, first, last, j.activation_date, status)
+    return _figure(title, svg, citation(publication, "cases"))
+
+
 def _figure(title: str, svg: Any, cite: str) -> dict[str, Any]:
     """A chart as the page shows it: its title, the SVG, and the citation line under it."""
     return {"title": title, "svg": svg, "cite": cite}
@@ -331,7 +376,7 @@ def _rate_chart(
 
 def _context(con, request: Request) -> dict[str, Any]:
     # no fiscal year at all when the statistics are not loaded: the page still renders, empty
-    years = fiscal_years(con) or [current_fiscal_year()]
+    years = fiscal_years(con) or other_fiscal_years(con) or [current_fiscal_year()]
     known_states = states(con)
     view = View.parse(request, years, known_states)
     candidates = jurisdictions(con)

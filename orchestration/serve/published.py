@@ -212,6 +212,24 @@ def fiscal_years(con: duckdb.DuckDBPyConnection) -> list[int]:
     ]
 
 
+def other_fiscal_years(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Fiscal years of the 287(g) statistics and the case records, for a publication without
+    the interoperability statistics (a public run)."""
+    tables = set(published_tables(con))
+    parts = [
+        f"select fiscal_year from {t}"
+        for t in (
+            "mart_programs_county_year",
+            "mart_case_events_county_year",
+            "mart_case_removals_year",
+        )
+        if t in tables
+    ]
+    if not parts:
+        return []
+    return [r[0] for r in con.execute(" union ".join(parts) + " order by 1").fetchall()]
+
+
 def states(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [
         r[0]
