@@ -356,6 +356,9 @@ def test_case_record_views_where_loaded(dashboard, sample_run, tmp_path):
         page = get(server, "/", q="25025").text
     table = page.split('id="table-case-events"')[1].split("</table>")[0]
     assert "CAP Local Incarceration" in table and ">45.0%<" in table
+    chart = next(s for s in svgs(page) if "Minor share of arrests and book-ins" in s)
+    assert "book-ins (all methods)" in chart
+    assert re.search(r"book-ins \(all methods\), FY2015: 45\.0% \(95% interval", chart)
 
 
 # --- for every view ---------------------------------------------------------------------------

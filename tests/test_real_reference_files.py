@@ -593,3 +593,27 @@ def test_287g_rates_per_100k_noncitizens_use_the_real_acs(real_run):
     assert con.execute(
         "select count(*) from mart_programs_county_year where sc_removals is not null"
     ).fetchone() == (0,)
+
+
+def test_county_pages_show_what_a_public_run_loaded(real_run, tmp_path):
+    """Without the interop statistics the dashboard's years come from the 287(g) statistics and
+    the case records: a county page draws 287(g) rates and the jail arrests' minor share, and a
+    county with none of them says "no reports"."""
+    import shutil
+
+    import requests
+
+    from tests.conftest import DashboardServer
+
+    _, _, warehouse = real_run
+    copy = tmp_path / "marts.duckdb"
+    shutil.copy((warehouse / "marts.duckdb").resolve(), copy)
+    with DashboardServer(copy) as server:
+        seattle = requests.get(server.url + "/", params={"q": "Seattle"}, timeout=60).text
+        harris = requests.get(server.url + "/", params={"q": "Harris County, TX"}, timeout=60).text
+        boston = requests.get(server.url + "/", params={"q": "Boston"}, timeout=60).text
+    assert 'id="jurisdiction-name">King County, WA<' in seattle
+    assert "Minor share of arrests and book-ins" in seattle and "Real data" in seattle
+    assert 'id="table-case-events"' in seattle
+    assert "287(g) removals" in harris and 'id="has-287g"' in harris
+    assert "No reports for Suffolk County, MA (Boston, MA)" in boston
