@@ -187,6 +187,9 @@ def test_county_page_at_phone_and_desktop_widths(browser, dashboard, width):
             assert "SYNTHETIC" in chart.locator(".data-status").text_content()
             assert chart.locator("xpath=following-sibling::p[@class='cite']").count() == 1
         page.screenshot(path=str(OUTPUT / f"county_harris_{width}.png"), full_page=True)
+        from tests.axe import assert_accessible
+
+        assert_accessible(page, f"county_{width}")  # tables that scroll can be scrolled by keyboard
         page.locator("#jurisdiction .charts").screenshot(
             path=str(OUTPUT / f"county_harris_charts_{width}.png")
         )
