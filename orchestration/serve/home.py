@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
+import html
 import io
 import math
 from collections.abc import Callable, Mapping
@@ -255,14 +257,32 @@ def _years(con: duckdb.DuckDBPyConnection, table: str, tables: set[str]) -> list
     ]
 
 
-def _names(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str, str]]:
-    """jurisdiction id -> (name, state, kind) from dim_jurisdiction."""
-    return {
-        r[0]: (r[1] or "", r[2] or "", r[3] or "")
-        for r in con.execute(
-            "select jurisdiction_id, name, state, kind from dim_jurisdiction"
-        ).fetchall()
-    }
+_NAMES: dict[str, dict[str, tuple[str, str, str]]] = {}
+
+
+def _names(
+    con: duckdb.DuckDBPyConnection, publication_key: str | None
+) -> dict[str, tuple[str, str, str]]:
+    """jurisdiction id -> (name, state, kind) from dim_jurisdiction, read once per publication
+    (a published file never changes: a new publication is a new file with a new run id);
+    read every time when the publication has no key."""
+    if publication_key is None:
+        return {
+            r[0]: (r[1] or "", r[2] or "", r[3] or "")
+            for r in con.execute(
+                "select jurisdiction_id, name, state, kind from dim_jurisdiction"
+            ).fetchall()
+        }
+    if publication_key not in _NAMES:
+        if len(_NAMES) >= 4:
+            _NAMES.pop(next(iter(_NAMES)))
+        _NAMES[publication_key] = {
+            r[0]: (r[1] or "", r[2] or "", r[3] or "")
+            for r in con.execute(
+                "select jurisdiction_id, name, state, kind from dim_jurisdiction"
+            ).fetchall()
+        }
+    return _NAMES[publication_key]
 
 
 def _share_cells(con: duckdb.DuckDBPyConnection, flow: str, fiscal_year: int) -> list[Cell]:
@@ -329,18 +349,14 @@ def _rate_cells(con: duckdb.DuckDBPyConnection, fiscal_year: int) -> list[Cell]:
 
 def _activation_cells(con: duckdb.DuckDBPyConnection) -> list[Cell]:
     cells = []
-    for r in rows(
-        con,
-        """
-        select jurisdiction_id, name, state, kind, activation_date
-        from dim_jurisdiction where activation_date is not null""",
-    ):
-        cell = Cell(r["jurisdiction_id"], r["name"] or "", r["state"] or "", r["kind"] or "")
-        date = r["activation_date"]
-        year = fiscal.fiscal_year(date)
-        cell.value = float(year)
+    for fips, name, state, kind, date, year in con.execute(
+        f"""
+        select jurisdiction_id, coalesce(name, ''), coalesce(state, ''), coalesce(kind, ''),
+               strftime(activation_date, '%Y-%m-%d'), {fiscal.fiscal_year_sql("activation_date")}
+        from dim_jurisdiction where activation_date is not null"""
+    ).fetchall():
+        cell = Cell(fips, name, state, kind, float(year), f"activated {date} (FY{year})")
         cell.category = f"FY{year}"
-        cell.text = f"activated {date.isoformat()} (FY{year})"
         cells.append(cell)
     return cells
 
@@ -532,6 +548,21 @@ MAP_DESC = (
 )
 
 
+@functools.cache
+def _shapes() -> tuple[tuple[str, str, str, str], ...]:
+    """Per county of the atlas: (fips, atlas name, the markup before its class, the markup
+    between its class and its tooltip), built once per process."""
+    return tuple(
+        (
+            c.fips,
+            c.name,
+            f'<a href="{county_url(c.fips)}" tabindex="-1"><path class="',
+            f'" d="{c.d}"><title>',
+        )
+        for c in usmap.atlas().counties
+    )
+
+
 def draw_map(view: MapView, names: dict[str, tuple[str, str, str]], status: str) -> Markup:
     """The county map as inline SVG: one linked path per county of the atlas."""
     atlas = usmap.atlas()
@@ -558,10 +589,11 @@ def draw_map(view: MapView, names: dict[str, tuple[str, str, str]], status: str)
     ]
     not_loaded = not view.source.loaded
     absent_css, absent_text = view.absent
-    for county in atlas.counties:
-        cell = view.cells.get(county.fips)
+    muted = f"fewer than {SMALL_COUNT} in the denominator: muted, not compared"
+    for fips, atlas_name, before_class, before_title in _shapes():
+        cell = view.cells.get(fips)
         if cell is None:
-            name, state, _ = names.get(county.fips, (county.name, "", ""))
+            name, state, _ = names.get(fips, (atlas_name, "", ""))
             label = f"{name}, {state}" if state else name
             css = absent_css
             tip = f"{label} — {absent_text}"
@@ -573,12 +605,10 @@ def draw_map(view: MapView, names: dict[str, tuple[str, str, str]], status: str)
             if cell.interval:
                 parts.append(cell.interval)
             if cell.muted:
-                parts.append(f"fewer than {SMALL_COUNT} in the denominator: muted, not compared")
+                parts.append(muted)
             tip = "; ".join(parts)
-        out.append(
-            f'<a href="{county_url(county.fips)}" tabindex="-1">'
-            f'<path class="{css}" d="{county.d}"><title>{escape(tip)}</title></path></a>'
-        )
+        # text content of <title>: escaping &, < and > is enough (no attribute)
+        out.append(f"{before_class}{css}{before_title}{html.escape(tip, False)}</title></path></a>")
     out.append("</g>")
     out.append(f'<path class="state-borders" d="{atlas.state_borders}"/>')
     out.append(f'<path class="nation" d="{atlas.nation}"/>')
@@ -672,7 +702,7 @@ def context(con: duckdb.DuckDBPyConnection, params: Mapping[str, str]) -> dict[s
     published_shares = published_minor_shares(figures)
     rollout = rollout_rows(con, tables)
     view = map_view(con, params, all_sources, tables)
-    names = _names(con)
+    names = _names(con, f"{publication['run_id']}@{published_at}" if publication else None)
     interop = _source(all_sources, "interop")
     figures_source = _source(all_sources, "figures")
     activations = _source(all_sources, "activations")
@@ -739,15 +769,18 @@ def csv_rows(
         return "rollout.csv", rollout_rows(con, tables)
     if kind == "map":
         view = map_view(con, params, sources(con, tables), tables)
-        names = _names(con)
+        names = _names(con, None)
+        labels = {css: text for css, _, text in view.classes}
         records = []
         for county in usmap.atlas().counties:
             cell = view.cells.get(county.fips)
             name, state, _ = names.get(county.fips, (county.name, "", ""))
-            records.append(_cell_record(view, county.fips, name, state, cell, on_map=True))
+            records.append(_cell_record(view, labels, county.fips, name, state, cell, on_map=True))
         for cell in view.off_map:
             records.append(
-                _cell_record(view, cell.jurisdiction_id, cell.name, cell.state, cell, on_map=False)
+                _cell_record(
+                    view, labels, cell.jurisdiction_id, cell.name, cell.state, cell, on_map=False
+                )
             )
         year = f"_FY{view.fiscal_year}" if view.fiscal_year else ""
         return f"map_{view.measure.key}{year}.csv", records
@@ -755,9 +788,14 @@ def csv_rows(
 
 
 def _cell_record(
-    view: MapView, fips: str, name: str, state: str, cell: Cell | None, on_map: bool
+    view: MapView,
+    label: dict[str, str],
+    fips: str,
+    name: str,
+    state: str,
+    cell: Cell | None,
+    on_map: bool,
 ) -> dict[str, Any]:
-    label = {css: text for css, _, text in view.classes}
     return {
         "jurisdiction_id": fips,
         "name": name,
@@ -780,13 +818,16 @@ def to_csv(
     records: list[dict[str, Any]], data_status: str, neutralise: Callable[[Any], Any] | None = None
 ) -> str:
     """Records as CSV with a data_status column on every row (real or synthetic)."""
-    records = [{**r, "data_status": data_status} for r in records]
-    columns: list[str] = []
-    for record in records:
-        columns += [c for c in record if c not in columns]
+    columns = list(dict.fromkeys(c for r in records[:1] for c in r))
+    for record in records[1:]:  # rows of one view share their columns; any extra come last
+        if len(record) != len(columns) or any(c not in record for c in columns):
+            columns += [c for c in record if c not in columns]
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns or ["data_status"], lineterminator="\n")
-    writer.writeheader()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*columns, "data_status"])
     for record in records:
-        writer.writerow({k: neutralise(v) if neutralise else v for k, v in record.items()})
+        values = [record.get(c) for c in columns]
+        if neutralise is not None:
+            values = [neutralise(v) for v in values]
+        writer.writerow([*values, data_status])
     return out.getvalue()
