@@ -10,8 +10,9 @@ page. The atlas is decoded once before timing (as a running server does on its f
 Prints one line per page (median, p90 and best of `repeat` requests' wall time, the median
 CPU time of this process per request — all threads, DuckDB's included — and the size of the
 page) and, last, one JSON object. On a shared machine the wall time is what a reader waits
-under that load; the CPU time is what the page costs, and moves much less with the load. The target of the dashboard issue: every page under 150 ms on the
-project's 2-core machine with the real-data warehouse (all 3,142 counties on the map).
+under that load; the CPU time is what the page costs, and moves much less with the load.
+The target of the dashboard issue: every page under 150 ms on the project's 2-core machine
+with the real-data warehouse (all 3,142 counties on the map).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import platform
 import statistics
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from orchestration.serve import usmap
@@ -95,7 +97,8 @@ def main(argv: list[str] | None = None) -> dict:
     app = make_app(serving)
     usmap.atlas()  # decoded once per process, before timing
     with published(serving) as con:
-        status = con.execute("select data_status from _publication").fetchone()[0]
+        record = con.execute("select data_status from _publication").fetchone()
+    status = record[0] if record else "unknown"
     # what opening the published file costs by itself (every request pays it once)
     connects = []
     for _ in range(args.repeat):
@@ -103,7 +106,7 @@ def main(argv: list[str] | None = None) -> dict:
         with published(serving) as con:
             con.execute("select 1").fetchone()
         connects.append(1000 * (time.perf_counter() - start))
-    results = []
+    results: list[dict[str, Any]] = []
     for name, url in pages(args.county):
         code, body = request(app, url)  # warm-up (templates compiled, caches filled)
         if code != 200:
@@ -114,7 +117,7 @@ def main(argv: list[str] | None = None) -> dict:
             request(app, url)
             times.append(1000 * (time.perf_counter() - start))
             cpu.append(1000 * (time.process_time() - start_cpu))
-        row = {
+        row: dict[str, Any] = {
             "page": name,
             "url": url,
             "median_ms": round(statistics.median(times), 1),

@@ -50,7 +50,7 @@ def page(browser):
 
 
 def test_choose_suffolk_by_typing_and_see_the_marts_numbers(page, dashboard, sample_run):
-    page.goto(dashboard.url + "/")
+    page.goto(dashboard.url + "/?q=")  # the explorer (`/` is the home page)
     page.fill("#q", "Suffolk")
     page.click("#show")
     page.click("#choices >> text=Suffolk County, MA")
@@ -80,7 +80,7 @@ def test_choose_suffolk_by_typing_and_see_the_marts_numbers(page, dashboard, sam
 
 
 def test_filters_narrow_the_view_and_csv_downloads(page, dashboard):
-    page.goto(dashboard.url + "/")
+    page.goto(dashboard.url + "/?q=")  # the explorer (`/` is the home page)
     page.fill("#q", "Suffolk")
     page.select_option("#state", "NY")
     page.select_option("#fy_from", "2012")
