@@ -123,11 +123,13 @@ def national_series(
     for offset, (flow, colour, dash) in zip(
         (-4, 4), (("referrals", BLUE, "none"), ("removals", VERMILLION, "6 3")), strict=True
     ):
-        known = [y for y in years if y in by_year and by_year[y][f"minor_share_{flow}"] is not None]
+        valued = [
+            y for y in years if y in by_year and by_year[y][f"minor_share_{flow}"] is not None
+        ]
         # a line joins consecutive fiscal years only: it breaks where a year has no value
         segment: list[int] = []
         segments = []
-        for year in known:
+        for year in valued:
             if segment and years.index(year) != years.index(segment[-1]) + 1:
                 segments.append(segment)
                 segment = []
@@ -144,7 +146,7 @@ def national_series(
                     f'<polyline points="{points}" fill="none" stroke="{colour}" '
                     f'stroke-width="2.5" stroke-dasharray="{dash}"/>'
                 )
-        for year in known:
+        for year in valued:
             r = by_year[year]
             share, low, high = (
                 r[f"minor_share_{flow}"],
