@@ -50,7 +50,7 @@ def page(browser):
 
 
 def test_choose_suffolk_by_typing_and_see_the_marts_numbers(page, dashboard, sample_run):
-    page.goto(dashboard.url + "/")
+    page.goto(dashboard.url + "/?q=")  # the explorer (`/` is the home page)
     page.fill("#q", "Suffolk")
     page.click("#show")
     page.click("#choices >> text=Suffolk County, MA")
@@ -80,7 +80,7 @@ def test_choose_suffolk_by_typing_and_see_the_marts_numbers(page, dashboard, sam
 
 
 def test_filters_narrow_the_view_and_csv_downloads(page, dashboard):
-    page.goto(dashboard.url + "/")
+    page.goto(dashboard.url + "/?q=")  # the explorer (`/` is the home page)
     page.fill("#q", "Suffolk")
     page.select_option("#state", "NY")
     page.select_option("#fy_from", "2012")
@@ -132,9 +132,9 @@ def new_page(browser, width: int):
 
 
 def test_county_page_search_by_city_and_accentless_name(page, dashboard):
-    page.goto(dashboard.url + "/")
-    page.fill("#q", "Boston")
-    page.click("#show")
+    page.goto(dashboard.url + "/")  # the home page's own search box leads to the county page
+    page.fill("#home-q", "Boston")
+    page.click("form.search button[type=submit]")
     assert page.inner_text("#jurisdiction-name") == "Suffolk County, MA"
     assert "Boston, MA is in Suffolk County, MA" in page.inner_text("#city-note")
     page.screenshot(path=str(OUTPUT / "search_boston.png"), full_page=True)
@@ -199,7 +199,13 @@ def test_county_page_at_phone_and_desktop_widths(browser, dashboard, width):
 
 @pytest.mark.parametrize(
     ("name", "path"),
-    [("home", "/"), ("jurisdiction", "/?q=Suffolk+County%2C+MA"), ("about", "/about")],
+    [
+        ("home", "/"),
+        ("map_activation", "/?map=activation"),
+        ("map_rates", "/?map=removals_per_100k&fy=2012"),
+        ("jurisdiction", "/?q=Suffolk+County%2C+MA"),
+        ("about", "/about"),
+    ],
 )
 def test_no_serious_or_critical_accessibility_violation(page, dashboard, name, path):
     from tests.axe import assert_accessible

@@ -273,10 +273,98 @@ def test_readers_say_not_loaded_instead_of_showing_zeros(real_run, tmp_path):
         for r in figure_rows()
         if is_iso_date(r["period_end"]) and not r["scope"].startswith(("SC state", "SC county"))
     ]
-    assert page.count("<tr><td>Secure Communities") + page.count("<tr><td>all ICE removals") == len(
-        national
-    )
+    table = page.split('id="published-figures-table"')[1].split("<tbody>")[1].split("</tbody>")[0]
+    assert table.count("<tr>") == len(national)  # the home page (with its map) lists them
     assert "https://www.gao.gov/assets/600/593258.txt" in page
+
+
+def test_home_page_map_renders_every_county_from_the_real_publication(real_run, tmp_path):
+    """The home page on the real publication: all 3,142 counties of the atlas drawn, each with
+    its real activation date; the interoperability maps say "not loaded" on every county; the
+    287(g) map lists the state agencies beside it; the data status is drawn on the map."""
+    import html
+    import io
+    import re
+    import shutil
+
+    import requests
+
+    from orchestration import fiscal
+    from tests.conftest import DashboardServer
+    from tests.test_dashboard_home import counties
+
+    _, con, warehouse = real_run
+    copy = tmp_path / "marts.duckdb"
+    shutil.copy((warehouse / "marts.duckdb").resolve(), copy)
+    with DashboardServer(copy) as server:
+
+        def get(**params):
+            response = requests.get(server.url + "/", params=params, timeout=60)
+            response.raise_for_status()
+            return response.text
+
+        page = get()  # interop is not loaded: the default map is the activation dates
+        minor = get(map="minor_removals")
+        g287 = get(map="g287_presence", fy=2010)
+        map_csv = requests.get(
+            server.url + "/home.csv", params={"view": "map", "map": "activation"}, timeout=60
+        ).text
+    shapes = counties(page)
+    assert 'data-measure="activation"' in page and len(shapes) == 3142
+    dates = dict(
+        con.execute(
+            "select jurisdiction_id, activation_date from dim_jurisdiction "
+            "where activation_date is not null and kind <> 'state-level'"
+        ).fetchall()
+    )
+    assert set(dates) == set(shapes)  # every county of the atlas has its real date
+    for fips in ("25025", "06037", "02016", "51678"):  # incl. the Aleutians and Lexington, VA
+        date = dates[fips]
+        assert (
+            f"activated {date.isoformat()} (FY{fiscal.fiscal_year(date)})" in shapes[fips]["title"]
+        )
+        assert shapes[fips]["css"].startswith("k")
+    legend = page.split('id="map-legend"')[1].split("</div>")[0]
+    by_year: dict[int, int] = {}
+    for date in dates.values():
+        by_year[fiscal.fiscal_year(date)] = by_year.get(fiscal.fiscal_year(date), 0) + 1
+    for year, n in by_year.items():
+        assert f'FY{year} <span class="legend-count">({n:,})' in legend
+    assert re.search(r'class="data-status map-status"[^>]*>Real data: pinned public releases', page)
+    # the national series: not loaded, and the shares ICE's own figures give, as diamonds
+    chart = html.unescape(page.split('id="national-chart"')[1].split("</svg>")[0])
+    figures = dict(
+        con.execute(
+            "select metric, value from mart_published_figures "
+            "where scope = 'ICE-wide FY2013' and metric like 'remov%'"
+        ).fetchall()
+    )
+    share = (figures["removed_level3"] + figures["removed_noncriminal"]) / figures["removals_total"]
+    assert f"FY2013, as published: {100 * share:.1f}%" in chart
+    assert "Not loaded: the interoperability" in chart
+    # the interoperability maps: every county "not loaded", never a colour
+    assert {s["css"] for s in counties(minor).values()} == {"nl"}
+    assert "Not loaded: ICE IDENT/IAFIS Interoperability Statistics" in minor
+    assert "not loaded: the source is not in this publication" in minor
+    # 287(g), FY2010: counties with an agency, and the state agencies listed beside the map
+    with_agency = {
+        r[0]
+        for r in con.execute(
+            "select jurisdiction_id from mart_287g_jurisdiction_year "
+            "where fiscal_year = 2010 and kind <> 'state-level'"
+        ).fetchall()
+    }
+    g287_shapes = counties(g287)
+    assert {f for f, s in g287_shapes.items() if s["css"] in ("k0", "k1")} == with_agency
+    beside = g287.split('id="off-map"')[1].split("</aside>")[0]
+    for (name,) in con.execute(
+        "select jurisdiction_name from mart_287g_jurisdiction_year "
+        "where fiscal_year = 2010 and kind = 'state-level'"
+    ).fetchall():
+        assert html.escape(name) in beside
+    records = list(csv.DictReader(io.StringIO(map_csv)))
+    assert sum(r["on_map"] == "True" for r in records) == 3142
+    assert {r["data_status"] for r in records} == {"real"}
 
 
 def _fiscal_year(iso: str) -> int:

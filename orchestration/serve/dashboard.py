@@ -23,7 +23,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from orchestration.fiscal import current_fiscal_year, fiscal_year_range
-from orchestration.serve import charts, search
+from orchestration.serve import charts, home, search
 from orchestration.serve.published import (
     LEVEL_LABELS,
     LEVELS,
@@ -443,11 +443,32 @@ def make_app(serving_db: Path) -> Starlette:
     def index(request: Request) -> Response:
         try:
             with published(serving_db) as con:
-                context = _context(con, request)
+                if home.is_home(request.query_params):
+                    context = home.context(con, request.query_params)
+                    template = "home.html"
+                else:
+                    context = _context(con, request)
+                    template = "dashboard.html"
         except PublishedFileMissing as exc:
             return PlainTextResponse(str(exc), status_code=503)
-        html = TEMPLATES.get_template("dashboard.html").render(**context)
-        return HTMLResponse(html)
+        return HTMLResponse(TEMPLATES.get_template(template).render(**context))
+
+    def home_csv(request: Request) -> Response:
+        """The data behind a home-page view (national, figures, rollout, map) as CSV."""
+        try:
+            with published(serving_db) as con:
+                filename, records = home.csv_rows(con, request.query_params)
+                publication = publication_info(con)
+        except PublishedFileMissing as exc:
+            return PlainTextResponse(str(exc), status_code=503)
+        except ValueError as exc:
+            return PlainTextResponse(str(exc), status_code=400)
+        status = publication["data_status"] if publication else "unknown"
+        return Response(
+            home.to_csv(records, status),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
 
     def about(_: Request) -> Response:
         try:
@@ -511,6 +532,7 @@ def make_app(serving_db: Path) -> Starlette:
             Route("/", index),
             Route("/about", about),
             Route("/download.csv", download),
+            Route("/home.csv", home_csv),
             Route("/healthz", healthz),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ]
