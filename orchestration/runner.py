@@ -9,6 +9,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +57,16 @@ class RunReport:
     run_id: str = ""
 
 
+# terminal control sequences (colours from dbt's log lines: ESC [ 31 m …) and other escapes
+ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")
+
+
+def plain_text(message: str) -> str:
+    """``message`` without terminal control sequences: a refusal prints as text, never as
+    colour codes (a safety net under every step error and check message)."""
+    return ANSI.sub("", message)
+
+
 def _root_cause(error) -> str:
     """The user-facing error inside Dagster's wrappers (a SerializableErrorInfo chain): our own
     errors (InputFileError …) already name file, line and column, so stop at the first
@@ -66,7 +77,7 @@ def _root_cause(error) -> str:
         and ((error.cls_name or "").startswith("Dagster"))
     ):
         error = error.cause
-    return error.message.strip() if error is not None else "unknown error"
+    return plain_text(error.message.strip()) if error is not None else "unknown error"
 
 
 def execute(
@@ -132,7 +143,7 @@ def execute_with_result(
                         :1500
                     ]
                 )
-                report.checks_failed.append((data.check_name, text, blocking))
+                report.checks_failed.append((data.check_name, plain_text(text), blocking))
     # A blocking check that failed makes the run unsuccessful even if every step "succeeded".
     if any(blocking for _, _, blocking in report.checks_failed):
         report.success = False

@@ -15,13 +15,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 from orchestration.cli import main
+from orchestration.ingest.common import InputFileError
+from orchestration.ingest.figures import load_raw_figures
+from orchestration.ingest.g287 import load_raw_g287
 from orchestration.ingest.interop import INTEROP_COLUMNS, parse_interop_csv
 from orchestration.paths import REPO_ROOT, SAMPLE_INTEROP
+from orchestration.runner import _root_cause
 
 SAMPLE = SAMPLE_INTEROP.read_text(encoding="utf-8").splitlines()
 HEADER, ROWS = SAMPLE[0], SAMPLE[1:]
@@ -90,6 +95,67 @@ def xlsx_named_csv(folder: Path) -> Path:
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("[Content_Types].xml", "<Types/>")
     return path
+
+
+def past_64_kib(lines: list[str]) -> list[str]:
+    """The sample with a padding column (an extra column, accepted), so the file is larger
+    than the 64 KiB the first sniff reads: what follows is only seen by the whole-file scan."""
+    padded = [lines[0] + ",padding", *(line + "," + "x" * 120 for line in lines[1:])]
+    assert len(text(padded).encode()) > 64 * 1024
+    return padded
+
+
+def activations_variant(column: str, value: str) -> Callable[[Path], Path]:
+    """The sample Stata panel with ``column`` of its first activated county-year set to
+    ``value`` (observation 1 + its index: the panel's "line")."""
+
+    def write(folder: Path) -> Path:
+        frame = pd.read_stata(REPO_ROOT / "data/sample/activations.dta")
+        first = frame.index[frame[column].notna()][0]
+        assert first == ACTIVATION_OBSERVATION - 1
+        frame.loc[first, column] = pd.Timestamp(value)
+        path = folder / "activations.dta"
+        frame.to_stata(path, write_index=False, convert_dates={c: "td" for c in ACTIVATION_DATES})
+        return path
+
+    return write
+
+
+ACTIVATION_DATES = ("date_secure", "date_statewide_secure")
+ACTIVATION_OBSERVATION = 5  # the first county-year of the sample panel with a date_secure
+
+CASE_LINES = (REPO_ROOT / "data/sample/cases.csv").read_text(encoding="utf-8").splitlines()[:1200]
+
+
+def case_variant(
+    index: int, column: int, value: str, name: str = "cases.csv", encoding: str = "utf-8"
+) -> Callable[[Path], Path]:
+    """1,199 records of the sample case file (about 110 KB), with field ``column`` of line
+    ``index + 1`` set to ``value``; written as .csv, .csv.gz (gzip) or .parquet (the date a
+    DATE, the threat level an integer, as typed releases are)."""
+
+    def write(folder: Path) -> Path:
+        lines = list(CASE_LINES)
+        fields = lines[index].split(",")
+        fields[column] = value
+        lines[index] = ",".join(fields)
+        data = text(lines).encode(encoding)
+        path = folder / name
+        if name.endswith(".gz"):
+            path.write_bytes(gzip.compress(data))
+        elif name.endswith(".parquet"):
+            plain = folder / "plain.csv"
+            plain.write_bytes(data)
+            duckdb.sql(f"""copy (select * replace (
+                cast(strptime("Departed Date", '%m/%d/%Y') as date) as "Departed Date",
+                try_cast("Case Threat Level" as integer) as "Case Threat Level")
+                from read_csv('{plain}', all_varchar = true)) to '{path}'""")
+            plain.unlink()
+        else:
+            path.write_bytes(data)
+        return path
+
+    return write
 
 
 REFUSED = [
@@ -218,6 +284,103 @@ REFUSED = [
         ("raw.acs_noncitizen.fips", "{file}:392", "fips='2525'"),
         source="noncitizen",
     ),
+    # dates, counts and types at the door (issue 13): refused by the reader, one line
+    Case(
+        "activation_date_1899",
+        csv_file(text(with_row(SUFFOLK_2012, set_field("activation_date", "1899-12-31")))),
+        (
+            "{file}, line 240, column 'activation_date': date '1899-12-31' is outside "
+            "Secure Communities' years (2008-01-01 to 2035-09-30",
+        ),
+    ),
+    Case(
+        "report_through_1899",
+        csv_file(text(with_row(SUFFOLK_2012, set_field("report_through", "1899-12-31")))),
+        ("{file}, line 240, column 'report_through': date '1899-12-31' is outside",),
+    ),
+    Case(
+        "count_of_2_to_the_70",
+        csv_file(text(with_row(SUFFOLK_2012, set_field("matches_l1", str(2**70))))),
+        (
+            "{file}, line 240, column 'matches_l1': count '1180591620717411303424' does not "
+            "fit its column's type (a 64-bit integer",
+        ),
+    ),
+    Case(
+        "nul_byte_after_64_kib",
+        csv_file(text(past_64_kib(with_row(-1, set_field("jurisdiction", "Wayne\x00 County"))))),
+        ("{file}, line 390", "contains a NUL byte"),
+    ),
+    Case(
+        "utf16_with_byte_order_mark",
+        csv_file(text(SAMPLE).encode("utf-16")),
+        (
+            "{file}, line 1",
+            "is UTF-16 text (little-endian, with a byte order mark), not UTF-8; convert it to "
+            "UTF-8 with e.g. `iconv -f UTF-16 -t UTF-8 reports.csv > reports-utf8.csv`",
+        ),
+    ),
+    Case(
+        "utf16_without_byte_order_mark",
+        csv_file(text(SAMPLE).encode("utf-16-le")),
+        ("{file}, line 1", "UTF-16 text (little-endian, without", "iconv -f UTF-16LE -t UTF-8"),
+    ),
+    Case(
+        "population_count_of_2_to_the_70",
+        population_variant(
+            lambda t: t.replace(",Suffolk County,322059,", f",Suffolk County,{2**70},")
+        ),
+        ("{file}, line 54, column 'census2010pop': count '1180591620717411303424'",),
+        source="population",
+    ),
+    Case(
+        "noncitizen_year_1899",
+        noncitizen_variant(lambda t: t.replace(',2009,"25025"', ',1899,"25025"', 1)),
+        ("{file}, line 392, column 'year': year '1899' is outside the fiscal years",),
+        source="noncitizen",
+    ),
+    Case(
+        "activations_date_1899",
+        activations_variant("date_secure", "1899-12-31"),
+        (
+            f"{{file}}, line {ACTIVATION_OBSERVATION}, column 'date_secure': date "
+            "'1899-12-31' is outside Secure Communities' years",
+        ),
+        source="activations",
+    ),
+    Case(
+        "case_event_date_1899",
+        case_variant(1000, 0, "12/31/1899"),
+        (
+            "{file}, line 1001, column 'Departed Date': date '12/31/1899' is outside the "
+            "fiscal years the warehouse accepts (FY2003 to FY2035",
+        ),
+        source="cases",
+    ),
+    Case(
+        "case_nul_byte_after_64_kib",
+        case_variant(1000, 2, "ISA\x00BELLA"),
+        ("{file}, line 1001", "contains a NUL byte"),
+        source="cases",
+    ),
+    Case(
+        "case_nul_byte_inside_gzip",
+        case_variant(1000, 2, "ISA\x00BELLA", "cases.csv.gz"),
+        ("{file}, line 1001", "contains a NUL byte", "of its decompressed text"),
+        source="cases",
+    ),
+    Case(
+        "case_utf16",
+        case_variant(1, 2, "ISABELLA", "cases.csv", encoding="utf-16"),
+        ("{file}, line 1", "UTF-16"),
+        source="cases",
+    ),
+    Case(
+        "case_parquet_typed_date_out_of_range",
+        case_variant(1000, 0, "12/31/1899", "cases.parquet"),
+        ("{file}, row 1000, column 'Departed Date': date '1899-12-31' is outside",),
+        source="cases",
+    ),
     Case(
         "activations_not_stata",
         csv_file(b"county,year\n25025,2008\n", "activations.dta"),
@@ -332,3 +495,66 @@ def test_hundreds_of_megabytes_of_random_bytes_fail_fast_in_bounded_memory(seede
     assert elapsed < 60, elapsed  # a whole run's start-up included; reading stops at 64 KiB
     assert peak_mb < 1500, peak_mb
     assert sha256(seeded / "marts.duckdb") == before
+
+
+def test_a_step_error_with_terminal_colours_is_reported_as_plain_text():
+    # dbt's log lines carry colour codes; a refusal quoting them must print as text
+    class Error:
+        def __init__(self, cls_name, message, cause=None):
+            self.cls_name, self.message, self.cause = cls_name, message, cause
+
+    dbt = Error(
+        "DagsterDbtCliRuntimeError",
+        "\x1b[31mDatabase Error in model stg_interop__reports\x1b[0m: Conversion Error",
+    )
+    wrapped = Error("DagsterExecutionStepExecutionError", "Error in step", dbt)
+    assert _root_cause(wrapped) == (
+        "Database Error in model stg_interop__reports: Conversion Error"
+    )
+
+
+G287_SAMPLE = REPO_ROOT / "data/sample/g287.csv"
+FIGURES_HEADER = "scope,period_start,period_end,metric,value,note,source_url,source_kind"
+FIGURE_ROW = "SC national cumulative,2008-10-27,2009-08-31,ident_matches,82890,,http://x/,primary"
+
+
+@pytest.mark.parametrize(
+    ("load", "content", "expected"),
+    [
+        (
+            load_raw_g287,
+            G287_SAMPLE.read_text(encoding="utf-8").replace(
+                ",2006,2005-10-01,2006-09-30,", ",2006,1899-12-31,2006-09-30,", 1
+            ),
+            "line 2, column 'fy_start': date '1899-12-31' is outside the fiscal years the "
+            "warehouse accepts (FY2003 to FY2035: 2002-10-01 to 2035-09-30",
+        ),
+        (
+            load_raw_g287,
+            G287_SAMPLE.read_text(encoding="utf-8").replace(
+                "Maricopa Co. Sheriff,2006,", "Maricopa Co. Sheriff,1899,", 1
+            ),
+            "line 2, column 'fiscal_year': year '1899' is outside",
+        ),
+        (
+            load_raw_figures,
+            text([FIGURES_HEADER, FIGURE_ROW, FIGURE_ROW.replace("2009-08-31", "2999-08-31")]),
+            "line 3, column 'period_end': date '2999-08-31' is outside",
+        ),
+        (
+            load_raw_figures,
+            text([FIGURES_HEADER, FIGURE_ROW.replace("82890", str(2**64))]),
+            "line 2, column 'value': count '18446744073709551616' does not fit",
+        ),
+    ],
+    ids=["g287_fy_start_1899", "g287_fiscal_year_1899", "figure_period_2999", "figure_2_to_64"],
+)
+def test_287g_and_figures_dates_and_counts_are_checked_by_the_reader(
+    load, content, expected, tmp_path
+):
+    path = tmp_path / "input.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InputFileError) as refused:
+        load(duckdb.connect(), path, "t")
+    assert str(refused.value).startswith(f"{path}, {expected}")
+    assert "\n" not in str(refused.value)

@@ -150,6 +150,71 @@ def test_csv_gzip_parquet_and_xlsx_with_preamble_and_sheets_load_the_same_rows(t
     assert load_raw_cases(con, [plain, gz], "t") == 2 * len(ROWS)  # several files per load
 
 
+def typed_parquet(plain, path, date_type, level_type):
+    """A Parquet release with typed columns: the departed date a DATE or TIMESTAMP, the threat
+    level a whole number (blank -> NULL), the rest text."""
+    duckdb.sql(f"""copy (select * replace (
+        cast(try_strptime("Departed Date", ['%m/%d/%Y', '%Y-%m-%d']) as {date_type})
+            as "Departed Date",
+        try_cast("Case Threat Level" as {level_type}) as "Case Threat Level")
+        from read_csv('{plain}', all_varchar = true)) to '{path}'""")
+    return path
+
+
+COUNTS_SQL = """select fiscal_year, apprehension_county, case_threat_level, case_criminality,
+                       sum(n) from raw.cases_load group by all order by all"""
+
+
+def test_parquet_with_typed_columns_reads_like_the_csv_and_runs_through(tmp_path):
+    plain = write_csv(tmp_path / "c.csv", ROWS)
+    con = duckdb.connect()
+    load_raw_cases(con, [plain], "t")
+    expected = con.execute(COUNTS_SQL).fetchall()
+    files = [
+        typed_parquet(plain, tmp_path / f"{name}.parquet", date_type, level_type)
+        for name, date_type, level_type in (
+            ("date_int", "date", "integer"),
+            ("timestamp_bigint", "timestamp", "bigint"),
+            ("timestamptz_double", "timestamptz", "double"),
+        )
+    ]
+    for path in files:
+        con = duckdb.connect()
+        assert load_raw_cases(con, [path], "t") == len(ROWS)
+        assert con.execute(COUNTS_SQL).fetchall() == expected, path
+        # the raw view reads like the CSV's too (a check on a typed column would not bind)
+        assert con.execute(
+            'select "Departed Date", "Case Threat Level" from raw.cases_load_records '
+            "order by _source_row limit 2"
+        ).fetchall() == [("2015-10-01", "1"), ("2016-03-02", "1")]
+    # typed and text files in one load, through the whole run (checks, dbt, publication)
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            "--source",
+            f"cases={files[0]}",
+            "--source",
+            f"cases={write_csv(tmp_path / 'more.csv', ROWS[:3])}",
+            "--warehouse",
+            str(tmp_path / "wh"),
+        ],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+
+
+def test_a_nul_byte_in_a_counted_value_of_a_parquet_file_is_refused_naming_the_row(tmp_path):
+    plain = write_csv(tmp_path / "c.csv", ROWS)
+    path = tmp_path / "nul.parquet"
+    duckdb.sql(f"""copy (select * replace (
+        case when "Unique Identifier" = 'a7' then 'SUF' || chr(0) || 'FOLK'
+             else "Apprehension County" end as "Apprehension County")
+        from read_csv('{plain}', all_varchar = true)) to '{path}'""")
+    with pytest.raises(InputFileError, match=r"nul.parquet, row 7, column 'Apprehension County'"):
+        load_raw_cases(duckdb.connect(), [path], "t")
+
+
 def test_missing_column_and_unknown_format_are_refused_with_the_file(tmp_path):
     bad = write_csv(tmp_path / "bad.csv", [r[:4] for r in ROWS], header=HEADER[:4])
     with pytest.raises(InputFileError, match=r"bad.csv, line 1, column 'Case Criminality'"):

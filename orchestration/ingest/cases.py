@@ -44,7 +44,13 @@ import pandas as pd
 
 from orchestration.fiscal import fiscal_year_range, fiscal_year_sql
 from orchestration.ingest.case_layouts import LAYOUTS_BY_NAME, CaseLayout, is_header, recognise
-from orchestration.ingest.common import InputFileError, scalar, sha256_of, sniff_text_file
+from orchestration.ingest.common import (
+    InputFileError,
+    scalar,
+    sha256_of,
+    sha256_of_text,
+    sniff_text_file,
+)
 
 HEADER_SEARCH_ROWS = 20
 PAST_TENSE = {"removal": "departed", "arrest": "arrested", "book-in": "booked in"}
@@ -89,6 +95,32 @@ def _projection(layout: CaseLayout, file_columns: list[str]) -> str:
             *(f"{text(layout.column(field))} as {alias}" for field, alias in COUNTED),
         ]
     )
+
+
+def _as_text(column: str, column_type: str) -> str:
+    """A typed column (a Parquet release's DATE, TIMESTAMP, integer …) as the text a CSV of the
+    same release would hold: a date or a timestamp as its day YYYY-MM-DD (which the event date
+    parser reads), a whole float without its .0, anything else as DuckDB writes it."""
+    col = _ident(column)
+    kind = column_type.upper()
+    if kind == "DATE" or kind.startswith("TIMESTAMP"):
+        return f"cast(cast({col} as date) as varchar)"
+    if kind in ("FLOAT", "DOUBLE", "REAL"):
+        return (
+            f"case when isfinite({col}) and {col} = round({col}) and abs({col}) < 1e18 "
+            f"then cast(cast({col} as bigint) as varchar) else cast({col} as varchar) end"
+        )
+    return f"cast({col} as varchar)"
+
+
+def _typed_as_text(relation: str, types: list[tuple[str, str]]) -> str:
+    """``relation`` with every typed (non-text) column replaced by its text, so that every file
+    of a load reads like a CSV (all text) whatever its format."""
+    typed = [(c, t) for c, t in types if t.upper() != "VARCHAR"]
+    if not typed:
+        return relation
+    replaced = ", ".join(f"{_as_text(c, t)} as {_ident(c)}" for c, t in typed)
+    return f"(select * replace ({replaced}) from {relation})"
 
 
 def _relation_sql(path: Path, kind: str) -> str:
@@ -192,7 +224,12 @@ def load_raw_cases(
         kind = _kind(path)
         if kind == ".csv":
             sniff_text_file(path)
-        future = hashing.submit(sha256_of, path)
+        # the one read that hashes a CSV also refuses a NUL byte anywhere in its text
+        future = (
+            hashing.submit(sha256_of_text, path, kind == ".csv.gz")
+            if kind in (".csv", ".csv.gz")
+            else hashing.submit(sha256_of, path)
+        )
         sha: Future[str] | str = future
         if kind == ".xlsx":
             sha = future.result()
@@ -200,11 +237,14 @@ def load_raw_cases(
             kind = ".parquet"
         source_sql = _relation_sql(path, kind)
         try:
-            file_columns = [
-                d[0] for d in con.execute(f"select * from {source_sql} limit 0").description
+            types = [
+                (r[0], r[1]) for r in con.execute(f"describe select * from {source_sql}").fetchall()
             ]
         except duckdb.Error as exc:
+            _raise_hash_error(future)
             raise InputFileError(path, f"not readable as {kind}: {exc}") from exc
+        file_columns = [c for c, _ in types]
+        source_sql = _typed_as_text(source_sql, types)
         layout = recognise(Path(paths[n]), file_columns)
         staged.append(
             (source_sql, Path(paths[n]), sha, kind, layout, _projection(layout, file_columns))
@@ -243,6 +283,8 @@ def load_raw_cases(
             from parsed
             group by all""")
     except duckdb.Error as exc:
+        for _, _, sha, _, _, _ in staged:  # a NUL byte found by the hashing read comes first
+            _raise_hash_error(sha)
         raise InputFileError(paths[0], f"could not read the case files: {exc}") from exc
     shas = [sha.result() if isinstance(sha, Future) else sha for _, _, sha, _, _, _ in staged]
     hashing.shutdown()
@@ -253,6 +295,7 @@ def load_raw_cases(
             from {source_sql}"""
         for (source_sql, original, _, _, _, _), sha in zip(staged, shas, strict=True)
     }
+    _refuse_out_of_range(con, selects, {str(p.resolve()): k for _, p, _, k, _, _ in staged})
     if fiscal_years is not None:
         _refuse_outside(con, fiscal_years, selects)
     files = [
@@ -328,6 +371,87 @@ def _has_table(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
             [schema, name],
         )
     )
+
+
+def _raise_hash_error(sha: Future[str] | str) -> None:
+    """Raise the InputFileError the hashing read found (a NUL byte), if any."""
+    if isinstance(sha, Future):
+        error = sha.exception()
+        if isinstance(error, InputFileError):
+            raise error
+
+
+def _where(file: str, kind: str, row: int) -> dict:
+    """Where a record is, for InputFileError: the line of a CSV (data row n is line n + 1
+    under the header), the data row of a Parquet file or a workbook."""
+    return {"line": row + 1} if kind in (".csv", ".csv.gz") else {"row": row}
+
+
+def _refuse_out_of_range(
+    con: duckdb.DuckDBPyConnection, selects: dict[str, str], kinds: dict[str, str]
+) -> None:
+    """Every event date of a load falls in the fiscal years the warehouse accepts
+    (dbt_project.yml vars: FY2003, ICE's first year, to the last case partition), the same
+    rule for every release: a record outside them has no partition to live in and cannot be
+    a real ICE event. The counts say whether any is outside (cheap); only then is the first
+    such row looked up. And no counted (published) field holds a NUL byte, whatever the
+    format (a CSV's bytes are scanned whole by the hashing read)."""
+    first, last = fiscal_year_range()
+    outside = con.execute(f"""
+        select _source_file, any_value(_layout), sum(n) from raw.cases_load
+        where fiscal_year not between {first} and {last}
+        group by 1 order by 1""").fetchall()
+    if outside:
+        file, layout_name, rows = outside[0]
+        date = LAYOUTS_BY_NAME[layout_name].date
+        row, value = first_row_where(
+            con,
+            selects[file],
+            f"{fiscal_year_sql(event_date_sql(date))} not between {first} and {last}",
+            date,
+        )
+        more = sum(r[2] for r in outside[1:])
+        raise InputFileError(
+            Path(file),
+            f"date {value!r} is outside the fiscal years the warehouse accepts (FY{first} to "
+            f"FY{last}, dbt_project.yml vars), so no ICE event's ({rows:,} such record(s) in "
+            f"this file{f', {more:,} in other files' if more else ''})",
+            column=date,
+            **_where(file, kinds[file], row),
+        )
+    counted = [alias for _, alias in COUNTED]
+    nul = con.execute(
+        f"select _source_file, _layout, {', '.join(counted)} from raw.cases_load where "
+        + " or ".join(f"contains({c}, chr(0))" for c in counted)
+        + " order by 1 limit 1"
+    ).fetchone()
+    if nul:
+        file, layout = nul[0], LAYOUTS_BY_NAME[nul[1]]
+        index = next(i for i, c in enumerate(nul[2:]) if c is not None and "\x00" in c)
+        column = layout.column(COUNTED[index][0]) or ""
+        row, value = first_row_where(
+            con, selects[file], f"contains({_ident(column)}, chr(0))", column
+        )
+        raise InputFileError(
+            Path(file),
+            f"value {value!r} contains a NUL byte: binary data, not text",
+            column=column,
+            **_where(file, kinds[file], row),
+        )
+
+
+def first_row_where(
+    con: duckdb.DuckDBPyConnection, select: str, condition: str, column: str
+) -> tuple[int, str]:
+    """The first record (its row number and ``column``'s value) of a file's records view
+    ``select`` meeting ``condition``."""
+    found = con.execute(
+        f"select _source_row, {_ident(column)} from ({select}) where {condition} "
+        "order by _source_row limit 1"
+    ).fetchone()
+    if found is None:
+        raise LookupError(f"no record where {condition}")
+    return int(found[0]), found[1]
 
 
 def _refuse_outside(

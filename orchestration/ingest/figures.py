@@ -8,7 +8,13 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.ingest.common import ParsedFile, read_layout_csv, write_raw_text
+from orchestration.ingest.common import (
+    ParsedFile,
+    ValueRules,
+    read_layout_csv,
+    warehouse_days,
+    write_raw_text,
+)
 
 FIGURE_COLUMNS: tuple[str, ...] = (
     "scope",
@@ -25,5 +31,7 @@ FIGURE_COLUMNS: tuple[str, ...] = (
 def load_raw_figures(con: duckdb.DuckDBPyConnection, path: Path, load_id: str) -> ParsedFile:
     """Replace raw.published_figures with the rows of ``path``."""
     parsed = read_layout_csv(path, FIGURE_COLUMNS)
-    write_raw_text(con, "published_figures", parsed, FIGURE_COLUMNS, path, load_id)
+    days = warehouse_days()  # (a period written in words, "+1 year", is left to dbt)
+    rules = ValueRules(counts=("value",), dates={"period_start": days, "period_end": days})
+    write_raw_text(con, "published_figures", parsed, FIGURE_COLUMNS, path, load_id, rules)
     return parsed

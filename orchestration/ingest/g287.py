@@ -35,7 +35,13 @@ from pathlib import Path
 import duckdb
 import us
 
-from orchestration.ingest.common import ParsedFile, read_layout_csv, write_raw_text
+from orchestration.ingest.common import (
+    ParsedFile,
+    ValueRules,
+    read_layout_csv,
+    warehouse_days,
+    write_raw_text,
+)
 from orchestration.ingest.jurisdictions import (
     STATE_LEVEL,
     Override,
@@ -76,7 +82,11 @@ def parse_g287_csv(path: Path) -> ParsedFile:
 def load_raw_g287(con: duckdb.DuckDBPyConnection, path: Path, load_id: str) -> ParsedFile:
     """Replace raw.g287_agency_years with the rows of ``path`` (a rerun never duplicates)."""
     parsed = parse_g287_csv(path)
-    write_raw_text(con, "g287_agency_years", parsed, G287_COLUMNS, path, load_id)
+    days = warehouse_days()
+    rules = ValueRules(
+        counts=COUNT_COLUMNS, years=("fiscal_year",), dates={"fy_start": days, "fy_end": days}
+    )
+    write_raw_text(con, "g287_agency_years", parsed, G287_COLUMNS, path, load_id, rules)
     return parsed
 
 

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.ingest.common import ParsedFile, read_layout_csv, write_raw_text
+from orchestration.ingest.common import (
+    ParsedFile,
+    ValueRules,
+    program_days,
+    read_layout_csv,
+    write_raw_text,
+)
 
 INTEROP_COLUMNS: tuple[str, ...] = (
     "state",
@@ -30,6 +36,12 @@ INTEROP_COLUMNS: tuple[str, ...] = (
 COUNT_COLUMNS: tuple[str, ...] = INTEROP_COLUMNS[4:]
 
 
+def interop_rules() -> ValueRules:
+    """Counts fit bigint; activations and report ends fall in the program's years."""
+    days = program_days()
+    return ValueRules(counts=COUNT_COLUMNS, dates={"activation_date": days, "report_through": days})
+
+
 def parse_interop_csv(path: Path) -> ParsedFile:
     """The canonical interoperability layout (UTF-8, optional BOM)."""
     return read_layout_csv(path, INTEROP_COLUMNS)
@@ -38,5 +50,5 @@ def parse_interop_csv(path: Path) -> ParsedFile:
 def load_raw_interop(con: duckdb.DuckDBPyConnection, path: Path, load_id: str) -> ParsedFile:
     """Replace raw.interop_reports with the rows of ``path`` (a rerun never duplicates rows)."""
     parsed = parse_interop_csv(path)
-    write_raw_text(con, "interop_reports", parsed, INTEROP_COLUMNS, path, load_id)
+    write_raw_text(con, "interop_reports", parsed, INTEROP_COLUMNS, path, load_id, interop_rules())
     return parsed

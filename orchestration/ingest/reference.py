@@ -27,6 +27,9 @@ from orchestration.ingest.common import (
     LOAD_METADATA_TYPES,
     InputFileError,
     ParsedFile,
+    ValueRules,
+    check_values,
+    program_days,
     read_layout_csv,
     replace_table,
     sha256_of,
@@ -70,7 +73,10 @@ def load_raw_population(con: duckdb.DuckDBPyConnection, path: Path, load_id: str
     parsed = read_layout_csv(
         path, POPULATION_COLUMNS, keep_extra=False, encodings=("utf-8-sig", "latin-1")
     )
-    write_raw_text(con, "census_population", parsed, POPULATION_COLUMNS, path, load_id)
+    counts = tuple(c for c in POPULATION_COLUMNS if c.startswith(("census", "popestimate")))
+    write_raw_text(
+        con, "census_population", parsed, POPULATION_COLUMNS, path, load_id, ValueRules(counts)
+    )
     return parsed
 
 
@@ -78,7 +84,8 @@ def load_raw_noncitizen(con: duckdb.DuckDBPyConnection, path: Path, load_id: str
     parsed = read_layout_csv(path, NONCITIZEN_COLUMNS, keep_extra=False)
     for column in ("noncit_pop", "moe"):  # R writes NA for "not published"
         parsed.rows[column] = parsed.rows[column].where(parsed.rows[column] != "NA", None)
-    write_raw_text(con, "acs_noncitizen", parsed, NONCITIZEN_COLUMNS, path, load_id)
+    rules = ValueRules(counts=("noncit_pop", "moe"), years=("year",))
+    write_raw_text(con, "acs_noncitizen", parsed, NONCITIZEN_COLUMNS, path, load_id, rules)
     return parsed
 
 
@@ -101,7 +108,19 @@ def read_activation_panel(path: Path) -> tuple[pd.DataFrame, str]:
         raise InputFileError(path, "no rows")
     frame = frame[list(ACTIVATION_COLUMNS)].copy()
     frame["_source_line"] = range(1, len(frame) + 1)  # the observation number in Stata
+    check_values(frame, path, activation_rules())
     return frame, sha256_of(path)
+
+
+def activation_rules() -> ValueRules:
+    """Codes are whole numbers that fit bigint (staging casts them), years are the warehouse's,
+    activation dates fall in the program's years."""
+    days = program_days()
+    return ValueRules(
+        counts=("statefips", "county"),
+        years=("year",),
+        dates={"date_secure": days, "date_statewide_secure": days},
+    )
 
 
 ACTIVATION_TYPES = {
