@@ -32,6 +32,8 @@ from orchestration.serve.published import (
     SMALL_COUNT,
     Jurisdiction,
     PublishedFileMissing,
+    QueryTimedOut,
+    csv_safe,
     find_jurisdictions,
     fiscal_years,
     jurisdictions,
@@ -226,9 +228,9 @@ def _context(con, request: Request) -> dict[str, Any]:
 def make_app(serving_db: Path) -> Starlette:
     def index(request: Request) -> Response:
         try:
-            with published(serving_db) as con:
+            with published(serving_db) as con:  # the same limits as scomm sql (QueryLimits)
                 context = _context(con, request)
-        except PublishedFileMissing as exc:
+        except (PublishedFileMissing, QueryTimedOut) as exc:
             return PlainTextResponse(str(exc), status_code=503)
         html = TEMPLATES.get_template("dashboard.html").render(**context)
         return HTMLResponse(html)
@@ -239,7 +241,7 @@ def make_app(serving_db: Path) -> Starlette:
         try:
             with published(serving_db) as con:
                 context = _context(con, request)
-        except PublishedFileMissing as exc:
+        except (PublishedFileMissing, QueryTimedOut) as exc:
             return PlainTextResponse(str(exc), status_code=503)
         kind = request.query_params.get("view", "jurisdiction")
         out = io.StringIO()
@@ -268,7 +270,8 @@ def make_app(serving_db: Path) -> Starlette:
             columns += [c for c in record if c not in columns]
         writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(records)
+        # formula-safe: a name such as =HYPERLINK(…) is text in a spreadsheet, never a formula
+        writer.writerows({k: csv_safe(v) for k, v in r.items()} for r in records)
         return Response(
             out.getvalue(),
             media_type="text/csv; charset=utf-8",
