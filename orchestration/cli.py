@@ -499,7 +499,8 @@ def _print_rows(columns: list[str], relation: Any, fmt: str) -> None:
 
         from orchestration.serve.published import csv_safe
 
-        writer = csv.writer(sys.stdout, lineterminator="\n")
+        # RFC 4180 line ends: a value holding a carriage return is quoted, not a broken row
+        writer = csv.writer(sys.stdout, lineterminator="\r\n")
         writer.writerow([csv_safe(c) for c in columns])
         for batch in _batches(relation):
             writer.writerows([csv_safe(v) for v in r] for r in batch)

@@ -268,7 +268,7 @@ def make_app(serving_db: Path) -> Starlette:
         columns: list[str] = []
         for record in records:
             columns += [c for c in record if c not in columns]
-        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+        writer = csv.DictWriter(out, fieldnames=columns)  # \r\n: a CR in a value is quoted
         writer.writeheader()
         # formula-safe: a name such as =HYPERLINK(…) is text in a spreadsheet, never a formula
         writer.writerows({k: csv_safe(v) for k, v in r.items()} for r in records)

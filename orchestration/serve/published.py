@@ -161,10 +161,10 @@ def check_query(con: duckdb.DuckDBPyConnection, query: str) -> None:
         statements = con.extract_statements(query)
     except duckdb.ParserException:
         return
-    except ValueError:  # a statement type this DuckDB binding has no name for
-        kinds = ["unsupported"]
-    else:
+    try:
         kinds = [s.type.name for s in statements if s.type not in READ_STATEMENTS]
+    except ValueError:  # a statement type this DuckDB binding has no name for (UPDATE EXTENSIONS)
+        kinds = ["unsupported"]
     if kinds:
         raise QueryRefused(
             "refused: the published file is read-only for ad hoc SQL and its limits are fixed: "
