@@ -31,7 +31,7 @@ def scomm(*args: str, env: dict | None = None, timeout: int = 600) -> subprocess
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, "COLUMNS": "1000", **(env or {})},  # long paths on one line
     )
 
 
@@ -362,7 +362,9 @@ def torn_wal(build: Path) -> None:
     con = duckdb.connect(str(build))
     con.execute("pragma disable_checkpoint_on_shutdown")
     con.execute("set checkpoint_threshold = '1TB'")
-    con.execute("create table raw.scratch as select range as n from range(200000)")
+    con.execute("create table raw.scratch (n bigint, s varchar)")
+    for _ in range(5):  # small inserts go through the log (a large one is written directly)
+        con.execute("insert into raw.scratch select range, range::varchar from range(50000)")
     con.close()
     wal = build.with_name("build.duckdb.wal")
     assert wal.stat().st_size > 8000
