@@ -401,3 +401,39 @@ def test_the_next_run_does_not_depend_on_a_failed_runs_leftovers(sample_copy):
     assert not reader_spill.exists() and not gone_spill.exists()
     with duckdb.connect(str(warehouse / "build.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from raw.interop_reports").fetchone() == (389,)
+
+
+@pytest.fixture
+def disk(tmp_path):
+    """A 64 MB tmpfs (needs root, which CI has)."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root; CI runs as root")
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], check=True)
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+@pytest.mark.xdist_group("hostile_runs")
+def test_a_run_out_of_disk_at_publish_leaves_nothing_the_next_run_needs(sample_run, disk):
+    warehouse = disk / "warehouse"
+    shutil.copytree(sample_run.warehouse, warehouse, symlinks=True)
+    before = warehouse.joinpath("marts.duckdb").resolve().read_bytes()
+    # leave 14 MB: enough for ingest and dbt, not for a new publication (measured 2026-11-30)
+    free = shutil.disk_usage(disk).free // (1 << 20)
+    subprocess.run(
+        ["dd", "if=/dev/zero", f"of={disk / 'filler'}", "bs=1M", f"count={free - 14}"],
+        capture_output=True,
+        check=True,
+    )
+    failed = scomm("run", "--warehouse", str(warehouse))
+    assert failed.returncode == 1, flat(failed)
+    assert "No space left on device" in flat(failed) and "nothing was published" in flat(failed)
+    assert warehouse.joinpath("marts.duckdb").resolve().read_bytes() == before
+    (disk / "filler").unlink()
+    again = scomm("run", "--warehouse", str(warehouse))
+    assert again.returncode == 0, flat(again)
+    assert not (warehouse / "build.duckdb.wal").exists()
+    assert not (warehouse / "build.duckdb.tmp").exists()
+    assert [p.name for p in (warehouse / "published").iterdir() if p.name.startswith(".")] == []
