@@ -12,9 +12,12 @@ here that another command or module repeats.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -28,6 +31,9 @@ from orchestration.runner import (
     warehouse_lock,
 )
 from orchestration.sources.catalog import MULTI_FILE_SOURCES, SOURCE_NAMES
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 EXAMPLE_SQL = (
     "select fiscal_year, removals_total, round(minor_share_removals, 3) as minor_share "
@@ -52,6 +58,32 @@ EXAMPLE_SQL_WITHOUT_STATISTICS = (
 
 class RunRefused(click.ClickException):
     exit_code = 3
+
+
+def literal_console(**kwargs: Any) -> Console:
+    """A rich console that prints every string as it is: no markup (`[/x]` in a name is text,
+    not a closing tag), no emoji codes, no highlighting. Styles come only from Text objects
+    built here, so a value from data or from a user can neither crash a print nor lose text."""
+    from rich.console import Console
+
+    return Console(markup=False, emoji=False, highlight=False, **kwargs)
+
+
+@contextlib.contextmanager
+def summary_guard(published: bool, serving: Path) -> Iterator[None]:
+    """A run's summary is printed after the run decided what to publish, so printing must not
+    change what the exit code says: an error while printing is reported on one line, and the
+    exit code stays 0 for a publication, 1 for none."""
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - any printing failure, reported, never a traceback
+        outcome = (
+            f"the run published {serving}" if published else "the run failed: nothing was published"
+        )
+        click.echo(
+            f"{outcome}; its summary could not be printed ({type(exc).__name__}: {exc})",
+            err=True,
+        )
 
 
 def parse_sources(
@@ -176,12 +208,11 @@ def run(
     warehouse: Path,
 ) -> None:
     """Ingest, validate, build the dbt marts, validate them and publish marts.duckdb."""
-    from rich.console import Console
-    from rich.table import Table
+    from rich.text import Text
 
     from orchestration.validation.gx import start_worker, stop_worker
 
-    console = Console()
+    console = literal_console()
     sources = parse_sources(source_values, cache, allow_http)
     if mirror is not None and profile is None:
         raise click.BadParameter("--mirror goes with --profile", param_hint="--mirror")
@@ -218,7 +249,9 @@ def run(
                 if profile
                 else ", ".join(f"{k}={v}" for k, v in sources.items()) or "the embedded samples"
             )
-            console.print(f"[bold]scomm run[/] → {warehouse}  (sources: {named})", highlight=False)
+            console.print(
+                Text.assemble(("scomm run", "bold"), f" → {warehouse}  (sources: {named})")
+            )
             report, result = execute_with_result(warehouse, sources, fiscal_year)
             if step_timings:
                 from benchmarks.bench import step_seconds
@@ -232,18 +265,29 @@ def run(
             f"({type(exc).__name__}); nothing was published"
         ) from exc
 
+    with summary_guard(published=report.success, serving=serving):
+        _print_run_summary(console, report, warehouse, serving)
+    if not report.success:
+        sys.exit(1)
+
+
+def _print_run_summary(console, report, warehouse: Path, serving: Path) -> None:
+    """What a run did, printed literally (names, values and paths from data are never markup)."""
+    from rich.table import Table
+    from rich.text import Text
+
     console.print(
         f"checks passed: {len(report.checks_passed)}, failed: "
         f"{sum(b for *_, b in report.checks_failed)} blocking, "
         f"{sum(not b for *_, b in report.checks_failed)} warning(s)"
     )
     for name, text, blocking in report.checks_failed:
-        label = "[red]FAILED[/]" if blocking else "[yellow]WARNING[/]"
-        console.print(f"{label} {name}: {text}", highlight=False, markup=True, soft_wrap=True)
+        label = ("FAILED", "red") if blocking else ("WARNING", "yellow")
+        console.print(Text.assemble(label, f" {name}: {text}"), soft_wrap=True)
     for error in report.step_errors:
-        console.print(f"[red]ERROR[/] {error}", highlight=False, soft_wrap=True)
+        console.print(Text.assemble(("ERROR", "red"), f" {error}"), soft_wrap=True)
     for note in report.notes:
-        console.print(f"[yellow]NOTE[/] {note}", highlight=False, soft_wrap=True)
+        console.print(Text.assemble(("NOTE", "yellow"), f" {note}"), soft_wrap=True)
     for line in row_accounting(warehouse, report.run_id):
         console.print(line, highlight=False)
 
@@ -252,8 +296,10 @@ def run(
         unchanged = (
             f"The previously published file is unchanged: {serving}" if serving.exists() else ""
         )
-        console.print(f"[red bold]Run failed: nothing was published.[/] {unchanged}")
-        sys.exit(1)
+        console.print(
+            Text.assemble(("Run failed: nothing was published.", "red bold"), f" {unchanged}")
+        )
+        return
 
     table = Table(title=f"Published {serving}")
     table.add_column("table")
@@ -262,7 +308,7 @@ def run(
         table.add_row(name, str(count))
     console.print(table)
     overall, per_source = data_status(serving)
-    console.print(f"Data status of this publication: [bold]{overall}[/]", highlight=False)
+    console.print(Text.assemble("Data status of this publication: ", (overall, "bold")))
     for source, status, rows in per_source:
         console.print(f"  {source:<12} {status:<11} {rows:>10,} rows", highlight=False)
     wh = "" if warehouse == DEFAULT_WAREHOUSE.resolve() else f" --warehouse {warehouse}"
@@ -340,6 +386,18 @@ def fetch(names: tuple[str, ...], cache: Path, profile: str | None) -> None:
             click.echo(f"{spec.name}: no public file pinned in sources.yml ({spec.publisher})")
 
 
+def _size(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """A DuckDB size such as 512MB, 2GB or 1.5GiB."""
+    import re
+
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value.strip(), re.I):
+        raise click.BadParameter(f"expected a size such as 512MB or 2GB, got {value!r}")
+    return value.strip()
+
+
+TABLE_ROWS = 10_000  # rows a table prints; every row is still counted (use csv or json for all)
+
+
 @main.command()
 @click.argument("query")
 @warehouse_option
@@ -350,58 +408,128 @@ def fetch(names: tuple[str, ...], cache: Path, profile: str | None) -> None:
     default="table",
     show_default=True,
 )
-def sql(query: str, warehouse: Path, fmt: str) -> None:
-    """Run QUERY on a read-only connection to the published marts.duckdb."""
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=60.0,
+    show_default=True,
+    help="Stop the query (and the fetching of its rows) after this many seconds.",
+)
+@click.option(
+    "--memory-limit",
+    default="2GB",
+    show_default=True,
+    callback=_size,
+    help="Memory the query may use before it spills to disk, then fails.",
+)
+@click.option(
+    "--threads", type=click.IntRange(1, 64), default=2, show_default=True, help="Threads."
+)
+@click.option(
+    "--max-temp-size",
+    default="4GB",
+    show_default=True,
+    callback=_size,
+    help="Disk the query may spill to, in a temporary folder outside the warehouse ($TMPDIR) "
+    "that is removed afterwards.",
+)
+def sql(
+    query: str,
+    warehouse: Path,
+    fmt: str,
+    timeout: float,
+    memory_limit: str,
+    threads: int,
+    max_temp_size: str,
+) -> None:
+    """Run QUERY on a read-only connection to the published marts.duckdb, within limits of
+    time, memory, threads and disk that the query cannot change."""
     import duckdb
 
-    from orchestration.serve.published import PublishedFileMissing, published
+    from orchestration.serve.published import (
+        PublishedFileMissing,
+        QueryLimits,
+        QueryRefused,
+        QueryTimedOut,
+        check_query,
+        limit_message,
+        published,
+    )
 
-    # Read-only, no external access (no other files, no ATTACH, no extension installs), so ad
-    # hoc SQL cannot change or leak anything; never the build database.
+    limits = QueryLimits(timeout, memory_limit, threads, max_temp_size)
+    # Read-only, no external access (no other files, no ATTACH, no extension installs), limits
+    # locked, queries only: ad hoc SQL cannot change, leak or exhaust anything; never the build
+    # database.
     try:
-        with published(warehouse.resolve() / "marts.duckdb") as con:
+        with published(warehouse.resolve() / "marts.duckdb", limits=limits) as con:
             try:
+                check_query(con, query)
                 relation = con.execute(query)
                 columns = [d[0] for d in relation.description or []]
-                rows = relation.fetchall()
+                _print_rows(columns, relation, fmt)
+            except duckdb.InterruptException:
+                raise  # the time limit: published() turns it into QueryTimedOut
             except (duckdb.InvalidInputException, duckdb.PermissionException) as exc:
                 raise click.ClickException(
-                    f"refused: the published file is read-only for ad hoc SQL ({exc})"
+                    "refused: the published file is read-only for ad hoc SQL "
+                    f"({str(exc).splitlines()[0]})"
                 ) from exc
             except duckdb.Error as exc:
-                raise click.ClickException(str(exc)) from exc
+                raise click.ClickException(limit_message(exc, limits) or str(exc)) from exc
+    except QueryRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    except QueryTimedOut as exc:
+        raise click.ClickException(
+            f"{exc} (--timeout {timeout:g}): the query was stopped; narrow it or raise --timeout"
+        ) from exc
     except PublishedFileMissing as exc:
         raise click.ClickException(str(exc)) from exc
-    _print_rows(columns, rows, fmt)
 
 
-def _print_rows(columns: list[str], rows: list[tuple], fmt: str) -> None:
+def _batches(relation: Any) -> Iterator[list[tuple]]:
+    while batch := relation.fetchmany(2048):
+        yield batch
+
+
+def _print_rows(columns: list[str], relation: Any, fmt: str) -> None:
+    """Rows as they are fetched (memory stays bounded whatever the result's size). CSV cells
+    are formula-safe (csv_safe); the table prints every value literally."""
     if fmt == "csv":
         import csv
 
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(rows)
+        from orchestration.serve.published import csv_safe
+
+        # RFC 4180 line ends: a value holding a carriage return is quoted, not a broken row
+        writer = csv.writer(sys.stdout, lineterminator="\r\n")
+        writer.writerow([csv_safe(c) for c in columns])
+        for batch in _batches(relation):
+            writer.writerows([csv_safe(v) for v in r] for r in batch)
     elif fmt == "json":
-        click.echo(
-            json.dumps(
-                [dict(zip(columns, r, strict=True)) for r in rows],
-                default=str,
-                ensure_ascii=False,
-                indent=1,
-            )
-        )
+        click.echo("[", nl=False)
+        first = True
+        for batch in _batches(relation):
+            for r in batch:
+                record = json.dumps(
+                    [dict(zip(columns, r, strict=True))], default=str, ensure_ascii=False, indent=1
+                ).splitlines()[1:-1]  # the record as it sits, indented, inside a JSON list
+                click.echo(("\n" if first else ",\n") + "\n".join(record), nl=False)
+                first = False
+        click.echo("]" if first else "\n]")
     else:
-        from rich.console import Console
         from rich.table import Table
+        from rich.text import Text
 
         table = Table(show_lines=False)
         for c in columns:
-            table.add_column(c, overflow="fold")
-        for r in rows:
-            table.add_row(*["NULL" if v is None else str(v) for v in r])
-        Console().print(table)
-        click.echo(f"{len(rows)} row(s)")
+            table.add_column(Text(c), overflow="fold")
+        count = 0
+        for batch in _batches(relation):
+            for r in batch[: max(0, TABLE_ROWS - count)]:
+                table.add_row(*[Text("NULL" if v is None else str(v)) for v in r])
+            count += len(batch)
+        literal_console().print(table)
+        shown = f" (the first {TABLE_ROWS:,} shown; --format csv or json for all)"
+        click.echo(f"{count} row(s){shown if count > TABLE_ROWS else ''}")
 
 
 @main.command()
@@ -439,6 +567,8 @@ def export(fmt: str, out: Path, warehouse: Path) -> None:
     """Write every published table to OUT as Parquet or CSV."""
     from orchestration.serve.published import (
         PublishedFileMissing,
+        QueryLimits,
+        csv_safe_columns,
         publication_info,
         published,
         published_tables,
@@ -446,7 +576,11 @@ def export(fmt: str, out: Path, warehouse: Path) -> None:
 
     out.mkdir(parents=True, exist_ok=True)
     try:
-        with published(warehouse.resolve() / "marts.duckdb", external_access=True) as con:
+        with published(
+            warehouse.resolve() / "marts.duckdb",
+            external_access=True,
+            limits=QueryLimits(timeout_s=None),  # memory, threads and spill as for any reader
+        ) as con:
             info = publication_info(con)
             status = info["data_status"] if info else "unknown"
             for table in published_tables(con):
@@ -459,10 +593,11 @@ def export(fmt: str, out: Path, warehouse: Path) -> None:
                         "(format parquet, kv_metadata {data_status: ?})",
                         [str(target), status],
                     )
-                else:
-                    con.table(table).project(f"*, '{status}' as data_status").write_csv(
-                        str(target), header=True
-                    )
+                else:  # text cells formula-safe (csv_safe_sql), numbers as they are
+                    con.sql(
+                        f"select {csv_safe_columns(con, table)}, ? as data_status from {table}",
+                        params=[status],
+                    ).write_csv(str(target), header=True)
                 count = con.table(table).shape[0]
                 click.echo(f"{target}  ({count:,} rows)")
             click.echo(f"data status of this publication: {status}")

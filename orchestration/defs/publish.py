@@ -12,6 +12,7 @@ few versions are kept, so a reader in the middle of a query is never cut off."""
 
 import datetime as dt
 import os
+import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -127,13 +128,23 @@ def content_checksum(con: duckdb.DuckDBPyConnection, table: str) -> str:
 
 def _remove_leftovers(versions: Path, serving_db: Path) -> None:
     """A run killed mid-publish leaves a .tmp version or a .link; the run lock guarantees no
-    other publish is in flight, so they can go."""
+    other publish is in flight, so they can go. A reader that opened a version without its own
+    temp_directory (the DuckDB CLI; scomm's readers spill outside the warehouse) leaves a spill
+    folder `<version>.duckdb.tmp`: removed once empty or once its version is gone."""
     for leftover in [
         *versions.glob(".*.tmp"),
         *versions.glob(".*.tmp.wal"),
         *serving_db.parent.glob(f".{serving_db.name}.*.link"),
     ]:
-        leftover.unlink(missing_ok=True)
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
+    for spill in versions.glob("*.duckdb.tmp"):
+        if spill.is_dir() and not spill.with_suffix("").exists():
+            shutil.rmtree(spill, ignore_errors=True)
+        elif spill.is_dir() and not any(spill.iterdir()):
+            spill.rmdir()
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -152,6 +163,7 @@ def _prune(versions: Path, keep: Path) -> None:
         if old.resolve() != keep:
             old.unlink(missing_ok=True)
             Path(str(old) + ".wal").unlink(missing_ok=True)
+            shutil.rmtree(Path(str(old) + ".tmp"), ignore_errors=True)  # a reader's spill
 
 
 def publish_asset(tables: list[str]) -> dg.AssetsDefinition:

@@ -40,7 +40,7 @@ class WarehouseResource(dg.ConfigurableResource):
         If the file is locked — a dbt process orphaned by a killed run still finishing — wait
         for it (up to LOCK_WAIT_S) instead of failing: the next run needs no manual cleanup."""
         self.root.mkdir(parents=True, exist_ok=True)
-        con = _connect_waiting(self.build_db, read_only)
+        con = connect_waiting(self.build_db, read_only)
         try:
             yield con
         finally:
@@ -50,7 +50,7 @@ class WarehouseResource(dg.ConfigurableResource):
 LOCK_WAIT_S = 120.0
 
 
-def _connect_waiting(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+def connect_waiting(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + LOCK_WAIT_S
     delay = 0.2
     while True:

@@ -32,7 +32,9 @@ from orchestration.serve.published import (
     SMALL_COUNT,
     Jurisdiction,
     PublishedFileMissing,
+    QueryTimedOut,
     citation,
+    csv_safe,
     fiscal_years,
     jurisdictions,
     other_fiscal_years,
@@ -442,14 +444,14 @@ def about_context(con) -> dict[str, Any]:
 def make_app(serving_db: Path) -> Starlette:
     def index(request: Request) -> Response:
         try:
-            with published(serving_db) as con:
+            with published(serving_db) as con:  # the same limits as scomm sql (QueryLimits)
                 if home.is_home(request.query_params):
                     context = home.context(con, request.query_params)
                     template = "home.html"
                 else:
                     context = _context(con, request)
                     template = "dashboard.html"
-        except PublishedFileMissing as exc:
+        except (PublishedFileMissing, QueryTimedOut) as exc:
             return PlainTextResponse(str(exc), status_code=503)
         return HTMLResponse(TEMPLATES.get_template(template).render(**context))
 
@@ -484,7 +486,7 @@ def make_app(serving_db: Path) -> Starlette:
         try:
             with published(serving_db) as con:
                 context = _context(con, request)
-        except PublishedFileMissing as exc:
+        except (PublishedFileMissing, QueryTimedOut) as exc:
             return PlainTextResponse(str(exc), status_code=503)
         kind = request.query_params.get("view", "jurisdiction")
         out = io.StringIO()
@@ -512,9 +514,10 @@ def make_app(serving_db: Path) -> Starlette:
         columns: list[str] = []
         for record in records:
             columns += [c for c in record if c not in columns]
-        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+        writer = csv.DictWriter(out, fieldnames=columns)  # \r\n: a CR in a value is quoted
         writer.writeheader()
-        writer.writerows(records)
+        # formula-safe: a name such as =HYPERLINK(…) is text in a spreadsheet, never a formula
+        writer.writerows({k: csv_safe(v) for k, v in r.items()} for r in records)
         return Response(
             out.getvalue(),
             media_type="text/csv; charset=utf-8",

@@ -16,7 +16,7 @@ import functools
 import html
 import io
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -28,6 +28,7 @@ from orchestration import fiscal
 from orchestration.serve import homecharts, usmap
 from orchestration.serve.published import (
     SMALL_COUNT,
+    csv_safe,
     publication_info,
     published_tables,
     rows,
@@ -814,20 +815,17 @@ def _cell_record(
     }
 
 
-def to_csv(
-    records: list[dict[str, Any]], data_status: str, neutralise: Callable[[Any], Any] | None = None
-) -> str:
-    """Records as CSV with a data_status column on every row (real or synthetic)."""
+def to_csv(records: list[dict[str, Any]], data_status: str) -> str:
+    """Records as CSV with a data_status column on every row (real or synthetic), formula-safe
+    (csv_safe: text starting with = + - @ tab or CR gets a leading apostrophe) with \r\n line
+    ends, so a carriage return inside a value is quoted."""
     columns = list(dict.fromkeys(c for r in records[:1] for c in r))
     for record in records[1:]:  # rows of one view share their columns; any extra come last
         if len(record) != len(columns) or any(c not in record for c in columns):
             columns += [c for c in record if c not in columns]
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out)
     writer.writerow([*columns, "data_status"])
     for record in records:
-        values = [record.get(c) for c in columns]
-        if neutralise is not None:
-            values = [neutralise(v) for v in values]
-        writer.writerow([*values, data_status])
+        writer.writerow([*(csv_safe(record.get(c)) for c in columns), data_status])
     return out.getvalue()

@@ -5,6 +5,9 @@ pipeline needs and each new connection sees the latest complete publication."""
 from __future__ import annotations
 
 import math
+import shutil
+import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,23 +29,207 @@ class PublishedFileMissing(FileNotFoundError):
     pass
 
 
+@dataclass(frozen=True)
+class QueryLimits:
+    """What one reader of the published file may use: every connection `published()` opens
+    (scomm sql, the dashboard, export) gets these, and the configuration is locked after them,
+    so no query can raise its own limits, turn on logging or profiling, or move its spill."""
+
+    timeout_s: float | None = 60.0  # the query and the fetching of its rows; None: no limit
+    memory_limit: str = "2GB"
+    threads: int = 2
+    max_temp_size: str = "4GB"  # spill to disk, in a temporary folder outside the warehouse
+
+
+DEFAULT_LIMITS = QueryLimits()
+
+
+class QueryTimedOut(RuntimeError):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"timed out after {seconds:g} s")
+        self.seconds = seconds
+
+
+class _SpillFolder:
+    """One temporary folder per process for every open connection's spill (DuckDB shares one
+    database instance per file inside a process, so concurrent connections must have the same
+    configuration): created with the first connection, removed when the last one closes. In the
+    system's temporary folder ($TMPDIR), never in the warehouse, where a spill could fill the
+    disk the next publication needs."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users = 0
+        self._path: Path | None = None
+
+    def acquire(self) -> Path:
+        with self._lock:
+            if self._path is None:
+                self._path = Path(tempfile.mkdtemp(prefix="scomm-query-spill-"))
+            self._users += 1
+            return self._path
+
+    def release(self) -> None:
+        with self._lock:
+            self._users -= 1
+            if self._users == 0 and self._path is not None:
+                shutil.rmtree(self._path, ignore_errors=True)
+                self._path = None
+
+
+_SPILL = _SpillFolder()
+
+
+class _Watchdog:
+    """Interrupts the connection's query once ``seconds`` have passed, and keeps interrupting
+    until stopped: DuckDB clears an interrupt when the next query starts, and it has no statement
+    timeout of its own."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, seconds: float | None) -> None:
+        self.fired = False
+        self._con = con
+        self._seconds = seconds
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="scomm-query-timeout")
+        if seconds is not None:
+            self._thread.start()
+
+    def _run(self) -> None:
+        assert self._seconds is not None
+        if self._done.wait(self._seconds):
+            return
+        self.fired = True
+        while not self._done.is_set():
+            self._con.interrupt()
+            self._done.wait(0.05)
+
+    def stop(self) -> None:
+        self._done.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+
 @contextmanager
-def published(path: Path, external_access: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection; without external access unless a caller (export) needs to write
-    files. Closed on exit."""
+def published(
+    path: Path, external_access: bool = False, limits: QueryLimits = DEFAULT_LIMITS
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection within ``limits``, its configuration locked; without external
+    access unless a caller (export) needs to write files. Closed on exit; a query still running
+    when the time limit passes is interrupted and the block raises QueryTimedOut."""
     if not path.exists():
         raise PublishedFileMissing(f"{path} does not exist yet: run `make run` first")
-    # Connect to the version the symlink points at now (see publish.py): a new path per
-    # publication, so DuckDB's per-process cache never hands back a replaced version.
-    con = duckdb.connect(
-        str(path.resolve()), read_only=True, config={"enable_external_access": external_access}
-    )
-    _VERSION_OF[id(con)] = str(path.resolve())
+    spill = _SPILL.acquire()
     try:
-        yield con
+        # Connect to the version the symlink points at now (see publish.py): a new path per
+        # publication, so DuckDB's per-process cache never hands back a replaced version.
+        con = duckdb.connect(
+            str(path.resolve()),
+            read_only=True,
+            config={
+                "enable_external_access": external_access,
+                "memory_limit": limits.memory_limit,
+                "threads": limits.threads,
+                "temp_directory": str(spill),
+                "max_temp_directory_size": limits.max_temp_size,
+                "lock_configuration": True,
+            },
+        )
+        _VERSION_OF[id(con)] = str(path.resolve())
+        watchdog = _Watchdog(con, limits.timeout_s)
+        try:
+            yield con
+        except duckdb.InterruptException as exc:
+            if watchdog.fired and limits.timeout_s is not None:
+                raise QueryTimedOut(limits.timeout_s) from exc
+            raise
+        finally:
+            watchdog.stop()
+            _VERSION_OF.pop(id(con), None)
+            con.close()
     finally:
-        _VERSION_OF.pop(id(con), None)
-        con.close()
+        _SPILL.release()
+
+
+READ_STATEMENTS = frozenset({duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN})
+
+
+class QueryRefused(ValueError):
+    pass
+
+
+def check_query(con: duckdb.DuckDBPyConnection, query: str) -> None:
+    """Ad hoc SQL runs queries only: every statement must be a SELECT (WITH, FROM, DESCRIBE,
+    SHOW, SUMMARIZE are SELECTs to DuckDB) or an EXPLAIN. SET/RESET, PRAGMA, CALL (logging,
+    profiling, checkpoints), ATTACH, INSTALL/LOAD, COPY, EXPORT and every write are refused with
+    one line, before anything runs. A syntax error is left for DuckDB to report."""
+    try:
+        statements = con.extract_statements(query)
+    except duckdb.ParserException:
+        return
+    try:
+        kinds = [s.type.name for s in statements if s.type not in READ_STATEMENTS]
+    except ValueError:  # a statement type this DuckDB binding has no name for (UPDATE EXTENSIONS)
+        kinds = ["unsupported"]
+    if kinds:
+        raise QueryRefused(
+            "refused: the published file is read-only for ad hoc SQL and its limits are fixed: "
+            f"{kinds[0]} statements do not run here; only queries do (SELECT, WITH, FROM, "
+            "DESCRIBE, SHOW, SUMMARIZE, EXPLAIN)"
+        )
+
+
+def limit_message(exc: duckdb.Error, limits: QueryLimits) -> str | None:
+    """A one-line explanation when ``exc`` is a query hitting the memory or spill limit."""
+    if not isinstance(exc, duckdb.OutOfMemoryException):
+        return None
+    detail = str(exc).splitlines()[0].removeprefix("Out of Memory Error: ").rstrip(".")
+    if "max_temp_directory_size" in str(exc):
+        return (
+            f"out of disk for spilling: the query needs more than {limits.max_temp_size} of "
+            f"temporary files ({detail}); narrow the query or raise --max-temp-size"
+        )
+    return (
+        f"out of memory: the query needs more than {limits.memory_limit} ({detail}) even "
+        f"spilling to disk; narrow the query or raise --memory-limit"
+    )
+
+
+# Spreadsheet formulas in CSV (CWE-1236): a cell that starts with one of these characters is
+# run as a formula by Excel, LibreOffice and Google Sheets. Every CSV written for people (scomm
+# export --format csv, scomm sql --format csv, the dashboard's downloads) gets a leading
+# apostrophe on such text cells, as OWASP recommends; numbers stay numbers, Parquet stays exact.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """``value`` as a CSV cell that no spreadsheet runs as a formula: text starting with = + - @
+    tab or carriage return gets a leading apostrophe; anything that is not text (a negative
+    number, a date, NULL) is returned unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def csv_safe_sql(column: str) -> str:
+    """csv_safe as a DuckDB expression over the text column ``column`` (a quoted identifier),
+    for CSV written by DuckDB itself."""
+    prefixes = ", ".join(f"chr({ord(c)})" for c in FORMULA_PREFIXES)
+    return f"case when left({column}, 1) in ({prefixes}) then chr(39) || {column} else {column} end"
+
+
+def csv_safe_columns(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """The select list of ``table`` with every text column made formula-safe (csv_safe_sql)
+    under its own name, every other column as it is."""
+    columns = con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = 'main' and table_name = ? order by ordinal_position",
+        [table],
+    ).fetchall()
+    quoted = [('"' + name.replace('"', '""') + '"', kind) for name, kind in columns]
+    return ", ".join(
+        f"{csv_safe_sql(q)} as {q}" if kind == "VARCHAR" or kind.startswith("ENUM") else q
+        for q, kind in quoted
+    )
 
 
 def rows(

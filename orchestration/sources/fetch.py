@@ -61,7 +61,7 @@ def _progress(total: int | None, start: int, label: str, enabled: bool):
     )
 
     progress = Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),  # a file name is text
         BarColumn(),
         DownloadColumn(),
         TransferSpeedColumn(),
