@@ -461,7 +461,6 @@ def _print_rows(columns: list[str], rows: list[tuple], fmt: str) -> None:
 def dashboard(port: int, host: str, warehouse: Path) -> None:
     """Serve the dashboard (reads only the published marts.duckdb)."""
     from orchestration.serve.dashboard import serve
-
     from orchestration.serve.published import not_published_yet
 
     serving = warehouse.resolve() / "marts.duckdb"
