@@ -239,7 +239,8 @@ def run(
             named = (
                 f"the {profile} profile"
                 if profile
-                else ", ".join(f"{k}={v}" for k, v in sources.items()) or "the embedded samples"
+                else ", ".join(f"{k}={v}" for k, files in sources.items() for v in _as_list(files))
+                or "the embedded samples"
             )
             console.print(
                 f"[bold]scomm run[/] → {warehouse}  (sources: {named})",
@@ -311,6 +312,10 @@ def run(
     loaded = {source for source, status, _ in per_source if status != "not loaded"}
     example = EXAMPLE_SQL if "interop" in loaded else EXAMPLE_SQL_WITHOUT_STATISTICS
     console.print(f'  .venv/bin/scomm sql{wh} "{example}"', highlight=False, soft_wrap=True)
+
+
+def _as_list(files: Path | list[Path]) -> list[Path]:
+    return files if isinstance(files, list) else [files]
 
 
 def _fetch_one(
