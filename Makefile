@@ -46,7 +46,15 @@ $(AXE_STAMP): tests/browser/package.json tests/browser/package-lock.json | $(NPM
 	cd tests/browser && $(NPM) ci --no-audit --no-fund --silent
 	touch $(AXE_STAMP)
 
-test: $(DBT_MANIFEST) $(CHROMIUM) $(AXE_STAMP)
+# A DuckDB 1.x client in its own venv (tests/test_compat.py opens the published file with it).
+DUCKDB1_LOCK := tests/compat/requirements-duckdb1.lock
+DUCKDB1_STAMP := .venv-duckdb1/.installed
+$(DUCKDB1_STAMP): $(DUCKDB1_LOCK)
+	test -x .venv-duckdb1/bin/python || $(PYTHON) -m venv .venv-duckdb1
+	.venv-duckdb1/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r $(DUCKDB1_LOCK)
+	touch $(DUCKDB1_STAMP)
+
+test: $(DBT_MANIFEST) $(CHROMIUM) $(AXE_STAMP) $(DUCKDB1_STAMP)
 	$(BIN)/python -m pytest
 
 # ruff (lint and format), mypy on the package and the benchmarks, sqlfluff on the dbt SQL.
@@ -84,4 +92,4 @@ lock:
 	rm -rf .lockvenv
 
 clean:
-	rm -rf data/warehouse dbt_project/target dbt_project/logs
+	rm -rf data/warehouse dbt_project/target dbt_project/logs .venv-duckdb1

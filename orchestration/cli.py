@@ -26,8 +26,10 @@ from orchestration.runner import (
     WarehouseBusy,
     data_status,
     execute_with_result,
+    on_purpose,
     published_counts,
     row_accounting,
+    sample_sources,
     warehouse_lock,
 )
 from orchestration.sources.catalog import MULTI_FILE_SOURCES, SOURCE_NAMES
@@ -86,6 +88,24 @@ def summary_guard(published: bool, serving: Path) -> Iterator[None]:
         )
 
 
+def did_you_mean(name: str, known: list[str] | tuple[str, ...]) -> str | None:
+    """The known name closest to a misspelled ``name``, if one is close enough."""
+    import difflib
+
+    close = difflib.get_close_matches(name.lower(), list(known), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def unknown(kind: str, name: str, known: list[str] | tuple[str, ...]) -> str:
+    """`unknown source 'populaton' (did you mean 'population'?); known: …`"""
+    hint = did_you_mean(name, known)
+    return (
+        f"unknown {kind} {name!r}"
+        + (f" (did you mean {hint!r}?)" if hint else "")
+        + (f"; known: {', '.join(known)}")
+    )
+
+
 def parse_sources(
     values: tuple[str, ...], cache: Path = DEFAULT_CACHE, allow_http: bool = False
 ) -> dict[str, Path | list[Path]]:
@@ -96,11 +116,14 @@ def parse_sources(
     for value in values:
         name, sep, path = value.partition("=")
         if not sep or not path:
-            raise click.BadParameter(f"expected NAME=PATH, got {value!r}", param_hint="--source")
-        if name not in SOURCE_NAMES:
+            hint = did_you_mean(name, SOURCE_NAMES)
             raise click.BadParameter(
-                f"unknown source {name!r}; known: {', '.join(SOURCE_NAMES)}", param_hint="--source"
+                f"expected NAME=PATH, got {value!r}"
+                + (f" (did you mean {hint}=PATH?)" if hint else ""),
+                param_hint="--source",
             )
+        if name not in SOURCE_NAMES:
+            raise click.BadParameter(unknown("source", name, SOURCE_NAMES), param_hint="--source")
         if "://" in path:
             sources[name] = _fetch_one(
                 name, path, cache, expected_sha256=None, allow_insecure=allow_http
@@ -247,10 +270,12 @@ def run(
             named = (
                 f"the {profile} profile"
                 if profile
-                else ", ".join(f"{k}={v}" for k, v in sources.items()) or "the embedded samples"
+                else ", ".join(f"{k}={v}" for k, files in sources.items() for v in _as_list(files))
+                or "the embedded samples"
             )
             console.print(
-                Text.assemble(("scomm run", "bold"), f" → {warehouse}  (sources: {named})")
+                Text.assemble(("scomm run", "bold"), f" → {warehouse}  (sources: {named})"),
+                soft_wrap=True,
             )
             report, result = execute_with_result(warehouse, sources, fiscal_year)
             if step_timings:
@@ -272,36 +297,48 @@ def run(
 
 
 def _print_run_summary(console, report, warehouse: Path, serving: Path) -> None:
-    """What a run did, printed literally (names, values and paths from data are never markup)."""
+    """What a run did, printed literally (names, values and paths from data are never markup);
+    a refusal first and on its own."""
     from rich.table import Table
     from rich.text import Text
 
+    if not report.success:
+        # the refusal first, on its own: what stopped the run, then what is still published
+        unchanged = (
+            f" The previously published file is unchanged: {serving}" if serving.exists() else ""
+        )
+        console.print(
+            Text.assemble(("Run refused: nothing was published.", "red bold"), unchanged),
+            soft_wrap=True,
+        )
+        for name, text, blocking in report.checks_failed:
+            if blocking:
+                console.print(Text.assemble(("FAILED", "red"), f" {name}: {text}"), soft_wrap=True)
+        for error in report.step_errors:
+            console.print(Text.assemble(("ERROR", "red"), f" {error}"), soft_wrap=True)
+        console.print("\nThe rest of this run:")
     console.print(
         f"checks passed: {len(report.checks_passed)}, failed: "
         f"{sum(b for *_, b in report.checks_failed)} blocking, "
         f"{sum(not b for *_, b in report.checks_failed)} warning(s)"
     )
+    samples = sample_sources(warehouse) if report.checks_failed else set()
     for name, text, blocking in report.checks_failed:
-        label = ("FAILED", "red") if blocking else ("WARNING", "yellow")
-        console.print(Text.assemble(label, f" {name}: {text}"), soft_wrap=True)
-    for error in report.step_errors:
-        console.print(Text.assemble(("ERROR", "red"), f" {error}"), soft_wrap=True)
+        if not blocking:
+            expected = on_purpose(name, samples)
+            text = f"{text} ({expected})" if expected else text
+            console.print(Text.assemble(("WARNING", "yellow"), f" {name}: {text}"), soft_wrap=True)
     for note in report.notes:
         console.print(Text.assemble(("NOTE", "yellow"), f" {note}"), soft_wrap=True)
     for line in row_accounting(warehouse, report.run_id):
-        console.print(line, highlight=False)
+        console.print(line, soft_wrap=True)
 
-    console.print(f"dbt and step log: {warehouse / 'logs' / 'last_run.log'}", highlight=False)
+    console.print(f"dbt and step log: {warehouse / 'logs' / 'last_run.log'}", soft_wrap=True)
     if not report.success:
-        unchanged = (
-            f"The previously published file is unchanged: {serving}" if serving.exists() else ""
-        )
-        console.print(
-            Text.assemble(("Run failed: nothing was published.", "red bold"), f" {unchanged}")
-        )
         return
 
-    table = Table(title=f"Published {serving}")
+    console.print(f"Published {serving}", soft_wrap=True)
+    table = Table()
     table.add_column("table")
     table.add_column("rows", justify="right")
     for name, count in published_counts(serving):
@@ -316,6 +353,10 @@ def _print_run_summary(console, report, warehouse: Path, serving: Path) -> None:
     loaded = {source for source, status, _ in per_source if status != "not loaded"}
     example = EXAMPLE_SQL if "interop" in loaded else EXAMPLE_SQL_WITHOUT_STATISTICS
     console.print(f'  .venv/bin/scomm sql{wh} "{example}"', highlight=False, soft_wrap=True)
+
+
+def _as_list(files: Path | list[Path]) -> list[Path]:
+    return files if isinstance(files, list) else [files]
 
 
 def _fetch_one(
@@ -363,11 +404,11 @@ def fetch(names: tuple[str, ...], cache: Path, profile: str | None) -> None:
         raise click.ClickException(str(exc)) from exc
     if profile is not None:
         if profile not in profiles:
-            raise click.BadParameter(f"unknown profile {profile!r}; known: {', '.join(profiles)}")
+            raise click.BadParameter(unknown("profile", profile, list(profiles)))
         names = (*names, *profiles[profile].sources)
-    unknown = [n for n in names if n not in specs]
-    if unknown:
-        raise click.BadParameter(f"unknown source(s) {unknown}; known: {', '.join(specs)}")
+    for name in names:
+        if name not in specs:
+            raise click.BadParameter(unknown("source", name, list(specs)))
     chosen = (
         [specs[n] for n in dict.fromkeys(names)] if names else [s for s in specs.values() if s.urls]
     )
@@ -465,6 +506,10 @@ def sql(
             try:
                 check_query(con, query)
                 relation = con.execute(query)
+                if relation is None:  # "", " ; ", only a comment: DuckDB has nothing to run
+                    raise click.ClickException(
+                        'no SQL statement in the query: give one, e.g. "select * from _publication"'
+                    )
                 columns = [d[0] for d in relation.description or []]
                 _print_rows(columns, relation, fmt)
             except duckdb.InterruptException:
@@ -544,10 +589,11 @@ def _print_rows(columns: list[str], relation: Any, fmt: str) -> None:
 def dashboard(port: int, host: str, warehouse: Path) -> None:
     """Serve the dashboard (reads only the published marts.duckdb)."""
     from orchestration.serve.dashboard import serve
+    from orchestration.serve.published import not_published_yet
 
     serving = warehouse.resolve() / "marts.duckdb"
     if not serving.exists():
-        raise click.ClickException(f"{serving} does not exist yet: run `make run` first")
+        raise click.ClickException(not_published_yet(serving))
     click.echo(f"dashboard on http://{host}:{port}/  (reading {serving}; Ctrl-C to stop)")
     serve(serving, host, port)
 

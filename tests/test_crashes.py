@@ -137,8 +137,10 @@ def test_disk_full_is_a_clear_error_and_publishes_nothing(sample_run, small_disk
     shutil.copy(sample_run.serving, small_disk / "marts.duckdb")
     before = (small_disk / "marts.duckdb").read_bytes()
     # leave about 2.5 MB: the run gets going (raw tables) and runs out of space on the way
+    disk = os.statvfs(small_disk)
+    filler_mb = (disk.f_bavail * disk.f_frsize - 2_500_000) // (1 << 20)
     subprocess.run(
-        ["dd", "if=/dev/zero", f"of={small_disk / 'filler'}", "bs=1M", "count=11"],
+        ["dd", "if=/dev/zero", f"of={small_disk / 'filler'}", "bs=1M", f"count={filler_mb}"],
         capture_output=True,
         check=True,
     )

@@ -109,7 +109,7 @@ def test_page_loads_nothing_from_other_hosts(dashboard):
 def test_no_published_file_is_a_clear_503(tmp_path):
     with DashboardServer(tmp_path / "marts.duckdb") as server:
         response = requests.get(server.url + "/", timeout=10)
-    assert response.status_code == 503 and "run `make run` first" in response.text
+    assert response.status_code == 503 and "`scomm run --warehouse" in response.text
 
 
 def test_severity_colours_run_dark_to_light_from_level_1_to_non_criminal():

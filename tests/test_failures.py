@@ -49,6 +49,12 @@ def test_negative_count_fails_the_run_and_keeps_the_published_file(sample_run, t
     assert f"{bad}:240" in out and "removals_l1='-219'" in out
     assert "nothing was published" in out
     assert sha256(warehouse / "marts.duckdb") == before
+    # the refusal stands first, with the blocking check; no Dagster internals repeat it
+    lines = out.splitlines()
+    assert lines[1].startswith("Run refused: nothing was published.")
+    assert lines[2].startswith("FAILED interop_raw_suite: ")
+    assert "Dagster" not in out and "ERROR" not in out
+    assert out.index("Run refused") < out.index("checks passed:")
     with duckdb.connect(str(warehouse / "build.duckdb"), read_only=True) as con:
         # dbt never ran: the blocking check stopped everything downstream of the raw table
         tables = {
@@ -70,6 +76,16 @@ def test_file_that_is_not_the_layout_fails_with_file_line_and_column(sample_run,
     assert f"{bad}, line 1, column 'state'" in result.output
     assert "missing required column(s)" in result.output
     assert sha256(warehouse / "marts.duckdb") == before
+    # the refusal first and whole (the unchanged file's path on the same line), then the reason
+    # in our own words (no exception class or module path), then the rest of the run
+    lines = result.output.splitlines()
+    assert lines[1] == (
+        "Run refused: nothing was published. The previously published file is unchanged: "
+        f"{warehouse / 'marts.duckdb'}"
+    )
+    assert lines[2].startswith(f"ERROR raw__interop_reports: {bad}, line 1, column 'state'")
+    assert "InputFileError" not in result.output and "orchestration." not in result.output
+    assert result.output.index("Run refused") < result.output.index("checks passed:")
 
 
 def test_unknown_jurisdiction_is_quarantined_and_the_rest_publishes(sample_run, tmp_path):
@@ -81,7 +97,25 @@ def test_unknown_jurisdiction_is_quarantined_and_the_rest_publishes(sample_run, 
     result = run_cli("--source", f"interop={variant}", "--warehouse", str(warehouse))
 
     assert result.exit_code == 0, result.output
-    assert "WARNING all_jurisdictions_resolved" in result.output
+    lines = result.output.splitlines()
+    # the warning names the quarantined name and the table that holds it with its reason
+    assert (
+        "WARNING all_jurisdictions_resolved: 1 published name(s) quarantined, 1 report row(s) "
+        "set aside: 'Gotham County' (TX); every one with its reason in "
+        "qa_interop_quarantined_reports"
+    ) in lines
+    # a warning the embedded sample causes on purpose says so (287(g) comes from the sample) …
+    (g287,) = [line for line in lines if line.startswith("WARNING all_287g_agencies_placed")]
+    assert "'Exampleville Police Department' (TEXAS)" in g287
+    assert g287.endswith(
+        "(expected: the embedded sample carries a 287(g) agency of a place that does not exist "
+        "(Exampleville Police Department, TX) on purpose)"
+    )
+    # … but not one from a file that is not the sample (this interop file is a variant)
+    (restated,) = [line for line in lines if line.startswith("WARNING interop_restatements")]
+    assert "expected:" not in restated
+    # the published file's path is printed whole, on one line
+    assert f"Published {warehouse.resolve() / 'marts.duckdb'}" in lines
     with duckdb.connect(str(warehouse / "marts.duckdb"), read_only=True) as con:
         quarantined = con.execute(
             "select published_name, source_line, quarantine_reason "
@@ -106,3 +140,23 @@ def test_source_option_rejects_unknown_names_and_missing_files(tmp_path):
     assert result.exit_code == 2 and "unknown source 'census'" in result.output
     result = CliRunner().invoke(main, ["run", "--source", f"interop={tmp_path / 'nope.csv'}"])
     assert result.exit_code == 2 and "no such file" in result.output
+
+
+def test_a_misspelled_source_or_profile_name_suggests_the_closest():
+    def error(*args):
+        result = CliRunner().invoke(main, list(args))
+        assert result.exit_code != 0 and "Traceback" not in result.output
+        return " ".join(result.output.split())
+
+    assert "got 'populaton' (did you mean population=PATH?)" in error(
+        "run", "--source", "populaton"
+    )
+    assert "unknown source 'populaton' (did you mean 'population'?)" in error(
+        "run", "--source", "populaton=x.csv"
+    )
+    assert "unknown source 'introp' (did you mean 'interop'?)" in error("fetch", "introp")
+    assert "unknown profile 'publc' (did you mean 'public'?)" in error(
+        "fetch", "--profile", "publc"
+    )
+    assert "unknown profile 'publc' (did you mean 'public'?)" in error("run", "--profile", "publc")
+    assert "did you mean" not in error("run", "--source", "weather=x.csv")

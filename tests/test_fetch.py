@@ -51,7 +51,10 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Range", f"bytes {start}-{len(PAYLOAD) - 1}/{len(PAYLOAD)}")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        if kind == "cut" and hit == 1:
+        if kind == "early":  # the connection drops before the first byte of the body
+            self.connection.shutdown(2)
+            return
+        if kind == "cut" and hit == 1 or kind == "cutalways":
             self.wfile.write(body[: len(body) // 2])
             self.wfile.flush()
             self.connection.shutdown(2)  # the connection drops mid-file
@@ -126,6 +129,52 @@ def test_connection_cut_mid_file_is_resumed_with_a_range_request(server, tmp_pat
     record = get(server, "cut", tmp_path, expected_sha256=hashlib.sha256(PAYLOAD).hexdigest())
     assert record.resumed and record.attempts == 2
     assert (tmp_path / "population" / "co-est2019-alldata.csv").read_bytes() == PAYLOAD
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 nobody listens on (bound, then closed)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_no_network_is_one_line_naming_the_host_and_keeps_no_partial(tmp_path):
+    from click.testing import CliRunner
+
+    from orchestration.cli import main
+
+    port = closed_port()
+    url = f"http://127.0.0.1:{port}/co-est2019-alldata.csv"
+    result = CliRunner().invoke(
+        main,
+        ["run", "--source", f"population={url}", "--allow-http", "--cache", str(tmp_path)],
+    )
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: population: no network: could not reach 127.0.0.1:{port} (connection refused) "
+        "after 5 attempt(s); nothing was downloaded\n"
+    )
+    assert not list(tmp_path.rglob("*.part"))
+
+
+def test_connection_dropping_mid_file_every_time_keeps_the_partial_it_says(server, tmp_path):
+    with pytest.raises(FetchError) as failed:
+        get(server, "cutalways", tmp_path, attempts=2)
+    part = tmp_path / "population" / "co-est2019-alldata.csv.part"
+    kept = part.read_bytes()
+    assert 0 < len(kept) < len(PAYLOAD) and PAYLOAD.startswith(kept)
+    message = str(failed.value)
+    assert "\n" not in message and "urllib3" not in message and "Connection broken" not in message
+    assert f"{part} ({len(kept):,} bytes) is kept and the next fetch resumes it" in message
+    assert "the connection dropped after" in message
+
+
+def test_connection_dropping_before_any_byte_says_nothing_was_downloaded(server, tmp_path):
+    with pytest.raises(FetchError, match="gave up after 2 attempt.*; nothing was downloaded$"):
+        get(server, "early", tmp_path, attempts=2)
+    assert not list(tmp_path.rglob("*.part"))
 
 
 def test_client_error_is_not_retried(server, tmp_path):

@@ -105,7 +105,7 @@ def test_a_refusal_naming_a_markup_value_prints_it_and_publishes_nothing(sample_
     assert "Traceback" not in output and "MarkupError" not in output
     assert "FAILED interop_raw_suite" in output
     assert f"{source}:240" in output and "removals_l1='[/x]'" in output
-    assert "Run failed: nothing was published." in output
+    assert output.startswith("scomm run") and "Run refused: nothing was published." in output
     assert (warehouse / "marts.duckdb").read_bytes() == before
 
 

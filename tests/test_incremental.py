@@ -209,6 +209,7 @@ def test_incremental_file_with_records_of_another_year_is_refused(incremental, f
     ) in out
     assert "outside this incremental load's fiscal year(s) 2020" in out
     assert "Traceback" not in out
+    assert f"(sources: cases={files['new'].resolve()})" in out  # a path, not a Python list
 
 
 ANY_FILE = REPO_ROOT / "README.md"

@@ -50,9 +50,37 @@ def test_reader_does_not_hold_the_build_database(sample_copy):
         reader.close()
 
 
-def test_missing_published_file_says_to_run_first(tmp_path):
-    result = CliRunner().invoke(main, ["sql", "--warehouse", str(tmp_path), "select 1"])
-    assert result.exit_code == 1 and "run `make run` first" in result.output
+def test_missing_published_file_names_the_command_that_builds_that_folder(tmp_path):
+    def sql_in(folder):
+        result = CliRunner().invoke(main, ["sql", "--warehouse", str(folder), "select 1"])
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        return " ".join(result.output.split())
+
+    typo = tmp_path / "warehosue"
+    assert sql_in(typo) == (
+        f"Error: no warehouse folder {typo} (a typo?); `scomm run --warehouse {typo}` "
+        "builds a warehouse there"
+    )
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert sql_in(empty) == (
+        f"Error: {empty} has no published marts.duckdb yet: "
+        f"`scomm run --warehouse {empty}` builds it"
+    )
+    (empty / "build.duckdb").touch()  # a run there that never published
+    assert "no run there has published yet" in sql_in(empty)
+    result = CliRunner().invoke(main, ["dashboard", "--warehouse", str(typo)])
+    assert result.exit_code == 1 and "(a typo?)" in result.output
+
+
+def test_an_empty_query_is_a_one_line_message(sample_run):
+    for query in ("", " ; ", "/* only a comment */"):
+        result = sql(sample_run, query)
+        assert result.exit_code == 1 and result.exception is not None
+        assert isinstance(result.exception, SystemExit), result.exception  # no traceback
+        assert result.output == (
+            'Error: no SQL statement in the query: give one, e.g. "select * from _publication"\n'
+        )
 
 
 def test_extensions_cannot_be_installed_or_loaded_and_files_not_written(sample_run, tmp_path):

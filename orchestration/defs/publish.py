@@ -40,6 +40,13 @@ def status_note(statuses: dict[str, str]) -> str:
 
 KEEP_VERSIONS = 3
 
+# The storage format the published file is written in: the pinned engine (DuckDB 2.x) writes its
+# own newer format by default, which DuckDB 1.x refuses to open ("newer version of DuckDB"). BI
+# tools, R and notebooks embed their own DuckDB, mostly 1.x, so the serving file is written in the
+# format of DuckDB 1.0.0, which every DuckDB from 1.0.0 on opens (tests/test_compat.py opens it
+# with a real 1.x client). The build database keeps the engine's own format: only we open it.
+STORAGE_VERSION = "v1.0.0"
+
 
 def publish_marts(
     build_db: Path, serving_db: Path, run_id: str, tables: list[str]
@@ -55,8 +62,10 @@ def publish_marts(
     tmp.unlink(missing_ok=True)
     counts: dict[str, int] = {}
     try:
-        con = duckdb.connect(str(tmp))
+        con = duckdb.connect()
         try:
+            con.execute(f"attach ? as pub (storage_version '{STORAGE_VERSION}')", [str(tmp)])
+            con.execute("use pub")  # `main.` below is the new file's
             con.execute("attach ? as build (read_only)", [str(build_db)])
             for table in tables:
                 con.execute(f"create table main.{table} as select * from build.marts.{table}")
@@ -85,18 +94,20 @@ def publish_marts(
                 )
             con.execute(
                 "create table main._publication as select ? as run_id, ? as published_at, "
-                "? as duckdb_version, ? as sources, ? as data_status, ? as data_status_note",
+                "? as duckdb_version, ? as storage_version, ? as sources, ? as data_status, "
+                "? as data_status_note",
                 [
                     run_id,
                     dt.datetime.now(dt.UTC).replace(tzinfo=None),
                     duckdb.__version__,
+                    STORAGE_VERSION,
                     "; ".join(f"{f} (sha256 {s})" for f, s in sources),
                     publication_status(statuses),
                     status_note(statuses),
                 ],
             )
             con.execute("detach build")
-            con.execute("checkpoint")
+            con.execute("checkpoint pub")
         finally:
             con.close()
         with tmp.open("rb") as f:

@@ -109,6 +109,22 @@ class _Watchdog:
             self._thread.join()
 
 
+def not_published_yet(path: Path) -> str:
+    """Why there is no published file at ``path`` (WAREHOUSE/marts.duckdb) and the command that
+    builds that warehouse: a folder that does not exist (a typo?) is told from one with no
+    publication yet."""
+    folder = path.parent
+    build = f"`scomm run --warehouse {folder}`"
+    if not folder.exists():
+        return f"no warehouse folder {folder} (a typo?); {build} builds a warehouse there"
+    if (folder / "build.duckdb").exists():
+        return (
+            f"{folder} has no published marts.duckdb: no run there has published yet (see "
+            f"{folder / 'logs' / 'last_run.log'}); {build} builds and publishes it"
+        )
+    return f"{folder} has no published marts.duckdb yet: {build} builds it"
+
+
 @contextmanager
 def published(
     path: Path, external_access: bool = False, limits: QueryLimits = DEFAULT_LIMITS
@@ -117,7 +133,7 @@ def published(
     access unless a caller (export) needs to write files. Closed on exit; a query still running
     when the time limit passes is interrupted and the block raises QueryTimedOut."""
     if not path.exists():
-        raise PublishedFileMissing(f"{path} does not exist yet: run `make run` first")
+        raise PublishedFileMissing(not_published_yet(path))
     spill = _SPILL.acquire()
     try:
         # Connect to the version the symlink points at now (see publish.py): a new path per

@@ -13,6 +13,7 @@ import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 from tenacity import (
@@ -35,6 +36,30 @@ class FetchError(RuntimeError):
 
 class TransientFetchError(RuntimeError):
     """Worth retrying: 5xx/429, a timeout, a connection cut mid-file."""
+
+
+class Unreachable(TransientFetchError):
+    """No connection to the host at all (no network, name not resolved, connection refused)."""
+
+    def __init__(self, host: str, reason: str) -> None:
+        super().__init__(f"could not reach {host} ({reason})")
+        self.host, self.reason = host, reason
+
+
+def _unreachable(url: str, exc: requests.RequestException) -> Unreachable:
+    """The one-line reason behind requests'/urllib3's nested connection error."""
+    text = str(exc)
+    if isinstance(exc, requests.ConnectTimeout):
+        reason = "timed out connecting"
+    elif "NameResolution" in text or "resolve" in text or "not known" in text:
+        reason = "host name not found"
+    elif "refused" in text:
+        reason = "connection refused"
+    elif "unreachable" in text:
+        reason = "network unreachable"
+    else:
+        reason = "connection failed"
+    return Unreachable(urlsplit(url).netloc, reason)
 
 
 @dataclass(frozen=True)
@@ -85,10 +110,10 @@ def _download_once(
     headers = {"Range": f"bytes={have}-"} if have else {}
     try:
         response = session.get(url, stream=True, timeout=timeout, headers=headers)
+    except (requests.ConnectTimeout, requests.ConnectionError) as exc:
+        raise _unreachable(url, exc) from exc
     except requests.Timeout as exc:
-        raise TransientFetchError(f"{url}: timed out connecting or waiting for a response") from exc
-    except requests.ConnectionError as exc:
-        raise TransientFetchError(f"{url}: connection failed ({exc})") from exc
+        raise TransientFetchError(f"{url}: timed out waiting for a response") from exc
     with response:
         if response.status_code == 416 and have:  # we already have every byte
             return True
@@ -114,8 +139,9 @@ def _download_once(
             requests.Timeout,
             requests.exceptions.ChunkedEncodingError,
         ) as exc:
+            what = "timed out" if "timed out" in str(exc) else "dropped"
             raise TransientFetchError(
-                f"{url}: download interrupted after {start + received} bytes ({exc})"
+                f"{url}: the connection {what} after {start + received:,} bytes"
             ) from exc
         if total is not None and start + received < total:
             raise TransientFetchError(
@@ -157,10 +183,17 @@ def fetch(
                 resumed_any |= _download_once(session, url, part, timeout, progress)
     except RetryError as exc:
         cause = exc.last_attempt.exception()
-        raise FetchError(
-            f"gave up after {tries} attempt(s): {cause}; the partial download "
-            f"{part} is kept and the next fetch resumes it"
-        ) from cause
+        kept = part.stat().st_size if part.exists() else 0
+        if not kept:
+            part.unlink(missing_ok=True)  # an empty .part holds nothing to resume
+        partial = (
+            f"the partial download {part} ({kept:,} bytes) is kept and the next fetch resumes it"
+            if kept
+            else "nothing was downloaded"
+        )
+        if isinstance(cause, Unreachable):
+            raise FetchError(f"no network: {cause} after {tries} attempt(s); {partial}") from cause
+        raise FetchError(f"gave up after {tries} attempt(s): {cause}; {partial}") from cause
     finally:
         session.close()
     digest = sha256_of(part)

@@ -95,7 +95,13 @@ def profile_files(
     kwargs = {"path": sources_file} if sources_file else {}
     profiles = load_profiles(**kwargs)
     if name not in profiles:
-        raise ProfileError(f"unknown profile {name!r}; known: {', '.join(profiles) or 'none'}")
+        import difflib
+
+        close = difflib.get_close_matches(name.lower(), list(profiles), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ProfileError(
+            f"unknown profile {name!r}{hint}; known: {', '.join(profiles) or 'none'}"
+        )
     specs = load_sources(**kwargs)
     result = ProfileFiles(profile=name)
     for source in SOURCE_NAMES:

@@ -54,15 +54,29 @@ def validate(
     return to_check_result(run_suite(frame, suite, table, parameters=parameters))
 
 
+NAMES_SHOWN = 3  # quarantined names a warning spells out; the QA table has them all
+
+
 def quarantine_warning(
-    frame: pd.DataFrame, rows_column: str, names: str, rows: str
+    frame: pd.DataFrame,
+    rows_column: str,
+    names: str,
+    rows: str,
+    *,
+    name_columns: tuple[str, str],
+    qa_table: str,
 ) -> dg.AssetCheckResult:
-    """A warning listing quarantined names (one row each in ``frame``) and the rows they hold."""
+    """A warning listing quarantined names (one row each in ``frame``: the first few by name and
+    state from ``name_columns``) and the rows they hold, and the published table to query."""
     records = frame.to_dict("records")
     held = int(frame[rows_column].sum()) if records else 0
+    name, state = name_columns
+    shown = ", ".join(f"{r[name]!r} ({r[state]})" for r in records[:NAMES_SHOWN])
+    more = f" and {len(records) - NAMES_SHOWN} more" if len(records) > NAMES_SHOWN else ""
     return dg.AssetCheckResult(
         passed=not records,
         severity=dg.AssetCheckSeverity.WARN,
-        description=f"{len(records)} {names} quarantined, {held} {rows} set aside",
+        description=f"{len(records)} {names} quarantined, {held} {rows} set aside: "
+        f"{shown}{more}; every one with its reason in {qa_table}",
         metadata={"quarantined": dg.MetadataValue.json(records[:50])},
     )

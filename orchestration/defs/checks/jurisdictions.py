@@ -29,7 +29,14 @@ def all_jurisdictions_resolved(warehouse: WarehouseResource) -> dg.AssetCheckRes
         group by all order by all
         """,
     )
-    return quarantine_warning(frame, "report_rows", "published name(s)", "report row(s)")
+    return quarantine_warning(
+        frame,
+        "report_rows",
+        "published name(s)",
+        "report row(s)",
+        name_columns=("published_name", "published_state"),
+        qa_table="qa_interop_quarantined_reports",
+    )
 
 
 @dg.asset_check(
@@ -72,7 +79,14 @@ def all_287g_agencies_placed(warehouse: WarehouseResource) -> dg.AssetCheckResul
         where quarantine_reason is not null
         order by all""",
     )
-    return quarantine_warning(frame, "rows", "agency(ies)", "agency-year row(s)")
+    return quarantine_warning(
+        frame,
+        "rows",
+        "agency(ies)",
+        "agency-year row(s)",
+        name_columns=("published_agency", "published_state"),
+        qa_table="qa_287g_quarantined_agencies",
+    )
 
 
 CHECKS = [all_jurisdictions_resolved, interop_resolved_suite, all_287g_agencies_placed]
