@@ -480,6 +480,10 @@ BENCH_KEYS = (
     "ratio_vs_floor",
     "ratio_vs_pandas",
     "peak_rss_mb",
+    "sample_run_s",
+    "noop_run_s",
+    "one_source_run_s",
+    "dbt_build_s",
 )
 
 
@@ -495,7 +499,7 @@ BENCH_KEYS = (
     type=int,
     default=3,
     show_default=True,
-    help="Pipeline runs per size; the best counts.",
+    help="Runs per measurement (N); the best counts.",
 )
 def bench(rows: int, no_pandas: bool, repeat: int) -> None:
     """Benchmark the case-record path on ROWS synthetic records against DuckDB and pandas
