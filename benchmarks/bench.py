@@ -157,13 +157,12 @@ def _best(runs: list[tuple[float, dict[str, float], float]]) -> tuple[float, dic
     return min(r[0] for r in runs), steps, max(r[2] for r in runs)
 
 
-def _sizes(rows: int, warehouse: Path, repeat: int, loaded: bool = False) -> dict:
+def _sizes(rows: int, warehouse: Path, repeat: int) -> dict:
     """In one warehouse: a full run of every source (the first, which also pays dbt's full
-    parse; not when the warehouse is `loaded` already), case reloads of every fiscal year, then
-    incremental runs of one more year."""
+    parse), case reloads of every fiscal year, then incremental runs of one more year."""
     full_file = case_file(rows)
     new_year = case_file(max(rows // FULL_FILE_YEARS, 1), NEW_FISCAL_YEAR)
-    full_job = (0.0, {}, 0.0) if loaded else _timed_run(full_file, warehouse)
+    full_job = _timed_run(full_file, warehouse)
     reloads = [_timed_run(full_file, warehouse, "all") for _ in range(repeat)]
     incremental = [_timed_run(new_year, warehouse, NEW_FISCAL_YEAR) for _ in range(repeat)]
     return {
@@ -193,15 +192,14 @@ def changed_population(out: Path, delta: int) -> Path:
     return out
 
 
-def user_runs(tmp: Path, repeat: int, keep: Path) -> dict[str, tuple[float, float]]:
+def user_runs(tmp: Path, repeat: int) -> dict[str, tuple[float, float]]:
     """What a user waits for, each the best of `repeat` (seconds, largest peak MB), each
     repetition in a new warehouse: a full `scomm run` of the embedded sample, the same run again
     with nothing changed, a run after one source's file changed (the population sample with one
     value changed, a new change each repetition), and the peer: `dbt build` alone of the same
     dbt project against a copy of the build database the sample run left (its raw tables
     loaded), as the run invokes it (--full-refresh, as a full load does), in its own target
-    folder (dbt's parse cache kept between repetitions, as a dbt user's would be). The first
-    repetition's warehouse is left in `keep`."""
+    folder (dbt's parse cache kept between repetitions, as a dbt user's would be)."""
     import shutil
 
     times: dict[str, list[tuple[float, float]]] = {
@@ -209,7 +207,7 @@ def user_runs(tmp: Path, repeat: int, keep: Path) -> dict[str, tuple[float, floa
     }
     dbt_target = tmp / "dbt-peer-target"
     for i in range(1, repeat + 1):
-        warehouse = keep if i == 1 else tmp / f"user-{i}"
+        warehouse = tmp / f"user-{i}"
         run = scomm("run", "--warehouse", str(warehouse))
         times["sample_run"].append(launch(run, tmp / f"user-{i}-sample.log"))
         times["noop_run"].append(launch(run, tmp / f"user-{i}-noop.log"))
@@ -236,8 +234,7 @@ def user_runs(tmp: Path, repeat: int, keep: Path) -> dict[str, tuple[float, floa
             str(tmp / "dbt-peer-logs"),
         ]
         times["dbt_build"].append(launch(dbt, tmp / f"dbt-peer-{i}.log"))
-        if warehouse != keep:
-            shutil.rmtree(warehouse, ignore_errors=True)
+        shutil.rmtree(warehouse, ignore_errors=True)
         peer_db.unlink()
     return {k: (min(t for t, _ in v), max(m for _, m in v)) for k, v in times.items()}
 
@@ -275,9 +272,8 @@ def pandas_baseline(path: Path) -> dict:
 
 def run(rows: int, with_pandas: bool = True, repeat: int = 3) -> dict:
     with tempfile.TemporaryDirectory(prefix="scomm-bench-") as tmp:
-        # the first sample run's warehouse is the one the 1,000-row reloads then use
-        user = user_runs(Path(tmp), repeat, keep=Path(tmp) / "small")
-        small = _sizes(FIXED_ROWS, Path(tmp) / "small", repeat, loaded=True)
+        user = user_runs(Path(tmp), repeat)
+        small = _sizes(FIXED_ROWS, Path(tmp) / "small", repeat)
         big = _sizes(rows, Path(tmp) / "big", repeat)
     pipeline_s, steps, peak_mb = big["cases"]
     small_steps_s = sum(small["cases"][1].values())
