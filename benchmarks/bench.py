@@ -270,9 +270,9 @@ def pandas_baseline(path: Path) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def run(rows: int, with_pandas: bool = True, repeat: int = 3) -> dict:
+def run(rows: int, with_pandas: bool = True, repeat: int = 3, with_user_runs: bool = True) -> dict:
     with tempfile.TemporaryDirectory(prefix="scomm-bench-") as tmp:
-        user = user_runs(Path(tmp), repeat)
+        user = user_runs(Path(tmp), repeat) if with_user_runs else None
         small = _sizes(FIXED_ROWS, Path(tmp) / "small", repeat)
         big = _sizes(rows, Path(tmp) / "big", repeat)
     pipeline_s, steps, peak_mb = big["cases"]
@@ -317,17 +317,17 @@ def run(rows: int, with_pandas: bool = True, repeat: int = 3) -> dict:
         "ratio_vs_floor": round(data_path_s / floor_s, 2),
         "ratio_vs_pandas": round(data_path_s / pandas["seconds"], 3) if pandas else None,
         "peak_rss_mb": round(max(peak_mb, incremental_peak)),
-        "sample_run_s": round(user["sample_run"][0], 2),
-        "noop_run_s": round(user["noop_run"][0], 2),
-        "one_source_run_s": round(user["one_source_run"][0], 2),
-        "dbt_build_s": round(user["dbt_build"][0], 2),
+        **{
+            f"{k}_s": round(user[k][0], 2) if user else None
+            for k in ("sample_run", "noop_run", "one_source_run", "dbt_build")
+        },
         "repeat": repeat,
         # each run's own peak (wait4 in the launcher), beside the bench process's own
         "run_peaks_rss_mb": {
             "full_job": round(big["full_job"][2]),
             "pipeline": round(peak_mb),
             "incremental": round(incremental_peak),
-            **{k: round(v[1]) for k, v in user.items()},
+            **{k: round(v[1]) for k, v in (user or {}).items()},
         },
         "bench_peak_rss_mb": round(bench_peak_mb),
     }

@@ -282,7 +282,7 @@ def test_bench_prints_the_json_line_with_every_field(monkeypatch):
         "one_source_run_s": 19.5,
         "dbt_build_s": 6.0,
     }
-    monkeypatch.setattr(bench, "run", lambda rows, with_pandas, repeat: {**fake, "rows": rows})
+    monkeypatch.setattr(bench, "run", lambda rows, **_: {**fake, "rows": rows})
     result = CliRunner().invoke(main, ["bench", "--rows", "1000"])
     last = json.loads(result.output.strip().splitlines()[-1])
     assert list(last) == [
