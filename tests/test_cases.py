@@ -354,4 +354,5 @@ def test_bench_measures_a_small_run_for_real(tmp_path, monkeypatch):
     }
     for name, peak in peaks.items():
         assert 50 < peak < bench_peak, (name, peak, bench_peak)
+    assert 30 < result["pandas_peak_rss_mb"] < bench_peak  # the baseline's own peak too
     assert result["peak_rss_mb"] == max(peaks["pipeline"], peaks["incremental"])
