@@ -20,6 +20,10 @@
   county, fiscal year and severity), timed in-process.
 * pandas_s — pandas read_csv + groupby, what an analyst would otherwise write, timed inside a
   child process (so its memory does not count against the pipeline's peak).
+* user runs — sample_run_s, noop_run_s, one_source_run_s and the dbt build peer (user_runs).
+
+Every measured command starts from a small launcher that reports its own wait4 rusage, so each
+peak RSS is the command's own (see LAUNCHER).
 
 The last line printed is one JSON object (see the README of benchmarks/).
 """
