@@ -20,6 +20,10 @@
   county, fiscal year and severity), timed in-process.
 * pandas_s — pandas read_csv + groupby, what an analyst would otherwise write, timed inside a
   child process (so its memory does not count against the pipeline's peak).
+* user runs — sample_run_s, noop_run_s, one_source_run_s and the dbt build peer (user_runs).
+
+Every measured command starts from a small launcher that reports its own wait4 rusage, so each
+peak RSS is the command's own (see LAUNCHER).
 
 The last line printed is one JSON object (see the README of benchmarks/).
 """
@@ -29,6 +33,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -36,9 +41,10 @@ import time
 from pathlib import Path
 
 from orchestration.fiscal import fiscal_year_sql
-from orchestration.paths import REPO_ROOT
+from orchestration.paths import DBT_PROJECT_DIR, REPO_ROOT
 
 BENCH_DATA = REPO_ROOT / "benchmarks" / "data"
+SAMPLE_POPULATION = REPO_ROOT / "data" / "sample" / "population.csv"
 FIXED_ROWS = 1_000
 
 FLOOR_SQL = f"""
@@ -70,9 +76,7 @@ for level in ("1", "2", "3"):
 out = df.groupby(["Apprehension State", "Apprehension County", "fiscal_year",
                   "severity_level"], dropna=False).size()
 elapsed = time.perf_counter() - start
-import resource
-print(json.dumps({"seconds": elapsed, "groups": len(out),
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+print(json.dumps({"seconds": elapsed, "groups": len(out)}))
 """
 
 
@@ -91,6 +95,51 @@ def case_file(rows: int, fiscal_year: int | None = None) -> Path:
     return path
 
 
+# A small launcher starts each measured run and reads its rusage with wait4. Started straight
+# from the bench process, a run would not measure its own peak: Python's subprocess starts the
+# child with vfork, and exec() carries the high-water RSS of the memory it replaces (the bench
+# process's, after generating data or running a baseline) into the child's ru_maxrss. The
+# launcher (`python -S`, ~10 MB) is what the run replaces instead.
+LAUNCHER = r"""
+import json, os, sys, time
+result, log, argv = sys.argv[1], sys.argv[2], sys.argv[3:]
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        os.execv(argv[0], argv)
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+seconds = time.perf_counter() - start
+with open(result, "w") as out:
+    json.dump({"seconds": seconds, "exit": os.waitstatus_to_exitcode(status),
+               "peak_kb": usage.ru_maxrss}, out)
+"""
+
+
+def launch(argv: list[str], log: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Run argv from the small launcher: (wall seconds, peak RSS in MB of the process and its
+    children — wait4's ru_maxrss of that one child). Output goes to log; a failure raises."""
+    result = log.with_name(log.name + ".rusage.json")
+    subprocess.run(
+        [sys.executable, "-S", "-c", LAUNCHER, str(result), str(log), *argv],
+        check=True,
+        env=env,
+    )
+    measured = json.loads(result.read_text())
+    if measured["exit"] != 0:
+        raise RuntimeError(f"benchmark command {argv} failed:\n{log.read_text()[-3000:]}")
+    return measured["seconds"], measured["peak_kb"] / 1024
+
+
+def scomm(*args: str) -> list[str]:
+    return [str(Path(sys.executable).parent / "scomm"), *args]
+
+
 def _timed_run(
     path: Path, warehouse: Path, fiscal_year: int | str | None = None
 ) -> tuple[float, dict[str, float], float]:
@@ -99,29 +148,9 @@ def _timed_run(
     timings = warehouse.parent / f"{warehouse.name}-steps.json"
     log = warehouse.parent / f"{warehouse.name}-run.log"
     extra = ["--fiscal-year", str(fiscal_year)] if fiscal_year else []
-    start = time.perf_counter()
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "scomm"),
-                "run",
-                "--source",
-                f"cases={path}",
-                *extra,
-                "--warehouse",
-                str(warehouse),
-                "--step-timings",
-                str(timings),
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        # wait4: this run's own peak RSS (the largest of it and its dbt and validation processes)
-        _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"benchmark run on {path} failed:\n{log.read_text()[-3000:]}")
-    return elapsed, json.loads(timings.read_text()), usage.ru_maxrss / 1024
+    argv = scomm("run", "--source", f"cases={path}", *extra, "--warehouse", str(warehouse))
+    elapsed, peak_mb = launch([*argv, "--step-timings", str(timings)], log)
+    return elapsed, json.loads(timings.read_text()), peak_mb
 
 
 def _best(runs: list[tuple[float, dict[str, float], float]]) -> tuple[float, dict, float]:
@@ -144,6 +173,72 @@ def _sizes(rows: int, warehouse: Path, repeat: int) -> dict:
         "incremental": _best(incremental),
         "file": full_file,
     }
+
+
+def changed_population(out: Path, delta: int) -> Path:
+    """The sample population file with one value changed: one county's 2019 estimate (and its
+    state's total, so the county and state figures still agree) raised by delta."""
+    import csv
+
+    with SAMPLE_POPULATION.open(newline="", encoding="latin-1") as f:
+        rows = list(csv.reader(f))
+    header, body = rows[0], rows[1:]
+    level, state, value = (header.index(c) for c in ("SUMLEV", "STATE", "POPESTIMATE2019"))
+    county = next(r for r in body if r[level] == "050")
+    total = next(r for r in body if r[level] == "040" and r[state] == county[state])
+    for row in (county, total):
+        row[value] = str(int(row[value]) + delta)
+    with out.open("w", newline="", encoding="latin-1") as f:  # the Census file's encoding
+        ending = "\r\n" if b"\r\n" in SAMPLE_POPULATION.read_bytes() else "\n"
+        csv.writer(f, lineterminator=ending).writerows(rows)
+    return out
+
+
+def user_runs(tmp: Path, repeat: int) -> dict[str, tuple[float, float]]:
+    """What a user waits for, each the best of `repeat` (seconds, largest peak MB), each
+    repetition in a new warehouse: a full `scomm run` of the embedded sample, the same run again
+    with nothing changed, a run after one source's file changed (the population sample with one
+    value changed, a new change each repetition), and the peer: `dbt build` alone of the same
+    dbt project against a copy of the build database the sample run left (its raw tables
+    loaded), as the run invokes it (--full-refresh, as a full load does), in its own target
+    folder (dbt's parse cache kept between repetitions, as a dbt user's would be)."""
+    import shutil
+
+    times: dict[str, list[tuple[float, float]]] = {
+        k: [] for k in ("sample_run", "noop_run", "one_source_run", "dbt_build")
+    }
+    dbt_target = tmp / "dbt-peer-target"
+    for i in range(1, repeat + 1):
+        warehouse = tmp / f"user-{i}"
+        run = scomm("run", "--warehouse", str(warehouse))
+        times["sample_run"].append(launch(run, tmp / f"user-{i}-sample.log"))
+        times["noop_run"].append(launch(run, tmp / f"user-{i}-noop.log"))
+        population = changed_population(tmp / f"population-{i}.csv", i)
+        times["one_source_run"].append(
+            launch([*run, "--source", f"population={population}"], tmp / f"user-{i}-one.log")
+        )
+        peer_db = tmp / f"dbt-peer-{i}.duckdb"
+        shutil.copyfile(warehouse / "build.duckdb", peer_db)
+        dbt_vars = json.dumps({"build_db": str(peer_db)})
+        dbt = [
+            str(Path(sys.executable).parent / "dbt"),
+            "build",
+            "--full-refresh",
+            "--vars",
+            dbt_vars,
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(dbt_target),
+            "--log-path",
+            str(tmp / "dbt-peer-logs"),
+        ]
+        times["dbt_build"].append(launch(dbt, tmp / f"dbt-peer-{i}.log"))
+        shutil.rmtree(warehouse, ignore_errors=True)
+        peer_db.unlink()
+    return {k: (min(t for t, _ in v), max(m for _, m in v)) for k, v in times.items()}
 
 
 def step_seconds(result) -> dict[str, float]:
@@ -171,14 +266,19 @@ def duckdb_floor(path: Path) -> float:
 
 
 def pandas_baseline(path: Path) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-c", PANDAS_SCRIPT, str(path)], capture_output=True, text=True, check=True
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    """Seconds (timed inside the child) and peak RSS of the pandas script, started from the
+    launcher like the runs: started straight from the bench process, its ru_maxrss would be the
+    bench's own high-water mark if that were higher (after generating the file in-process)."""
+    with tempfile.TemporaryDirectory(prefix="scomm-bench-pandas-") as tmp:
+        log = Path(tmp) / "pandas.log"
+        _, peak_mb = launch([sys.executable, "-c", PANDAS_SCRIPT, str(path)], log)
+        result = json.loads(log.read_text().strip().splitlines()[-1])
+    return {**result, "peak_rss_mb": peak_mb}
 
 
-def run(rows: int, with_pandas: bool = True, repeat: int = 3) -> dict:
+def run(rows: int, with_pandas: bool = True, repeat: int = 3, with_user_runs: bool = True) -> dict:
     with tempfile.TemporaryDirectory(prefix="scomm-bench-") as tmp:
+        user = user_runs(Path(tmp), repeat) if with_user_runs else None
         small = _sizes(FIXED_ROWS, Path(tmp) / "small", repeat)
         big = _sizes(rows, Path(tmp) / "big", repeat)
     pipeline_s, steps, peak_mb = big["cases"]
@@ -192,6 +292,8 @@ def run(rows: int, with_pandas: bool = True, repeat: int = 3) -> dict:
     validation_s = sum(v for k, v in steps.items() if is_validation(k))
     floor_s = duckdb_floor(big["file"])
     pandas = pandas_baseline(big["file"]) if with_pandas else None
+    # the bench process's own high-water mark: no run's peak may be this figure inherited
+    bench_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
         "rows": rows,
         "file_mb": round(big["file"].stat().st_size / 1e6, 1),
@@ -221,4 +323,17 @@ def run(rows: int, with_pandas: bool = True, repeat: int = 3) -> dict:
         "ratio_vs_floor": round(data_path_s / floor_s, 2),
         "ratio_vs_pandas": round(data_path_s / pandas["seconds"], 3) if pandas else None,
         "peak_rss_mb": round(max(peak_mb, incremental_peak)),
+        **{
+            f"{k}_s": round(user[k][0], 2) if user else None
+            for k in ("sample_run", "noop_run", "one_source_run", "dbt_build")
+        },
+        "repeat": repeat,
+        # each run's own peak (wait4 in the launcher), beside the bench process's own
+        "run_peaks_rss_mb": {
+            "full_job": round(big["full_job"][2]),
+            "pipeline": round(peak_mb),
+            "incremental": round(incremental_peak),
+            **{k: round(v[1]) for k, v in (user or {}).items()},
+        },
+        "bench_peak_rss_mb": round(bench_peak_mb),
     }

@@ -661,6 +661,10 @@ BENCH_KEYS = (
     "ratio_vs_floor",
     "ratio_vs_pandas",
     "peak_rss_mb",
+    "sample_run_s",
+    "noop_run_s",
+    "one_source_run_s",
+    "dbt_build_s",
 )
 
 
@@ -676,13 +680,19 @@ BENCH_KEYS = (
     type=int,
     default=3,
     show_default=True,
-    help="Pipeline runs per size; the best counts.",
+    help="Runs per measurement (N); the best counts.",
 )
-def bench(rows: int, no_pandas: bool, repeat: int) -> None:
+@click.option(
+    "--no-user-runs",
+    is_flag=True,
+    help="Skip sample_run_s, noop_run_s, one_source_run_s and dbt_build_s (they do not "
+    "depend on --rows).",
+)
+def bench(rows: int, no_pandas: bool, repeat: int, no_user_runs: bool) -> None:
     """Benchmark the case-record path on ROWS synthetic records against DuckDB and pandas
     baselines; the last line printed is one JSON object (benchmarks/README.md)."""
     from benchmarks.bench import run
 
-    result = run(rows, with_pandas=not no_pandas, repeat=repeat)
+    result = run(rows, with_pandas=not no_pandas, repeat=repeat, with_user_runs=not no_user_runs)
     click.echo(json.dumps({k: v for k, v in result.items() if k not in BENCH_KEYS}))
     click.echo(json.dumps({k: result[k] for k in BENCH_KEYS}))

@@ -41,9 +41,15 @@ def interop_run_config(path: Path) -> dict:
     return run_config_for({"interop": path})
 
 
+def sensor_interval_s() -> int:
+    """Seconds between the inbox sensor's ticks: 60, or SCOMM_SENSOR_INTERVAL_S (read when the
+    code location loads; the daemon's end-to-end test sets a few seconds)."""
+    return int(os.environ.get("SCOMM_SENSOR_INTERVAL_S", "60"))
+
+
 @dg.sensor(
     job=scomm_job,
-    minimum_interval_seconds=60,
+    minimum_interval_seconds=sensor_interval_s(),
     description="Starts a run for each new or changed CSV dropped in data/inbox/.",
 )
 def inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
