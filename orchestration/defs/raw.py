@@ -200,7 +200,9 @@ def source_asset(spec: SourceAsset) -> dg.AssetsDefinition:
             )
             # what the raw tables now hold, in the terms `scomm run` compares before a run
             if ctx.fiscal_years is None:
-                statuses = [catalog.status_of(f, s) for f, s in zip(files, meta["sha256"], strict=True)]
+                statuses = [
+                    catalog.status_of(f, s) for f, s in zip(files, meta["sha256"], strict=True)
+                ]
                 loaded = fingerprint(
                     spec.source,
                     zip(meta["sha256"], statuses, strict=True),
@@ -226,7 +228,7 @@ def source_asset(spec: SourceAsset) -> dg.AssetsDefinition:
                 "data_status": status,
                 **{k: v for k, v in meta.items() if k != "sha256"},
                 "source_sha256": " ".join(meta["sha256"]),
-            }
+            },
         )
 
     return _asset

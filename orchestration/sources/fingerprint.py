@@ -197,8 +197,12 @@ def published_inputs(serving: Path) -> tuple[dict[str, str], str | None, str | N
             tables = {r[0] for r in con.execute("show tables").fetchall()}
             if not {"_publication_inputs", "_publication"} <= tables:
                 return {}, None, None
-            inputs = dict(con.execute("select source, fingerprint from _publication_inputs").fetchall())
-            run_id, at = con.execute("select run_id, published_at from _publication").fetchone() or (
+            inputs = dict(
+                con.execute("select source, fingerprint from _publication_inputs").fetchall()
+            )
+            run_id, at = con.execute(
+                "select run_id, published_at from _publication"
+            ).fetchone() or (
                 None,
                 None,
             )
