@@ -160,6 +160,7 @@ def parsed_manifest(project: DbtProject, target: Path) -> Any:
                 "--log-path",
                 str(target),
                 "--no-write-json",
+                "--no-send-anonymous-usage-stats",
                 "--quiet",
             ]
         )
@@ -218,6 +219,7 @@ def dbt_build_in_process(
                     "--log-path",
                     str(target),
                     "--no-write-json",
+                    "--no-send-anonymous-usage-stats",
                     *selection,
                     *(["--indirect-selection", indirect] if indirect else []),
                 ]
