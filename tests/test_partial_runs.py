@@ -50,14 +50,17 @@ def edit_csv(source: Path, out: Path, edit) -> Path:
     return out
 
 
-def _add(column: str, amount: int, where=lambda row: True):
+def _add(column: str, amount: int, where=lambda row: True, every: bool = False):
+    """Add ``amount`` to ``column`` of the first row ``where`` holds (of every such row)."""
+
     def edit(rows: list[list[str]]) -> list[list[str]]:
         header = rows[0]
         at = header.index(column)
         for row in rows[1:]:
             if row[at] and where(dict(zip(header, row, strict=True))):
                 row[at] = str(int(row[at]) + amount)
-                break
+                if not every:
+                    break
         return rows
 
     return edit
@@ -75,7 +78,7 @@ def variant(source: str, folder: Path) -> Path:
         )
     if source == "noncitizen":
         return edit_csv(
-            SAMPLE / "noncitizen.csv", folder / "noncitizen.csv", _add("noncit_pop", 10)
+            SAMPLE / "noncitizen.csv", folder / "noncitizen.csv", _add("noncit_pop", 10, every=True)
         )
     if source == "g287":
         return edit_csv(SAMPLE / "g287.csv", folder / "g287.csv", _add("removed", 3))
