@@ -1,5 +1,6 @@
 """The dbt project as Dagster assets (dagster-dbt); dbt tests become asset checks."""
 
+import gc
 import json
 import os
 import queue
@@ -234,6 +235,10 @@ def dbt_build_in_process(
     # the dbt CLI does when run in the project folder
     cwd = os.getcwd()
     os.chdir(project.project_dir)
+    # no garbage collection while dbt's threads run: a collection in one of them would
+    # finalize Dagster's SQLite connections of this thread there (a logged ProgrammingError)
+    gc.collect()
+    gc.disable()
     worker = threading.Thread(target=build, name="dbt-build", daemon=True)
     worker.start()
     try:
@@ -261,6 +266,7 @@ def dbt_build_in_process(
     finally:
         worker.join()
         os.chdir(cwd)
+        gc.enable()
     if not item.success:
         raise RuntimeError(
             "dbt build failed"
