@@ -219,6 +219,12 @@ def main() -> None:
     hidden=True,
     help="Write seconds per Dagster step as JSON here (used by scomm bench).",
 )
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Rebuild and publish every source even when nothing changed since the last "
+    "publication (by default a run does only what changed, or nothing: 'up to date').",
+)
 @warehouse_option
 def run(
     source_values: tuple[str, ...],
@@ -228,12 +234,12 @@ def run(
     profile: str | None,
     mirror: Path | None,
     step_timings: Path | None,
+    full: bool,
     warehouse: Path,
 ) -> None:
-    """Ingest, validate, build the dbt marts, validate them and publish marts.duckdb."""
+    """Ingest, validate, build the dbt marts, validate them and publish marts.duckdb: only
+    the sources whose input changed since the last publication (--full: all of them)."""
     from rich.text import Text
-
-    from orchestration.validation.gx import start_worker, stop_worker
 
     console = literal_console()
     sources = parse_sources(source_values, cache, allow_http)
@@ -250,9 +256,6 @@ def run(
             raise click.ClickException(f"profile {profile}: {exc}") from exc
     warehouse = warehouse.resolve()
     serving = warehouse / "marts.duckdb"
-    # Great Expectations loads (≈4 s) in a forked process while this one imports Dagster/dbt
-    start_worker()
-    atexit.register(stop_worker)
     if fiscal_year is not None:
         if set(sources) != {"cases"}:
             raise click.BadParameter(
@@ -277,7 +280,19 @@ def run(
                 Text.assemble(("scomm run", "bold"), f" → {warehouse}  (sources: {named})"),
                 soft_wrap=True,
             )
-            report, result = execute_with_result(warehouse, sources, fiscal_year)
+            only = None
+            if fiscal_year is None and not full:
+                # decided before Dagster, dbt or Great Expectations are imported
+                only = _plan(console, warehouse, sources)
+                if only is not None and not only:
+                    return
+            # Great Expectations loads (≈4 s) in a forked process while this one imports
+            # Dagster and dbt
+            from orchestration.validation.gx import start_worker, stop_worker
+
+            start_worker()
+            atexit.register(stop_worker)
+            report, result = execute_with_result(warehouse, sources, fiscal_year, only)
             if step_timings:
                 from benchmarks.bench import step_seconds
 
@@ -357,6 +372,38 @@ def _print_run_summary(console, report, warehouse: Path, serving: Path) -> None:
 
 def _as_list(files: Path | list[Path]) -> list[Path]:
     return files if isinstance(files, list) else [files]
+
+
+def _plan(console, warehouse: Path, sources: dict) -> set[str] | None:
+    """What this full load has to do (sources/fingerprint.py): None = everything, an empty
+    set = nothing (up to date, said here), else the sources to rebuild."""
+    from rich.text import Text
+
+    from orchestration.sources.fingerprint import plan_run
+
+    plan = plan_run(warehouse, sources)
+    if plan.up_to_date:
+        console.print(
+            Text.assemble(
+                ("Up to date:", "bold green"),
+                " every source's files, sources.yml entry and the code are those the "
+                f"publication of {plan.published_at} UTC (run {(plan.published_run or '')[:8]}) "
+                "was built from. Nothing was run or published; `scomm run --full` rebuilds anyway.",
+            ),
+            soft_wrap=True,
+        )
+        console.print(f"Published: {warehouse / 'marts.duckdb'}", soft_wrap=True)
+        return set()
+    if plan.full:
+        console.print(f"Full run: {plan.full_reason}.", soft_wrap=True)
+        return None
+    for source in plan.changed:
+        console.print(f"changed: {source} ({plan.reasons[source]})", soft_wrap=True)
+    console.print(
+        f"reused as published: {', '.join(plan.reused)} (their tables are carried over)",
+        soft_wrap=True,
+    )
+    return set(plan.changed)
 
 
 def _fetch_one(

@@ -8,6 +8,7 @@ function, which is also when a missing or stale dbt manifest is parsed.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 import dagster as dg
 
@@ -28,7 +29,10 @@ from orchestration.defs.resources import WarehouseResource
 from orchestration.paths import DEFAULT_WAREHOUSE
 
 
-def build_definitions(warehouse_dir: str | None = None) -> dg.Definitions:
+def build_definitions(
+    warehouse_dir: str | None = None, extra_jobs: Sequence[dg.UnresolvedAssetJobDefinition] = ()
+) -> dg.Definitions:
+    """The code location; ``extra_jobs`` adds jobs (a partial run's selection, runner.py)."""
     project = dbt_project()
     manifest = ensure_manifest(project)
     warehouse = WarehouseResource(
@@ -42,7 +46,7 @@ def build_definitions(warehouse_dir: str | None = None) -> dg.Definitions:
             publish_asset(published_models(manifest)),
         ],
         asset_checks=all_checks(models_with_suite(manifest, "marts")),
-        jobs=[scomm_job, cases_job],
+        jobs=[scomm_job, cases_job, *extra_jobs],
         schedules=[monthly_refresh],
         sensors=[inbox_sensor],
         resources={"dbt": dbt_resource(project), "warehouse": warehouse},

@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from orchestration.ingest.common import first_row, scalar
-
 
 class WarehouseBusy(RuntimeError):
     """Another run holds this warehouse."""
@@ -179,25 +177,59 @@ def sample_sources(warehouse: Path) -> set[str]:
 
 
 def execute(
-    warehouse: Path, sources: dict[str, Path], fiscal_years: tuple[int, int] | None = None
+    warehouse: Path,
+    sources: dict[str, Path],
+    fiscal_years: tuple[int, int] | None = None,
+    only: set[str] | None = None,
 ) -> RunReport:
     """Run the scomm job in process against ``warehouse`` and collect what happened; with
-    ``fiscal_years`` (first, last), the cases job for those fiscal years instead."""
-    return execute_with_result(warehouse, sources, fiscal_years)[0]
+    ``fiscal_years`` (first, last), the cases job for those fiscal years instead; with
+    ``only``, just those sources and everything downstream of them (a partial run)."""
+    return execute_with_result(warehouse, sources, fiscal_years, only)[0]
+
+
+PARTIAL_JOB = "scomm_partial"
 
 
 def execute_with_result(
-    warehouse: Path, sources: dict, fiscal_years: tuple[int, int] | None = None
+    warehouse: Path,
+    sources: dict,
+    fiscal_years: tuple[int, int] | None = None,
+    only: set[str] | None = None,
 ) -> tuple[RunReport, object]:
     """execute(), also returning Dagster's ExecuteInProcessResult (events, timings)."""
     import dagster as dg
 
     from orchestration.definitions import build_definitions
+    from orchestration.defs.keys import SERVING
     from orchestration.defs.partitions import fiscal_year_tags
-    from orchestration.defs.raw import run_config_for
+    from orchestration.defs.raw import SOURCE_ASSETS, run_config_for
+    from orchestration.ingest.build_state import forget
 
+    warehouse = warehouse.resolve()
+    extra_jobs = []
+    if fiscal_years is not None:
+        job, rebuilt = "cases_job", {"cases"}
+    elif only is not None:
+        # the changed sources, their checks, everything downstream of them (the dbt models
+        # built on them and their tests, the mart checks) and the publish; the rest of the
+        # build database is reused as it was published
+        job, rebuilt = PARTIAL_JOB, set(only)
+        selection = dg.AssetSelection.assets(*(SOURCE_ASSETS[s].key for s in sorted(only)))
+        extra_jobs.append(
+            dg.define_asset_job(
+                PARTIAL_JOB, selection=selection.downstream() | dg.AssetSelection.assets(SERVING)
+            )
+        )
+        sources = {name: files for name, files in sources.items() if name in only}
+    else:
+        job, rebuilt = "scomm_job", None
+    # before anything is touched: these sources are no longer as published in the build
+    # database, until this run publishes (ingest/build_state.py)
+    # what a failed run left behind goes first (a leftover write-ahead log is folded in or removed)
     recovered = recover_build_database(warehouse)
-    defs = build_definitions(str(warehouse))
+    forget(warehouse / "build.duckdb", rebuilt)
+    defs = build_definitions(str(warehouse), extra_jobs=extra_jobs)
     # The summary below says what failed and why; Dagster's own console log would add stack
     # traces for expected failures (a blocking check), so only critical messages pass.
     run_config: dict = {
@@ -208,7 +240,6 @@ def execute_with_result(
     log_path = warehouse / "logs" / "last_run.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-        job = "scomm_job" if fiscal_years is None else "cases_job"
         result = defs.resolve_job_def(job).execute_in_process(
             run_config=run_config,
             instance=dg.DagsterInstance.ephemeral(),
@@ -256,6 +287,8 @@ def row_accounting(warehouse: Path, run_id: str) -> list[str]:
     """Every raw row this run read is either loaded into the facts or quarantined: say how many
     of each (tables this run did not reload are not reported)."""
     import duckdb
+
+    from orchestration.ingest.common import first_row, scalar
 
     build = warehouse / "build.duckdb"
     if not build.exists():
@@ -370,6 +403,7 @@ def row_accounting(warehouse: Path, run_id: str) -> list[str]:
 
 
 def published_counts(serving: Path) -> list[tuple[str, int]]:
+    from orchestration.ingest.common import scalar
     from orchestration.serve.published import published, published_tables
 
     with published(serving) as con:
@@ -378,6 +412,7 @@ def published_counts(serving: Path) -> list[tuple[str, int]]:
 
 def data_status(serving: Path) -> tuple[str, list[tuple[str, str, int]]]:
     """The published file's overall data status and (source, status, rows) per source."""
+    from orchestration.ingest.common import scalar
     from orchestration.serve.published import published
 
     with published(serving) as con:

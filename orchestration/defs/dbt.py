@@ -1,7 +1,12 @@
 """The dbt project as Dagster assets (dagster-dbt); dbt tests become asset checks."""
 
+import gc
 import json
+import os
+import queue
+import shutil
 import sys
+import threading
 from collections.abc import Iterator, Mapping
 from functools import cached_property
 from importlib.metadata import version as installed_version
@@ -119,6 +124,169 @@ class ScommTranslator(DagsterDbtTranslator):
         return spec
 
 
+# dbt's events that dagster-dbt turns into materializations and check results, plus errors
+RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"})
+_PARSED: dict[tuple[str, int], Any] = {}  # (partial_parse.msgpack, mtime) -> dbt Manifest
+
+
+def parsed_manifest(project: DbtProject, target: Path) -> Any:
+    """dbt's own Manifest of the project, parsed in this process once per version of the
+    project: from the project's partial-parse file (written with target/manifest.json), copied
+    into ``target``. The parse sees the profile and vars the project was parsed with (no
+    warehouse path), so dbt reuses that file whichever warehouse runs: no full parse per new
+    warehouse. The warehouse's database is given to the build only."""
+    from dbt.cli.main import dbtRunner
+
+    source = Path(project.target_path) / "partial_parse.msgpack"
+    key = (str(source), source.stat().st_mtime_ns if source.exists() else 0)
+    if key not in _PARSED:
+        target.mkdir(parents=True, exist_ok=True)
+        copy = target / "partial_parse.msgpack"
+        if source.exists() and (
+            not copy.exists() or copy.stat().st_mtime_ns < source.stat().st_mtime_ns
+        ):
+            shutil.copy2(source, copy)
+        where = [
+            "--project-dir",
+            str(project.project_dir),
+            "--profiles-dir",
+            str(project.profiles_dir),
+        ]
+        result = dbtRunner().invoke(
+            [
+                "parse",
+                *where,
+                "--target-path",
+                str(target),
+                "--log-path",
+                str(target),
+                "--no-write-json",
+                "--no-send-anonymous-usage-stats",
+                "--quiet",
+            ]
+        )
+        if not result.success:
+            raise RuntimeError(f"dbt parse failed: {result.exception}")
+        _PARSED.clear()
+        _PARSED[key] = result.result
+    return _PARSED[key]
+
+
+def dbt_build_in_process(
+    context: dg.AssetExecutionContext, project: DbtProject, args: list[str], target: Path
+) -> Iterator[Any]:
+    """`dbt build ARGS` by dbt's programmatic entry point (dbtRunner) in this process, on the
+    parsed manifest, instead of a second interpreter that imports dbt and parses the project
+    again; its results become Dagster events as dagster-dbt makes them from the dbt CLI's
+    JSON log (dbt's own text log goes to stdout, i.e. the run's log file). A subset of the
+    models (a partial run) is selected as dagster-dbt selects it."""
+    from dagster_dbt.asset_utils import (
+        get_manifest_and_translator_from_dbt_assets,
+        get_subset_selection_for_context,
+    )
+    from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
+    from dbt.cli.main import dbtRunner
+    from dbt_common.events.functions import msg_to_dict
+
+    manifest_json, translator, _ = get_manifest_and_translator_from_dbt_assets([context.assets_def])
+    selection, indirect = get_subset_selection_for_context(
+        context=context,
+        manifest=manifest_json,
+        select=context.op.tags.get("dagster_dbt/select"),
+        exclude=context.op.tags.get("dagster_dbt/exclude"),
+        selector=context.op.tags.get("dagster_dbt/selector"),
+        dagster_dbt_translator=translator,
+        current_dbt_indirect_selection_env=None,
+    )
+    manifest = parsed_manifest(project, target)
+    events: queue.Queue = queue.Queue()
+    errors: list[str] = []
+
+    def on_event(event: Any) -> None:
+        if event.info.name in RESULT_EVENTS or event.info.level == "error":
+            events.put(("event", msg_to_dict(event)))
+
+    def build() -> None:
+        try:
+            result = dbtRunner(manifest=manifest, callbacks=[on_event]).invoke(
+                [
+                    *args,
+                    "--project-dir",
+                    str(project.project_dir),
+                    "--profiles-dir",
+                    str(project.profiles_dir),
+                    "--target-path",
+                    str(target),
+                    "--log-path",
+                    str(target),
+                    "--no-write-json",
+                    "--no-send-anonymous-usage-stats",
+                    *selection,
+                    *(["--indirect-selection", indirect] if indirect else []),
+                ]
+            )
+            events.put(("done", result))
+        except BaseException as exc:  # noqa: BLE001  (handed to the asset's thread)
+            events.put(("raised", exc))
+        finally:
+            _close_duckdb()
+
+    # dbt resolves the project's relative paths (seed files) from the working directory, as
+    # the dbt CLI does when run in the project folder
+    cwd = os.getcwd()
+    os.chdir(project.project_dir)
+    # no garbage collection while dbt's threads run: a collection in one of them would
+    # finalize Dagster's SQLite connections of this thread there (a logged ProgrammingError)
+    gc.collect()
+    gc.disable()
+    worker = threading.Thread(target=build, name="dbt-build", daemon=True)
+    worker.start()
+    try:
+        count = 0
+        while True:
+            kind, item = events.get()
+            if kind == "raised":
+                raise item
+            if kind == "done":
+                break
+            if item["info"]["level"] == "error":
+                errors.append(item["info"]["msg"])
+            message = DbtCoreCliEventMessage(raw_event=item, event_history_metadata={})
+            for dagster_event in message.to_default_asset_events(
+                manifest=manifest_json,
+                dagster_dbt_translator=translator,
+                context=context,
+                target_path=target,
+                project=project,
+            ):
+                count += 1
+                if count == 5:
+                    checkpoint("dbt")  # mid-build, with dbt still running
+                yield dagster_event
+    finally:
+        worker.join()
+        os.chdir(cwd)
+        gc.enable()
+    if not item.success:
+        raise RuntimeError(
+            "dbt build failed"
+            + (f": {item.exception}" if item.exception else "")
+            + ("\n" + "\n".join(errors) if errors else "")
+        )
+
+
+def _close_duckdb() -> None:
+    """Release the build database dbt-duckdb keeps open between invocations, so this process's
+    own (read-only) connections and the publish can open it."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        env = DuckDBConnectionManager._ENV
+        if env is not None:
+            env.close()
+        DuckDBConnectionManager._ENV = None
+
+
 def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
     @dbt_assets(
         manifest=ensure_manifest(project),
@@ -127,24 +295,18 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         name="scomm_dbt_models",
     )
     def scomm_dbt_models(
-        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource
     ) -> Iterator[Any]:
         """dbt build (seeds, staging and intermediate views, mart tables, dbt tests and unit
-        tests) against the build database of this warehouse."""
-        # vars stay the same from run to run, so dbt's partial parsing works in a warehouse
+        tests) against the build database of this warehouse; in a partial run, the models
+        downstream of the changed sources and their tests."""
         dbt_vars = json.dumps({"build_db": str(warehouse.build_db)})
         # a full load rebuilds the incremental models whole; an incremental load of some fiscal
         # years (cases_job) lets them replace only those years
         full = ["--full-refresh"] if is_full_load(context.run.tags) else []
-        events = dbt.cli(
-            ["build", "--vars", dbt_vars, *full],
-            context=context,
-            target_path=warehouse.dbt_target_dir,
-        ).stream()
-        for i, event in enumerate(events):
-            if i == 5:
-                checkpoint("dbt")  # mid-build, with the dbt process still running
-            yield event
+        yield from dbt_build_in_process(
+            context, project, ["build", "--vars", dbt_vars, *full], warehouse.dbt_target_dir
+        )
 
     return scomm_dbt_models
 

@@ -21,6 +21,7 @@ import duckdb
 from orchestration.defs.keys import SERVING, mart_key
 from orchestration.defs.resources import WarehouseResource
 from orchestration.faults import checkpoint
+from orchestration.ingest.build_state import mark_published
 from orchestration.ingest.common import scalar
 from orchestration.sources.catalog import publication_status
 
@@ -79,6 +80,20 @@ def publish_marts(
             statuses = dict(
                 con.execute("select source, data_status from main._publication_sources").fetchall()
             )
+            # what each source's tables were built from (sources/fingerprint.py): the next
+            # `scomm run` compares its inputs with these to find what changed
+            con.execute(
+                "create table main._publication_inputs (source varchar, fingerprint varchar)"
+            )
+            if scalar(
+                con,
+                "select count(*) from duckdb_tables() where database_name = 'build' "
+                "and schema_name = 'raw' and table_name = '_source_fingerprints'",
+            ):
+                con.execute(
+                    "insert into main._publication_inputs select source, fingerprint "
+                    "from build.raw._source_fingerprints order by source"
+                )
             sources = con.execute(
                 "select * from (select unnest(files) as file, unnest(sha256) as sha "
                 "from main._publication_sources) order by 1"
@@ -196,6 +211,8 @@ def publish_asset(tables: list[str]) -> dg.AssetsDefinition:
                 "update raw.cases_load_counts set published = true where load_id = ?",
                 [context.run_id],
             )
+            # this database now holds what was published (ingest/build_state.py)
+            mark_published(con)
         return dg.MaterializeResult(
             metadata={
                 "path": str(warehouse.serving_db),

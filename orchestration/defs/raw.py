@@ -28,6 +28,7 @@ from orchestration.defs.keys import (
 from orchestration.defs.partitions import case_fiscal_years, run_fiscal_years
 from orchestration.defs.resources import WarehouseResource
 from orchestration.faults import checkpoint
+from orchestration.ingest.build_state import loaded_fingerprint, record_fingerprint
 from orchestration.ingest.cases import load_raw_cases, merge_cases_load
 from orchestration.ingest.common import (
     ParsedFile,
@@ -45,6 +46,12 @@ from orchestration.ingest.reference import (
     load_raw_population,
 )
 from orchestration.sources.catalog import MULTI_FILE_SOURCES, load_sources, load_status
+from orchestration.sources.fingerprint import (
+    code_version,
+    fingerprint,
+    incremental_fingerprint,
+    spec_hashes,
+)
 
 
 class SourceConfig(dg.Config):
@@ -158,6 +165,7 @@ def source_asset(spec: SourceAsset) -> dg.AssetsDefinition:
         kinds={"duckdb"},
         description=spec.description,
         partitions_def=case_fiscal_years() if spec.partitioned else None,
+        code_version=code_version()[:16],
         backfill_policy=dg.BackfillPolicy.single_run() if spec.partitioned else None,
     )
     def _asset(
@@ -190,6 +198,22 @@ def source_asset(spec: SourceAsset) -> dg.AssetsDefinition:
                     load_id=context.run_id,
                 ),
             )
+            # what the raw tables now hold, in the terms `scomm run` compares before a run
+            if ctx.fiscal_years is None:
+                statuses = [
+                    catalog.status_of(f, s) for f, s in zip(files, meta["sha256"], strict=True)
+                ]
+                loaded = fingerprint(
+                    spec.source,
+                    zip(meta["sha256"], statuses, strict=True),
+                    spec_hashes()[spec.source],
+                    code_version(),
+                )
+            else:
+                loaded = incremental_fingerprint(
+                    loaded_fingerprint(con, spec.source), ctx.fiscal_years, list(meta["sha256"])
+                )
+            record_fingerprint(con, spec.source, loaded)
         if not files:
             context.log.warning(f"{spec.source}: not loaded this run (no file)")
         checkpoint("ingest")
@@ -197,13 +221,14 @@ def source_asset(spec: SourceAsset) -> dg.AssetsDefinition:
         if extra:
             context.log.warning(f"{files[0]}: extra column(s) {extra} kept in _extra_columns")
         return dg.MaterializeResult(
+            data_version=dg.DataVersion(loaded),
             metadata={
                 "source": spec.source,
                 "source_file": ", ".join(str(f.resolve()) for f in files),
                 "data_status": status,
                 **{k: v for k, v in meta.items() if k != "sha256"},
                 "source_sha256": " ".join(meta["sha256"]),
-            }
+            },
         )
 
     return _asset
