@@ -215,3 +215,34 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         )
         if groups and not item.nodeid.endswith("@" + "_".join(groups)):
             item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(groups)}")
+
+
+# The browser tests (test_browser*.py) drive Debian's Chromium through Playwright: no browser
+# download (that fails here). Screenshots land in test-output/ for a person to look at.
+CHROMIUM = Path("/usr/bin/chromium")
+BROWSER_OUTPUT = ROOT / "test-output"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium per browser test module."""
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), (
+        "Chromium is not installed: `make test` installs Debian's chromium "
+        "(apt-get install chromium)"
+    )
+    BROWSER_OUTPUT.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -6,36 +6,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from playwright.sync_api import sync_playwright
 
+from tests.conftest import BROWSER_OUTPUT as OUTPUT
 from tests.conftest import EVIL_NAME, DashboardServer, published_with_evil_name
 
 pytestmark = pytest.mark.xdist_group("browser")  # one worker, one Chromium for the module
-
-CHROMIUM = Path("/usr/bin/chromium")
-OUTPUT = Path(__file__).resolve().parents[1] / "test-output"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert CHROMIUM.exists(), (
-        "Chromium is not installed: `make test` installs Debian's "
-        "chromium (apt-get install chromium)"
-    )
-    OUTPUT.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

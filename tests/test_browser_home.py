@@ -3,24 +3,12 @@ at a phone's width (390 px) and a desktop's (1400 px): no horizontal page scroll
 text at least 11 px as rendered, every county drawn, hover titles and a click to the county's
 page. Screenshots go to test-output/ for a person to look at."""
 
-from pathlib import Path
-
 import pytest
-from playwright.sync_api import sync_playwright
+
+from tests.conftest import BROWSER_OUTPUT as OUTPUT
 
 pytestmark = pytest.mark.xdist_group("browser")  # one worker with test_browser.py's Chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-OUTPUT = Path(__file__).resolve().parents[1] / "test-output"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 # the rendered size of every SVG text: its computed font size times the scale the SVG's
 # viewBox applies on screen (its CTM)
@@ -32,19 +20,6 @@ TEXT_SIZES = """() => [...document.querySelectorAll('svg text')]
     return {text: t.textContent.slice(0, 40), px: Math.round(px * 10) / 10,
             svg: t.closest('svg').id};
   })"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert CHROMIUM.exists(), (
-        "Chromium is not installed: `make test` installs Debian's "
-        "chromium (apt-get install chromium)"
-    )
-    OUTPUT.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.mark.parametrize("width", [390, 1400])

@@ -146,30 +146,29 @@ def parsed_manifest(project: DbtProject, target: Path) -> Any:
             not copy.exists() or copy.stat().st_mtime_ns < source.stat().st_mtime_ns
         ):
             shutil.copy2(source, copy)
-        where = [
-            "--project-dir",
-            str(project.project_dir),
-            "--profiles-dir",
-            str(project.profiles_dir),
-        ]
-        result = dbtRunner().invoke(
-            [
-                "parse",
-                *where,
-                "--target-path",
-                str(target),
-                "--log-path",
-                str(target),
-                "--no-write-json",
-                "--no-send-anonymous-usage-stats",
-                "--quiet",
-            ]
-        )
+        result = dbtRunner().invoke(["parse", *_common_args(project, target), "--quiet"])
         if not result.success:
             raise RuntimeError(f"dbt parse failed: {result.exception}")
         _PARSED.clear()
         _PARSED[key] = result.result
     return _PARSED[key]
+
+
+def _common_args(project: DbtProject, target: Path) -> list[str]:
+    """The flags every in-process dbt command gets: the project, its profile, ``target`` for
+    its artifacts and log, no manifest JSON written, no anonymous usage statistics."""
+    return [
+        "--project-dir",
+        str(project.project_dir),
+        "--profiles-dir",
+        str(project.profiles_dir),
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(target),
+        "--no-write-json",
+        "--no-send-anonymous-usage-stats",
+    ]
 
 
 def dbt_build_in_process(
@@ -211,16 +210,7 @@ def dbt_build_in_process(
             result = dbtRunner(manifest=manifest, callbacks=[on_event]).invoke(
                 [
                     *args,
-                    "--project-dir",
-                    str(project.project_dir),
-                    "--profiles-dir",
-                    str(project.profiles_dir),
-                    "--target-path",
-                    str(target),
-                    "--log-path",
-                    str(target),
-                    "--no-write-json",
-                    "--no-send-anonymous-usage-stats",
+                    *_common_args(project, target),
                     *selection,
                     *(["--indirect-selection", indirect] if indirect else []),
                 ]

@@ -46,12 +46,10 @@ LIBRARIES = ("duckdb", "dbt-core", "dbt-duckdb", "dagster", "dagster-dbt", "grea
 
 
 def sha256_of(path: Path) -> str:
-    """As ingest.common.sha256_of, without importing the readers (pandas) on this path."""
-    digest = hashlib.sha256()
+    """A file's sha256 (the standard library's file_digest), without importing the readers
+    (pandas) on this path."""
     with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 @cache
