@@ -431,7 +431,8 @@ def test_a_run_out_of_disk_at_publish_leaves_nothing_the_next_run_needs(sample_r
         capture_output=True,
         check=True,
     )
-    failed = scomm("run", "--warehouse", str(warehouse))
+    # the same inputs as published: --full, or the run would rightly say "up to date"
+    failed = scomm("run", "--full", "--warehouse", str(warehouse))
     assert failed.returncode == 1, flat(failed)
     assert "No space left on device" in flat(failed) and "nothing was published" in flat(failed)
     assert warehouse.joinpath("marts.duckdb").resolve().read_bytes() == before
