@@ -246,3 +246,17 @@ def browser():
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@contextlib.contextmanager
+def tmpfs(mount: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of ``size`` mounted at ``mount`` (a small disk to fill; needs root, which CI
+    has: the test is skipped, saying so, elsewhere)."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root; CI runs as root")
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)], check=True)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)

@@ -15,7 +15,7 @@ import requests
 from orchestration.defs.publish import content_checksum
 from orchestration.faults import CHECKPOINTS
 from orchestration.runner import execute
-from tests.conftest import DashboardServer, write_variant
+from tests.conftest import DashboardServer, tmpfs, write_variant
 
 SCOMM = str(Path(sys.executable).parent / "scomm")
 
@@ -124,13 +124,8 @@ def test_rerun_after_a_failure_does_not_duplicate_raw_rows(sample_run, tmp_path)
 @pytest.fixture
 def small_disk(tmp_path):
     """A 16 MB tmpfs as the warehouse folder (needs root, which CI has)."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root; CI runs as root")
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)], check=True)
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=False)
+    with tmpfs(tmp_path / "disk", "16m") as mount:
+        yield mount
 
 
 def test_disk_full_is_a_clear_error_and_publishes_nothing(sample_run, small_disk):

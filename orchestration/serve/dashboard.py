@@ -9,8 +9,6 @@ audit, nothing for a browser to fetch but the page and one stylesheet.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +32,6 @@ from orchestration.serve.published import (
     PublishedFileMissing,
     QueryTimedOut,
     citation,
-    csv_safe,
     fiscal_years,
     jurisdictions,
     other_fiscal_years,
@@ -42,6 +39,7 @@ from orchestration.serve.published import (
     published,
     published_tables,
     ranking,
+    records_csv,
     rows,
     states,
     table_rows,
@@ -467,7 +465,7 @@ def make_app(serving_db: Path) -> Starlette:
             return PlainTextResponse(str(exc), status_code=400)
         status = publication["data_status"] if publication else "unknown"
         return Response(
-            home.to_csv(records, status),
+            records_csv(records, status),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
@@ -489,7 +487,6 @@ def make_app(serving_db: Path) -> Starlette:
         except (PublishedFileMissing, QueryTimedOut) as exc:
             return PlainTextResponse(str(exc), status_code=503)
         kind = request.query_params.get("view", "jurisdiction")
-        out = io.StringIO()
         if kind == "ranking":
             records = [{"ranked": True, **r} for r in context["ranked"]] + [
                 {"ranked": False, "rank": None, **r} for r in context["flagged"]
@@ -510,16 +507,9 @@ def make_app(serving_db: Path) -> Starlette:
         # every row says whether its numbers are real (the publication's data status)
         publication = context["publication"]
         status = publication["data_status"] if publication else "unknown"
-        records = [{**r, "data_status": status} for r in records]
-        columns: list[str] = []
-        for record in records:
-            columns += [c for c in record if c not in columns]
-        writer = csv.DictWriter(out, fieldnames=columns)  # \r\n: a CR in a value is quoted
-        writer.writeheader()
-        # formula-safe: a name such as =HYPERLINK(…) is text in a spreadsheet, never a formula
-        writer.writerows({k: csv_safe(v) for k, v in r.items()} for r in records)
+        body = records_csv(records, status)  # formula-safe, data_status on every row
         return Response(
-            out.getvalue(),
+            body,
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )

@@ -10,11 +10,9 @@ muted (a pattern, not a colour) and its tooltip says why.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import functools
 import html
-import io
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,9 +24,9 @@ from markupsafe import Markup, escape
 
 from orchestration import fiscal
 from orchestration.serve import homecharts, usmap
+from orchestration.serve.charts import pct
 from orchestration.serve.published import (
     SMALL_COUNT,
-    csv_safe,
     publication_info,
     published_tables,
     rows,
@@ -66,10 +64,6 @@ def is_home(params: Mapping[str, str]) -> bool:
 def county_url(jurisdiction_id: str) -> str:
     """Where a click on a county goes: its jurisdiction page."""
     return f"/?q={jurisdiction_id}"
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
 
 
 def _int(n: int | float | None) -> str:
@@ -308,10 +302,10 @@ def _share_cells(con: duckdb.DuckDBPyConnection, flow: str, fiscal_year: int) ->
             cell.text = "restated: counts withdrawn" if r["restated"] else "not reported"
         else:
             cell.value = r["share"]
-            cell.text = _pct(r["share"])
+            cell.text = pct(r["share"])
             cell.count = f"{_int(r['minor'])} Level 3 + non-criminal of {_int(r['total'])} {flow}"
             if r["low"] is not None:
-                cell.interval = f"95% interval {100 * r['low']:.1f}–{_pct(r['high'])}"
+                cell.interval = f"95% interval {100 * r['low']:.1f}–{pct(r['high'])}"
             cell.muted = r["total"] < SMALL_COUNT
         cells.append(cell)
     return cells
@@ -813,19 +807,3 @@ def _cell_record(
         if cell is None or cell.value is None or cell.muted
         else label.get(cell.css, ""),
     }
-
-
-def to_csv(records: list[dict[str, Any]], data_status: str) -> str:
-    """Records as CSV with a data_status column on every row (real or synthetic), formula-safe
-    (csv_safe: text starting with = + - @ tab or CR gets a leading apostrophe) with \r\n line
-    ends, so a carriage return inside a value is quoted."""
-    columns = list(dict.fromkeys(c for r in records[:1] for c in r))
-    for record in records[1:]:  # rows of one view share their columns; any extra come last
-        if len(record) != len(columns) or any(c not in record for c in columns):
-            columns += [c for c in record if c not in columns]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([*columns, "data_status"])
-    for record in records:
-        writer.writerow([*(csv_safe(record.get(c)) for c in columns), data_status])
-    return out.getvalue()

@@ -10,7 +10,6 @@ same numbers in a table below each chart.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from orchestration import fiscal
-from orchestration.serve.charts import status_stamp
+from orchestration.serve.charts import fy_position, pct, status_stamp
 
 WIDTH, HEIGHT = 380, 282
 LEFT, RIGHT, TOP, BOTTOM = 44, 10, 62, 58
@@ -34,10 +33,6 @@ class Published:
     fiscal_year: int
     share: float
     what: str
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
 
 
 def _open(chart_id: str, title: str, desc: str) -> list[str]:
@@ -155,9 +150,9 @@ def national_series(
             )
             x = x_of(year) + offset
             tip = (
-                f"{flow.capitalize()}, FY{year}: minor share {_pct(share)} "
+                f"{flow.capitalize()}, FY{year}: minor share {pct(share)} "
                 f"({r[f'{flow}_minor']:,} of {r[f'{flow}_total']:,}"
-                + (f"; 95% interval {100 * low:.1f}–{_pct(high)}" if low is not None else "")
+                + (f"; 95% interval {100 * low:.1f}–{pct(high)}" if low is not None else "")
                 + ")"
             )
             bar = ""
@@ -180,7 +175,7 @@ def national_series(
         out.append(
             f'<g class="published" data-fy="{p.fiscal_year}"><path d="M{x:.1f} {y - 7:.1f}'
             f'l7 7-7 7-7-7z" fill="#fff" stroke="{BLACK}" stroke-width="2"/>'
-            f"<title>{escape(f'FY{p.fiscal_year}, as published: {_pct(p.share)} — {p.what}')}"
+            f"<title>{escape(f'FY{p.fiscal_year}, as published: {pct(p.share)} — {p.what}')}"
             "</title></g>"
         )
     if not loaded:
@@ -193,13 +188,6 @@ def national_series(
     out.append(status_stamp(WIDTH, HEIGHT, status))
     out.append("</svg>")
     return Markup("".join(out))
-
-
-def _position(date: dt.date, first_year: int) -> float:
-    """A date in fiscal-year units from the start of ``first_year``."""
-    year = fiscal.fiscal_year(date)
-    start, end = fiscal.fiscal_year_start(year), fiscal.fiscal_year_start(year + 1)
-    return year - first_year + (date - start).days / (end - start).days
 
 
 def rollout(rollout_rows: list[dict[str, Any]], loaded: bool, status: str) -> Markup:
@@ -256,7 +244,7 @@ def rollout(rollout_rows: list[dict[str, Any]], loaded: bool, status: str) -> Ma
         points: list[str] = []
         previous = 0.0
         for r in rollout_rows:
-            x = x_of(_position(r["activation_date"], first))
+            x = x_of(fy_position(r["activation_date"]) - (first - 1))
             points.append(f"{x:.1f},{y_of(previous):.1f} {x:.1f},{y_of(share(r, key)):.1f}")
             previous = share(r, key)
         if points:
@@ -271,10 +259,10 @@ def rollout(rollout_rows: list[dict[str, Any]], loaded: bool, status: str) -> Ma
             f"{date.isoformat()}: {r['counties_activated']:,} of {r['counties_total']:,} "
             f"counties, {r['states_with_activation']} of {r['states_total']} states with an "
             f"activated county ({r['states_fully_activated']} fully), "
-            f"{_pct(r['population_share_covered'] or 0)} of the population"
+            f"{pct(r['population_share_covered'] or 0)} of the population"
         )
         out.append(
-            f'<circle cx="{x_of(_position(date, first)):.1f}" '
+            f'<circle cx="{x_of(fy_position(date) - (first - 1)):.1f}" '
             f'cy="{y_of(share(r, "population")):.1f}" r="3" class="hover-point">'
             f"<title>{escape(tip)}</title></circle>"
         )

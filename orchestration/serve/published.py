@@ -226,6 +226,22 @@ def csv_safe(value: Any) -> Any:
     return value
 
 
+def records_csv(records: list[dict[str, Any]], data_status: str) -> str:
+    """Records as CSV for people: the union of their columns (in order of first appearance)
+    and a data_status column on every row (real or synthetic), every cell csv_safe, \r\n
+    line ends (RFC 4180), so a carriage return inside a value is quoted."""
+    import csv
+    import io
+
+    columns = list(dict.fromkeys(c for r in records for c in r))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([*columns, "data_status"])
+    for record in records:
+        writer.writerow([*(csv_safe(record.get(c)) for c in columns), data_status])
+    return out.getvalue()
+
+
 def csv_safe_sql(column: str) -> str:
     """csv_safe as a DuckDB expression over the text column ``column`` (a quoted identifier),
     for CSV written by DuckDB itself."""
