@@ -137,7 +137,8 @@ def parsed_manifest(project: DbtProject, target: Path) -> Any:
     warehouse. The warehouse's database is given to the build only."""
     from dbt.cli.main import dbtRunner
 
-    source = Path(project.target_path) / "partial_parse.msgpack"
+    # the project's own target folder (DbtProject.target_path is relative to the project)
+    source = project.manifest_path.parent / "partial_parse.msgpack"
     key = (str(source), source.stat().st_mtime_ns if source.exists() else 0)
     if key not in _PARSED:
         target.mkdir(parents=True, exist_ok=True)
