@@ -103,6 +103,43 @@ def test_an_expectation_that_raises_is_an_error_not_bad_data(tmp_path):
     assert not outcome.success  # the run must not publish on a validation it could not do
 
 
+def test_a_metric_that_raises_inside_a_suite_is_an_error_and_the_rest_still_judged(monkeypatch):
+    """The suite is validated in one GX validation: an expectation whose metric raised comes
+    back as an error (GX reports it under the metric's id), and every other expectation of the
+    suite keeps its own verdict, in the suite's order."""
+    from orchestration.validation import gx as gx_module
+
+    spec = {
+        "meta": {"blocking": True},
+        "expectations": [
+            {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "a"}},
+            # mixed types: GX's between metric raises a TypeError on them
+            {
+                "type": "expect_column_values_to_be_between",
+                "kwargs": {"column": "b", "min_value": 0, "max_value": 10},
+            },
+            {
+                "type": "expect_column_values_to_be_between",
+                "kwargs": {"column": "a", "min_value": 0, "max_value": 1},
+            },
+            {
+                "type": "expect_column_values_to_be_in_set",
+                "kwargs": {"column": "a", "value_set": [1, 2]},
+            },
+        ],
+    }
+    monkeypatch.setattr(gx_module, "load_suite_spec", lambda name: spec)
+    frame = pd.DataFrame({"a": [1, 2, None], "b": ["x", 3, {"k": 1}]})
+    outcome = gx_module.validate_here(frame, "made_up", "t")
+    not_null, between_b, between_a, in_set = outcome.outcomes
+    assert not not_null.success and not not_null.raised and not_null.unexpected_count == 1
+    assert between_b.raised and "same type" in between_b.raised
+    assert "could not be evaluated" in between_b.describe("t")
+    assert not between_a.success and not between_a.raised and between_a.unexpected_count == 1
+    assert in_set.success
+    assert outcome.errors == [between_b] and not outcome.success
+
+
 def test_mart_suite_catches_a_share_out_of_range_and_a_future_year():
     frame = pd.DataFrame(
         {

@@ -197,69 +197,105 @@ def validate_here(
         .get_batch(batch_parameters={"dataframe": df.reset_index(drop=True)})
     )
     frame = df.reset_index(drop=True)
-    outcomes: list[ExpectationOutcome] = []
-    for item in spec["expectations"]:
+    outcomes: dict[int, ExpectationOutcome] = {}
+    runnable: dict[int, Any] = {}  # index in the suite -> the expectation to run
+    for index, item in enumerate(spec["expectations"]):
         kwargs = dict(item["kwargs"])
-        column = (
-            kwargs.get("column")
-            or kwargs.get("column_A")
-            or (",".join(kwargs["column_list"]) if "column_list" in kwargs else None)
-        )
-        if column and "__" in column and "," not in column:
-            column = f"{column.split('__')[0]} (derived: {column})"
-        note = item.get("meta", {}).get("notes", "")
         missing = [c for c in _columns_of(kwargs) if c not in frame.columns]
         if missing:
-            outcomes.append(
-                ExpectationOutcome(
-                    item["type"],
-                    column,
-                    note,
-                    False,
-                    raised=f"column(s) {missing} not in the table",
-                )
-            )
+            outcomes[index] = _outcome(item, False, raised=f"column(s) {missing} not in the table")
             continue
-        expectation = ExpectationConfiguration(
-            type=item["type"], kwargs=kwargs, meta=item.get("meta", {})
+        # the index in meta finds each result's expectation again
+        runnable[index] = ExpectationConfiguration(
+            type=item["type"], kwargs=kwargs, meta={**item.get("meta", {}), INDEX_KEY: index}
         ).to_domain_obj()
+    result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": None}
+    results: list[Any] = []
+    if runnable:
+        # the whole suite in one validation (GX resolves the metrics of all expectations
+        # together: ≈4× faster than one validation per expectation); an expectation that raises
+        # comes back with its exception_info, the others are still evaluated
         try:
-            result = batch.validate(
-                expectation,
-                result_format={"result_format": "COMPLETE", "unexpected_index_column_names": None},
+            validated = batch.validate(
+                gx.ExpectationSuite(name=suite_name, expectations=list(runnable.values())),
+                result_format=result_format,
                 expectation_parameters=parameters or {},
             )
-        except Exception as exc:  # an expectation that raised is a validation error
-            outcomes.append(
-                ExpectationOutcome(
-                    item["type"], column, note, False, raised=f"{type(exc).__name__}: {exc}"
-                )
-            )
-            continue
-        info = result.exception_info or {}
-        if info.get("raised_exception"):
-            outcomes.append(
-                ExpectationOutcome(
-                    item["type"], column, note, False, raised=str(info.get("exception_message"))
-                )
-            )
+            results = list(validated.results)
+        except Exception:  # noqa: BLE001  the suite as a whole raised: one at a time names which
+            results = []
+            for index, expectation in runnable.items():
+                try:
+                    results.append(
+                        batch.validate(
+                            expectation,
+                            result_format=result_format,
+                            expectation_parameters=parameters or {},
+                        )
+                    )
+                except Exception as exc:  # an expectation that raised is a validation error
+                    item = spec["expectations"][index]
+                    outcomes[index] = _outcome(item, False, raised=f"{type(exc).__name__}: {exc}")
+    for result in results:
+        index = int(result.expectation_config.meta[INDEX_KEY])
+        item = spec["expectations"][index]
+        raised = _raised(result.exception_info)
+        if raised is not None:
+            outcomes[index] = _outcome(item, False, raised=raised)
             continue
         res = result.result or {}
         indexes = res.get("unexpected_index_list") or []
-        checked = _columns_of(kwargs)
+        checked = _columns_of(item["kwargs"])
         bases = [c.split("__")[0] for c in checked if "__" in c]  # raw column of a derived one
         shown = identify + [c for c in bases + checked if c not in identify and c in frame]
-        outcomes.append(
-            ExpectationOutcome(
-                expectation=item["type"],
-                column=column,
-                note=note,
-                success=bool(result.success),
-                unexpected_count=int(res.get("unexpected_count") or 0),
-                sample_rows=[] if result.success else _sample(frame, indexes, shown),
-            )
+        outcomes[index] = _outcome(
+            item,
+            bool(result.success),
+            unexpected_count=int(res.get("unexpected_count") or 0),
+            sample_rows=[] if result.success else _sample(frame, indexes, shown),
         )
-    return SuiteOutcome(suite_name, table, bool(meta.get("blocking", True)), outcomes)
+    missing_results = [i for i in range(len(spec["expectations"])) if i not in outcomes]
+    for index in missing_results:  # never silently dropped
+        outcomes[index] = _outcome(
+            spec["expectations"][index], False, raised="no result came back from the validation"
+        )
+    return SuiteOutcome(
+        suite_name,
+        table,
+        bool(meta.get("blocking", True)),
+        [outcomes[i] for i in range(len(spec["expectations"]))],
+    )
+
+
+INDEX_KEY = "scomm_index"
+
+
+def _raised(info: Any) -> str | None:
+    """The message of an exception GX caught while evaluating an expectation, if any. GX puts
+    it at the top level ({raised_exception, exception_message}) or, when a metric the
+    expectation needs raised, under that metric's id ({metric id: {raised_exception, …}})."""
+    if not isinstance(info, dict):
+        return None
+    if info.get("raised_exception"):
+        return str(info.get("exception_message"))
+    for value in info.values():
+        if isinstance(value, dict) and value.get("raised_exception"):
+            return str(value.get("exception_message"))
+    return None
+
+
+def _outcome(item: dict[str, Any], success: bool, **fields: Any) -> ExpectationOutcome:
+    """The outcome of the suite's expectation ``item`` (as stored in the JSON)."""
+    kwargs = item["kwargs"]
+    column = (
+        kwargs.get("column")
+        or kwargs.get("column_A")
+        or (",".join(kwargs["column_list"]) if "column_list" in kwargs else None)
+    )
+    if column and "__" in column and "," not in column:
+        column = f"{column.split('__')[0]} (derived: {column})"
+    note = item.get("meta", {}).get("notes", "")
+    return ExpectationOutcome(item["type"], column, note, success, **fields)
 
 
 def _columns_of(kwargs: dict[str, Any]) -> list[str]:
