@@ -1,0 +1,102 @@
+"""The per-column rules of each model are one dbt test (tests/generic/column_rules.sql): every
+rule it is given still catches its kind of bad value, and the failing rows say which column,
+which rule and the value. The clean sample passing them all is test_pipeline_e2e's."""
+
+import json
+import subprocess
+
+import duckdb
+
+from orchestration.defs.dbt import dbt_executable
+from orchestration.paths import DBT_PROJECT_DIR
+
+
+def dbt_test(build_db, target, *select: str) -> subprocess.CompletedProcess:
+    """`dbt test` of the selected tests on ``build_db``, failing rows stored (as a dbt user
+    would look at them)."""
+    return subprocess.run(
+        [
+            dbt_executable(),
+            "test",
+            "--store-failures",
+            "--select",
+            *select,
+            "--vars",
+            json.dumps({"build_db": str(build_db)}),
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(target),
+        ],
+        cwd=DBT_PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def stored_failures(build_db) -> dict[str, set[str]]:
+    """The failing rows dbt stored, by test (table) name."""
+    with duckdb.connect(str(build_db), read_only=True) as con:
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_name like 'column_rules_%'"
+        ).fetchall()
+        return {
+            name: {
+                row[0]
+                for row in con.execute(f'select broken_rule from "{schema}"."{name}"').fetchall()
+            }
+            for schema, name in tables
+        }
+
+
+def test_each_rule_catches_its_bad_value_and_names_column_rule_and_value(sample_copy, tmp_path):
+    build = sample_copy.build
+    with duckdb.connect(str(build)) as con:
+        first = "(select min(jurisdiction_id) from marts.mart_jurisdiction_year)"
+        con.execute(
+            f"""update marts.mart_jurisdiction_year
+                set fiscal_year = 2099, minor_share_removals = 1.5, jurisdiction_name = null,
+                    months_active = -1
+                where jurisdiction_id = {first} and fiscal_year = (
+                    select min(fiscal_year) from marts.mart_jurisdiction_year
+                    where jurisdiction_id = {first})"""
+        )
+        con.execute(
+            "update marts.mart_jurisdiction_year set jurisdiction_id = '2502' "
+            "where jurisdiction_id = '25025'"
+        )
+        con.execute(
+            "update marts.fct_referrals_by_severity set measure = 'arrests' "
+            "where rowid = (select min(rowid) from marts.fct_referrals_by_severity)"
+        )
+    done = dbt_test(
+        build,
+        tmp_path / "target",
+        "test_name:column_rules,mart_jurisdiction_year",
+        "test_name:column_rules,fct_referrals_by_severity",
+    )
+    assert done.returncode == 1, done.stdout
+    # both tests ran and failed (dbt counts a failed test under ERROR in its summary)
+    assert done.stdout.count(" FAIL ") == 2 and "TOTAL=2" in done.stdout, done.stdout
+    failures = stored_failures(build)
+    assert set(failures) == {
+        "column_rules_mart_jurisdiction_year",
+        "column_rules_fct_referrals_by_severity",
+    }
+    jurisdiction_year = failures["column_rules_mart_jurisdiction_year"]
+    assert {
+        "fiscal_year = 2099 is outside [2003, 2035]",
+        "minor_share_removals = 1.5 is outside [0, 1]",
+        "months_active = -1 is outside [0, 12]",
+        "jurisdiction_name is NULL",
+        "jurisdiction_id = '2502' is not five digits",
+    } <= jurisdiction_year, jurisdiction_year
+    assert failures["column_rules_fct_referrals_by_severity"] == {
+        "measure = 'arrests' is not one of the accepted values"
+    }
