@@ -204,6 +204,8 @@ def user_runs(tmp: Path, repeat: int) -> dict[str, tuple[float, float]]:
     folder (dbt's parse cache kept between repetitions, as a dbt user's would be)."""
     import shutil
 
+    from orchestration.defs.dbt import RUN_BUILD_ARGS
+
     times: dict[str, list[tuple[float, float]]] = {
         k: [] for k in ("sample_run", "noop_run", "one_source_run", "dbt_build")
     }
@@ -222,7 +224,7 @@ def user_runs(tmp: Path, repeat: int) -> dict[str, tuple[float, float]]:
         dbt_vars = json.dumps({"build_db": str(peer_db)})
         dbt = [
             str(Path(sys.executable).parent / "dbt"),
-            "build",
+            *RUN_BUILD_ARGS,  # `dbt build` as the run invokes it
             "--full-refresh",
             "--vars",
             dbt_vars,

@@ -124,6 +124,11 @@ class ScommTranslator(DagsterDbtTranslator):
         return spec
 
 
+# `dbt build` as a run invokes it: dbt's unit tests test the SQL of the models, not the data,
+# so they run with the test suite (tests/test_dbt_tests.py), not in every run — as dbt's docs
+# advise for production builds
+RUN_BUILD_ARGS = ("build", "--exclude-resource-type", "unit_test")
+
 # dbt's events that dagster-dbt turns into materializations and check results, plus errors
 RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"})
 _PARSED: dict[tuple[str, int], Any] = {}  # (partial_parse.msgpack, mtime) -> dbt Manifest
@@ -296,7 +301,7 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         # years (cases_job) lets them replace only those years
         full = ["--full-refresh"] if is_full_load(context.run.tags) else []
         yield from dbt_build_in_process(
-            context, project, ["build", "--vars", dbt_vars, *full], warehouse.dbt_target_dir
+            context, project, [*RUN_BUILD_ARGS, "--vars", dbt_vars, *full], warehouse.dbt_target_dir
         )
 
     return scomm_dbt_models

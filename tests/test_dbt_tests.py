@@ -1,6 +1,8 @@
-"""The per-column rules of each model are one dbt test (tests/generic/column_rules.sql): every
-rule it is given still catches its kind of bad value, and the failing rows say which column,
-which rule and the value. The clean sample passing them all is test_pipeline_e2e's."""
+"""dbt's own tests outside the run: the per-column rules of each model are one dbt test
+(tests/generic/column_rules.sql) and every rule it is given still catches its kind of bad
+value, the failing rows saying which column, which rule and the value (the clean sample
+passing them all is test_pipeline_e2e's); the dbt unit tests, which `scomm run` leaves out
+(they test the SQL, not the data), pass here."""
 
 import json
 import subprocess
@@ -11,14 +13,14 @@ from orchestration.defs.dbt import dbt_executable
 from orchestration.paths import DBT_PROJECT_DIR
 
 
-def dbt_test(build_db, target, *select: str) -> subprocess.CompletedProcess:
+def dbt_test(build_db, target, *select: str, store_failures: bool = True):
     """`dbt test` of the selected tests on ``build_db``, failing rows stored (as a dbt user
     would look at them)."""
     return subprocess.run(
         [
             dbt_executable(),
             "test",
-            "--store-failures",
+            *(["--store-failures"] if store_failures else []),
             "--select",
             *select,
             "--vars",
@@ -100,3 +102,10 @@ def test_each_rule_catches_its_bad_value_and_names_column_rule_and_value(sample_
     assert failures["column_rules_fct_referrals_by_severity"] == {
         "measure = 'arrests' is not one of the accepted values"
     }
+
+
+def test_the_dbt_unit_tests_pass_here_since_runs_leave_them_out(sample_copy, tmp_path):
+    done = dbt_test(sample_copy.build, tmp_path / "target", "test_type:unit", store_failures=False)
+    assert done.returncode == 0, done.stdout
+    # the project's unit tests all ran (dbt prints one PASS line per test)
+    assert done.stdout.count(" PASS ") >= 2 and "ERROR=0" in done.stdout, done.stdout
