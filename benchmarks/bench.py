@@ -219,7 +219,10 @@ def user_runs(tmp: Path, repeat: int) -> dict[str, tuple[float, float]]:
         times["one_source_run"].append(
             launch([*run, "--source", f"population={population}"], tmp / f"user-{i}-one.log")
         )
-        peer_db = tmp / f"dbt-peer-{i}.duckdb"
+        # the same path every repetition: dbt's vars (the path) are part of what its partial
+        # parse must match, and a dbt user building one project reuses one database
+        peer_db = tmp / "dbt-peer" / "build.duckdb"
+        peer_db.parent.mkdir(exist_ok=True)
         shutil.copyfile(warehouse / "build.duckdb", peer_db)
         dbt_vars = json.dumps({"build_db": str(peer_db)})
         dbt = [
