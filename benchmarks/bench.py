@@ -204,7 +204,7 @@ def user_runs(tmp: Path, repeat: int) -> dict[str, tuple[float, float]]:
     folder (dbt's parse cache kept between repetitions, as a dbt user's would be)."""
     import shutil
 
-    from orchestration.defs.dbt import RUN_BUILD_ARGS
+    from orchestration.defs.dbt_runner import RUN_BUILD_ARGS
 
     times: dict[str, list[tuple[float, float]]] = {
         k: [] for k in ("sample_run", "noop_run", "one_source_run", "dbt_build")

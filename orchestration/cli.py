@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from orchestration.paths import DEFAULT_CACHE, DEFAULT_WAREHOUSE
+from orchestration.paths import DEFAULT_CACHE, DEFAULT_WAREHOUSE, RUN_LOG
 from orchestration.runner import (
     WarehouseBusy,
     data_status,
@@ -30,6 +30,8 @@ from orchestration.runner import (
     published_counts,
     row_accounting,
     sample_sources,
+    start_workers,
+    stop_workers,
     warehouse_lock,
 )
 from orchestration.sources.catalog import MULTI_FILE_SOURCES, SOURCE_NAMES
@@ -286,12 +288,9 @@ def run(
                 only = _plan(console, warehouse, sources)
                 if only is not None and not only:
                     return
-            # Great Expectations loads (≈4 s) in a forked process while this one imports
-            # Dagster and dbt
-            from orchestration.validation.gx import start_worker, stop_worker
-
-            start_worker()
-            atexit.register(stop_worker)
+            # dbt's worker and the Great Expectations one, forked before Dagster is imported
+            start_workers()
+            atexit.register(stop_workers)
             report, result = execute_with_result(warehouse, sources, fiscal_year, only)
             if step_timings:
                 from benchmarks.bench import step_seconds
@@ -348,7 +347,7 @@ def _print_run_summary(console, report, warehouse: Path, serving: Path) -> None:
     for line in row_accounting(warehouse, report.run_id):
         console.print(line, soft_wrap=True)
 
-    console.print(f"dbt and step log: {warehouse / 'logs' / 'last_run.log'}", soft_wrap=True)
+    console.print(f"dbt and step log: {warehouse / RUN_LOG}", soft_wrap=True)
     if not report.success:
         return
 

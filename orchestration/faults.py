@@ -1,6 +1,8 @@
 """Crash-test hooks. `SCOMM_KILL_AT=<checkpoint>` makes the process SIGKILL itself when it
 reaches that checkpoint, so tests can prove that a run killed at any phase leaves the published
-file intact and the next run working (docs/RELIABILITY.md). Unset, a checkpoint does nothing."""
+file intact and the next run working (docs/RELIABILITY.md). Unset, a checkpoint does nothing.
+Besides CHECKPOINTS (the run's own process), `dbt-worker` kills dbt's worker process mid-build
+(tests/test_dbt_worker.py)."""
 
 from __future__ import annotations
 

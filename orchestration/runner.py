@@ -188,6 +188,28 @@ def execute(
     return execute_with_result(warehouse, sources, fiscal_years, only)[0]
 
 
+def start_workers() -> None:
+    """The run's two helper processes, forked now (before Dagster is imported or any thread
+    starts, which makes a plain fork safe): dbt's worker, which builds the dbt models on the
+    second core while this process handles their results (defs/dbt_runner.py), and the Great
+    Expectations worker, which imports GX (≈4 s) while this process imports Dagster and dbt
+    and validates on request (validation/gx.py). Runs without them (the daemon's, tests'
+    execute()) do both in this process."""
+    from orchestration.defs import dbt_runner
+    from orchestration.validation import gx
+
+    dbt_runner.start_worker()
+    gx.start_worker()
+
+
+def stop_workers() -> None:
+    from orchestration.defs import dbt_runner
+    from orchestration.validation import gx
+
+    gx.stop_worker()
+    dbt_runner.stop_worker()
+
+
 PARTIAL_JOB = "scomm_partial"
 
 
@@ -204,6 +226,7 @@ def execute_with_result(
     from orchestration.defs.keys import SERVING
     from orchestration.defs.partitions import fiscal_year_tags
     from orchestration.defs.raw import SOURCE_ASSETS, run_config_for
+    from orchestration.defs.resources import WarehouseResource
     from orchestration.ingest.build_state import forget
 
     warehouse = warehouse.resolve()
@@ -230,6 +253,11 @@ def execute_with_result(
     recovered = recover_build_database(warehouse)
     forget(warehouse / "build.duckdb", rebuilt)
     defs = build_definitions(str(warehouse), extra_jobs=extra_jobs)
+    from orchestration.defs import dbt_runner
+
+    running = dbt_runner.worker()
+    if running is not None:  # it imports dbt and loads the manifest while the steps before dbt run
+        running.warm(WarehouseResource(warehouse_dir=str(warehouse)).dbt_target_dir)
     # The summary below says what failed and why; Dagster's own console log would add stack
     # traces for expected failures (a blocking check), so only critical messages pass.
     run_config: dict = {
@@ -237,9 +265,14 @@ def execute_with_result(
         **run_config_for(sources),
     }
     # dagster-dbt echoes every dbt event to stdout; keep it in a log file, not the summary.
-    log_path = warehouse / "logs" / "last_run.log"
+    log_path = WarehouseResource(warehouse_dir=str(warehouse)).run_log
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+    log_path.write_text("", encoding="utf-8")
+    # appended to (O_APPEND) by this process and by dbt's worker, whose dbt log goes here too
+    with (
+        log_path.open("a", encoding="utf-8", buffering=1) as log,
+        contextlib.redirect_stdout(log),
+    ):
         result = defs.resolve_job_def(job).execute_in_process(
             run_config=run_config,
             instance=dg.DagsterInstance.ephemeral(),

@@ -2,12 +2,10 @@
 
 import gc
 import json
-import os
 import queue
-import shutil
 import sys
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from functools import cached_property
 from importlib.metadata import version as installed_version
 from pathlib import Path
@@ -16,6 +14,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from orchestration.defs import dbt_runner
 from orchestration.defs.partitions import is_full_load
 from orchestration.defs.resources import WarehouseResource
 from orchestration.faults import checkpoint
@@ -124,74 +123,25 @@ class ScommTranslator(DagsterDbtTranslator):
         return spec
 
 
-# `dbt build` as a run invokes it: dbt's unit tests test the SQL of the models, not the data,
-# so they run with the test suite (tests/test_dbt_tests.py), not in every run — as dbt's docs
-# advise for production builds
-RUN_BUILD_ARGS = ("build", "--exclude-resource-type", "unit_test")
-
-# dbt's events that dagster-dbt turns into materializations and check results, plus errors
-RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"})
-_PARSED: dict[tuple[str, int], Any] = {}  # (partial_parse.msgpack, mtime) -> dbt Manifest
-
-
-def parsed_manifest(project: DbtProject, target: Path) -> Any:
-    """dbt's own Manifest of the project, parsed in this process once per version of the
-    project: from the project's partial-parse file (written with target/manifest.json), copied
-    into ``target``. The parse sees the profile and vars the project was parsed with (no
-    warehouse path), so dbt reuses that file whichever warehouse runs: no full parse per new
-    warehouse. The warehouse's database is given to the build only."""
-    from dbt.cli.main import dbtRunner
-
-    # the project's own target folder (DbtProject.target_path is relative to the project)
-    source = project.manifest_path.parent / "partial_parse.msgpack"
-    key = (str(source), source.stat().st_mtime_ns if source.exists() else 0)
-    if key not in _PARSED:
-        target.mkdir(parents=True, exist_ok=True)
-        copy = target / "partial_parse.msgpack"
-        if source.exists() and (
-            not copy.exists() or copy.stat().st_mtime_ns < source.stat().st_mtime_ns
-        ):
-            shutil.copy2(source, copy)
-        result = dbtRunner().invoke(["parse", *_common_args(project, target), "--quiet"])
-        if not result.success:
-            raise RuntimeError(f"dbt parse failed: {result.exception}")
-        _PARSED.clear()
-        _PARSED[key] = result.result
-    return _PARSED[key]
-
-
-def _common_args(project: DbtProject, target: Path) -> list[str]:
-    """The flags every in-process dbt command gets: the project, its profile, ``target`` for
-    its artifacts and log, no manifest JSON written, no anonymous usage statistics."""
-    return [
-        "--project-dir",
-        str(project.project_dir),
-        "--profiles-dir",
-        str(project.profiles_dir),
-        "--target-path",
-        str(target),
-        "--log-path",
-        str(target),
-        "--no-write-json",
-        "--no-send-anonymous-usage-stats",
-    ]
-
-
 def dbt_build_in_process(
-    context: dg.AssetExecutionContext, project: DbtProject, args: list[str], target: Path
+    context: dg.AssetExecutionContext,
+    project: DbtProject,
+    args: list[str],
+    target: Path,
+    log: Path | None = None,
 ) -> Iterator[Any]:
-    """`dbt build ARGS` by dbt's programmatic entry point (dbtRunner) in this process, on the
-    parsed manifest, instead of a second interpreter that imports dbt and parses the project
-    again; its results become Dagster events as dagster-dbt makes them from the dbt CLI's
-    JSON log (dbt's own text log goes to stdout, i.e. the run's log file). A subset of the
-    models (a partial run) is selected as dagster-dbt selects it."""
+    """`dbt build ARGS` by dbt's programmatic entry point (dbtRunner) on the parsed manifest —
+    in the dbt worker process when `scomm run` started one, else in a thread of this process
+    (dbt_runner.py says why) — instead of a second interpreter that imports dbt and parses the
+    project again; its results become Dagster events as dagster-dbt makes them from the dbt
+    CLI's JSON log (dbt's own text log goes to the run's log file). A subset of the models (a
+    partial run) is selected as dagster-dbt selects it. The worker appends dbt's text log to
+    ``log`` (the run's log file)."""
     from dagster_dbt.asset_utils import (
         get_manifest_and_translator_from_dbt_assets,
         get_subset_selection_for_context,
     )
     from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
-    from dbt.cli.main import dbtRunner
-    from dbt_common.events.functions import msg_to_dict
 
     manifest_json, translator, _ = get_manifest_and_translator_from_dbt_assets([context.assets_def])
     selection, indirect = get_subset_selection_for_context(
@@ -203,34 +153,57 @@ def dbt_build_in_process(
         dagster_dbt_translator=translator,
         current_dbt_indirect_selection_env=None,
     )
-    manifest = parsed_manifest(project, target)
-    events: queue.Queue = queue.Queue()
+    argv = [*args, *selection, *(["--indirect-selection", indirect] if indirect else [])]
+    running = dbt_runner.worker()
+    if running is not None:
+        # into the run's log file (this process's stdout during a run): the worker appends
+        # dbt's own log to the same file
+        print(f"dbt build in the worker process {running.pid}", flush=True)
+        events = running.build(argv, target, log)
+    else:
+        events = _build_in_thread(argv, target)
     errors: list[str] = []
+    count = 0
+    while True:
+        try:
+            item = next(events)
+        except StopIteration as done:
+            success, error = done.value
+            break
+        if item["info"]["level"] == "error":
+            errors.append(item["info"]["msg"])
+        message = DbtCoreCliEventMessage(raw_event=item, event_history_metadata={})
+        for dagster_event in message.to_default_asset_events(
+            manifest=manifest_json,
+            dagster_dbt_translator=translator,
+            context=context,
+            target_path=target,
+            project=project,
+        ):
+            count += 1
+            if count == 5:
+                checkpoint("dbt")  # mid-build, with dbt still running
+            yield dagster_event
+    if not success:
+        raise RuntimeError(
+            "dbt build failed"
+            + (f": {error}" if error else "")
+            + ("\n" + "\n".join(errors) if errors else "")
+        )
 
-    def on_event(event: Any) -> None:
-        if event.info.name in RESULT_EVENTS or event.info.level == "error":
-            events.put(("event", msg_to_dict(event)))
+
+def _build_in_thread(argv: list[str], target: Path) -> Generator[dict, None, tuple[bool, str]]:
+    """dbt_runner.run_build in a thread of this process, its events handed over as they come;
+    returns (success, error)."""
+    events: queue.Queue = queue.Queue()
 
     def build() -> None:
         try:
-            result = dbtRunner(manifest=manifest, callbacks=[on_event]).invoke(
-                [
-                    *args,
-                    *_common_args(project, target),
-                    *selection,
-                    *(["--indirect-selection", indirect] if indirect else []),
-                ]
-            )
-            events.put(("done", result))
+            outcome = dbt_runner.run_build(argv, target, lambda d: events.put(("event", d)))
+            events.put(("done", outcome))
         except BaseException as exc:  # noqa: BLE001  (handed to the asset's thread)
             events.put(("raised", exc))
-        finally:
-            _close_duckdb()
 
-    # dbt resolves the project's relative paths (seed files) from the working directory, as
-    # the dbt CLI does when run in the project folder
-    cwd = os.getcwd()
-    os.chdir(project.project_dir)
     # no garbage collection while dbt's threads run: a collection in one of them would
     # finalize Dagster's SQLite connections of this thread there (a logged ProgrammingError)
     gc.collect()
@@ -238,49 +211,16 @@ def dbt_build_in_process(
     worker = threading.Thread(target=build, name="dbt-build", daemon=True)
     worker.start()
     try:
-        count = 0
         while True:
             kind, item = events.get()
             if kind == "raised":
                 raise item
             if kind == "done":
-                break
-            if item["info"]["level"] == "error":
-                errors.append(item["info"]["msg"])
-            message = DbtCoreCliEventMessage(raw_event=item, event_history_metadata={})
-            for dagster_event in message.to_default_asset_events(
-                manifest=manifest_json,
-                dagster_dbt_translator=translator,
-                context=context,
-                target_path=target,
-                project=project,
-            ):
-                count += 1
-                if count == 5:
-                    checkpoint("dbt")  # mid-build, with dbt still running
-                yield dagster_event
+                return item
+            yield item
     finally:
         worker.join()
-        os.chdir(cwd)
         gc.enable()
-    if not item.success:
-        raise RuntimeError(
-            "dbt build failed"
-            + (f": {item.exception}" if item.exception else "")
-            + ("\n" + "\n".join(errors) if errors else "")
-        )
-
-
-def _close_duckdb() -> None:
-    """Release the build database dbt-duckdb keeps open between invocations, so this process's
-    own (read-only) connections and the publish can open it."""
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    with DuckDBConnectionManager._LOCK:
-        env = DuckDBConnectionManager._ENV
-        if env is not None:
-            env.close()
-        DuckDBConnectionManager._ENV = None
 
 
 def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
@@ -301,7 +241,11 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         # years (cases_job) lets them replace only those years
         full = ["--full-refresh"] if is_full_load(context.run.tags) else []
         yield from dbt_build_in_process(
-            context, project, [*RUN_BUILD_ARGS, "--vars", dbt_vars, *full], warehouse.dbt_target_dir
+            context,
+            project,
+            [*dbt_runner.RUN_BUILD_ARGS, "--vars", dbt_vars, *full],
+            warehouse.dbt_target_dir,
+            warehouse.run_log,
         )
 
     return scomm_dbt_models

@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from orchestration.paths import DEFAULT_WAREHOUSE
+from orchestration.paths import DEFAULT_WAREHOUSE, RUN_LOG
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -32,6 +32,11 @@ class WarehouseResource(dg.ConfigurableResource):
     @property
     def dbt_target_dir(self) -> Path:
         return self.root / "dbt" / "target"
+
+    @property
+    def run_log(self) -> Path:
+        """The log of the last run (dbt's text log and the steps' output)."""
+        return self.root / RUN_LOG
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

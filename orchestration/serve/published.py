@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 
 import duckdb
 
+from orchestration.paths import RUN_LOG
+
 T = TypeVar("T")
 
 LEVELS = ("l1", "l2", "l3", "nc")
@@ -120,7 +122,7 @@ def not_published_yet(path: Path) -> str:
     if (folder / "build.duckdb").exists():
         return (
             f"{folder} has no published marts.duckdb: no run there has published yet (see "
-            f"{folder / 'logs' / 'last_run.log'}); {build} builds and publishes it"
+            f"{folder / RUN_LOG}); {build} builds and publishes it"
         )
     return f"{folder} has no published marts.duckdb yet: {build} builds it"
 

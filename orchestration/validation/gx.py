@@ -132,7 +132,7 @@ def start_worker() -> None:
     from concurrent.futures import ProcessPoolExecutor
 
     _WORKER = ProcessPoolExecutor(
-        max_workers=1, initializer=_die_with_parent, mp_context=multiprocessing.get_context("fork")
+        max_workers=1, initializer=die_with_parent, mp_context=multiprocessing.get_context("fork")
     )
     _WORKER.submit(_import_gx)
 
@@ -144,7 +144,7 @@ def stop_worker() -> None:
         _WORKER = None
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """A run killed with SIGKILL must not leave its validation process behind (Linux)."""
     import ctypes
     import signal

@@ -1,0 +1,257 @@
+"""dbt's programmatic runner (dbtRunner) on the project's parsed manifest, in this process or in
+a worker process started by `scomm run`. No Dagster here: the worker is forked before Dagster
+is imported, and the events it sends back are plain dicts (dbt's JSON log lines) that
+orchestration/defs/dbt.py turns into Dagster events.
+
+Why a worker: in one process, dbt's Python work and Dagster's handling of each result (an
+event stored per model and per test) take turns on one interpreter lock, so the dbt step took
+the sum of both (≈4.7 s of a ≈12 s sample run, measured). In a second process dbt builds on
+the other core while this one handles the results, and the worker imports dbt and loads the
+manifest while the run ingests and validates the sources.
+
+The worker dies with its parent (PR_SET_PDEATHSIG: a killed run leaves no dbt behind holding
+the build database), ignores Ctrl-C (the run decides), and is used by `scomm run` only: the
+daemon's runs, tests that call runner.execute() and any run without a worker build in-process
+on the same functions (run_build).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
+from typing import Any
+
+from orchestration.faults import checkpoint
+from orchestration.paths import DBT_PROJECT_DIR
+
+# `dbt build` as a run invokes it: dbt's unit tests test the SQL of the models, not the data,
+# so they run with the test suite (tests/test_dbt_tests.py), not in every run — as dbt's docs
+# advise for production builds
+RUN_BUILD_ARGS = ("build", "--exclude-resource-type", "unit_test")
+
+# dbt's events that dagster-dbt turns into materializations and check results, plus errors
+RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"})
+
+_PARSED: dict[tuple[str, int], Any] = {}  # (partial_parse.msgpack, mtime) -> dbt Manifest
+
+
+def common_args(target: Path) -> list[str]:
+    """The flags every dbt command of a run gets: the project, its profile, ``target`` for its
+    artifacts and log, no manifest JSON written, no anonymous usage statistics."""
+    return [
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(target),
+        "--no-write-json",
+        "--no-send-anonymous-usage-stats",
+    ]
+
+
+def parsed_manifest(target: Path) -> Any:
+    """dbt's own Manifest of the project, parsed in this process once per version of the
+    project: from the project's partial-parse file (written with target/manifest.json), copied
+    into ``target``. The parse sees the profile and vars the project was parsed with (no
+    warehouse path), so dbt reuses that file whichever warehouse runs: no full parse per new
+    warehouse. The warehouse's database is given to the build only."""
+    from dbt.cli.main import dbtRunner
+
+    source = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
+    key = (str(source), source.stat().st_mtime_ns if source.exists() else 0)
+    if key not in _PARSED:
+        target.mkdir(parents=True, exist_ok=True)
+        copy = target / "partial_parse.msgpack"
+        if source.exists() and (
+            not copy.exists() or copy.stat().st_mtime_ns < source.stat().st_mtime_ns
+        ):
+            shutil.copy2(source, copy)
+        result = dbtRunner().invoke(["parse", *common_args(target), "--quiet"])
+        if not result.success:
+            raise RuntimeError(f"dbt parse failed: {result.exception}")
+        _PARSED.clear()
+        _PARSED[key] = result.result
+    return _PARSED[key]
+
+
+def run_build(argv: list[str], target: Path, send: Callable[[dict], None]) -> tuple[bool, str]:
+    """`dbt ARGV` (a build) on the parsed manifest; ``send`` gets each result and error event
+    as dbt's JSON log dict. Returns (success, what went wrong). dbt resolves the project's
+    relative paths (seed files) from the working directory, as the dbt CLI does when run in
+    the project folder; the build database is closed afterwards, so others can open it."""
+    from dbt.cli.main import dbtRunner
+    from dbt_common.events.functions import msg_to_dict
+
+    def on_event(event: Any) -> None:
+        if event.info.name in RESULT_EVENTS or event.info.level == "error":
+            send(msg_to_dict(event))
+
+    cwd = os.getcwd()
+    os.chdir(DBT_PROJECT_DIR)
+    try:
+        manifest = parsed_manifest(target)
+        result = dbtRunner(manifest=manifest, callbacks=[on_event]).invoke(
+            [*argv, *common_args(target)]
+        )
+        return bool(result.success), str(result.exception or "")
+    finally:
+        os.chdir(cwd)
+        close_duckdb()
+
+
+def close_duckdb() -> None:
+    """Release the build database dbt-duckdb keeps open between invocations, so the run's own
+    (read-only) connections and the publish can open it."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        env = DuckDBConnectionManager._ENV
+        if env is not None:
+            env.close()
+        DuckDBConnectionManager._ENV = None
+
+
+class WorkerDied(RuntimeError):
+    """The dbt worker process ended in the middle of a build."""
+
+
+class DbtWorker:
+    """One process that runs dbt for this one (see the module's docstring)."""
+
+    def __init__(self) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_serve, args=(child,), name="scomm-dbt", daemon=True)
+        self._process.start()
+        child.close()
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid
+
+    def alive(self) -> bool:
+        return self._process.is_alive()
+
+    def warm(self, target: Path) -> None:
+        """Import dbt and load the manifest now (the worker does it while this process runs the
+        steps before dbt)."""
+        self._conn.send(("parse", str(target)))
+
+    def build(
+        self, argv: list[str], target: Path, log: Path | None
+    ) -> Generator[dict, None, tuple[bool, str]]:
+        """Yield the build's events as they come; afterwards, (success, error) is the
+        generator's return value. dbt's text log is appended to ``log`` (else the worker's
+        stdout). A worker that dies mid-build raises WorkerDied."""
+        self._conn.send(("build", list(argv), str(target), str(log) if log else None))
+        while True:
+            try:
+                kind, *payload = self._conn.recv()
+            except (EOFError, OSError) as exc:
+                self._process.join(timeout=5)
+                raise WorkerDied(
+                    f"the dbt worker process ended during the build "
+                    f"(exit code {self._process.exitcode}): the build database is as dbt left "
+                    "it; nothing was published"
+                ) from exc
+            if kind == "event":
+                yield payload[0]
+            else:  # "done"
+                return payload[0], payload[1]
+
+    def stop(self) -> None:
+        if self._process.is_alive():
+            try:
+                self._conn.send(("exit",))
+            except OSError:
+                pass
+            self._process.join(timeout=5)
+            if self._process.is_alive():
+                self._process.kill()
+        self._conn.close()
+
+
+def _serve(conn: Any) -> None:
+    """The worker's loop: parse on request, build on request, stop at "exit" or when the parent
+    goes away (the pipe closes, or the kernel's parent-death signal)."""
+    import signal
+
+    from orchestration.validation.gx import die_with_parent
+
+    die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parse_error = ""
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message[0] == "parse":
+            try:
+                parsed_manifest(Path(message[1]))
+            except Exception as exc:  # noqa: BLE001  reported with the build that needs it
+                parse_error = f"{type(exc).__name__}: {exc}"
+        elif message[0] == "build":
+            _, argv, target, log = message
+            if parse_error:
+                conn.send(("done", False, parse_error))
+                continue
+            sent = 0
+
+            def send(event: dict) -> None:
+                nonlocal sent
+                conn.send(("event", event))
+                sent += 1
+                if sent == 5:
+                    checkpoint("dbt-worker")  # the worker killed mid-build (crash tests)
+
+            try:
+                with _appending_stdout(log):
+                    success, error = run_build(argv, Path(target), send)
+            except Exception as exc:  # noqa: BLE001  handed to the run, which fails the step
+                success, error = False, f"{type(exc).__name__}: {exc}"
+            conn.send(("done", success, error))
+        else:
+            return
+
+
+@contextlib.contextmanager
+def _appending_stdout(log: str | None) -> Iterator[None]:
+    """dbt's text log (it prints to stdout) appended to the run's log file, as the run's own
+    output is (both append, so neither overwrites the other)."""
+    if log is None:
+        yield
+        return
+    with open(log, "a", encoding="utf-8", buffering=1) as out, contextlib.redirect_stdout(out):
+        yield
+
+
+_WORKER: DbtWorker | None = None
+
+
+def start_worker() -> None:
+    """Fork the dbt worker. Call it early, before this process starts threads (a plain fork is
+    safe then) or imports Dagster."""
+    global _WORKER
+    if _WORKER is None:
+        _WORKER = DbtWorker()
+
+
+def stop_worker() -> None:
+    global _WORKER
+    if _WORKER is not None:
+        _WORKER.stop()
+        _WORKER = None
+
+
+def worker() -> DbtWorker | None:
+    """The running worker of this process, if `scomm run` started one."""
+    return _WORKER if _WORKER is not None and _WORKER.alive() else None
