@@ -23,7 +23,8 @@ ALLOWED: dict[str, set[str]] = {
     "serve": {"paths", "fiscal", "ingest"},
     "defs": {"paths", "fiscal", "faults", "ingest", "sources", "validation"},
     "definitions": {"paths", "defs"},
-    "runner": {"paths", "fiscal", "defs", "definitions", "ingest", "serve"},
+    # runner starts the run's helper processes, the validation one among them
+    "runner": {"paths", "fiscal", "defs", "definitions", "ingest", "serve", "validation"},
     "cli": {"paths", "fiscal", "runner", "sources", "serve", "validation", "benchmarks"},
 }
 NO_DAGSTER = ("paths", "fiscal", "faults", "ingest", "sources", "validation", "serve")

@@ -15,6 +15,8 @@ import dagster as dg
 import duckdb
 from pydantic import Field
 
+from orchestration.defs.checks.common import validate_ahead
+from orchestration.defs.checks.raw import SUITES_AHEAD
 from orchestration.defs.keys import (
     RAW_ACTIVATIONS,
     RAW_CASES,
@@ -217,6 +219,8 @@ def source_asset(spec: SourceAsset) -> dg.AssetsDefinition:
         if not files:
             context.log.warning(f"{spec.source}: not loaded this run (no file)")
         checkpoint("ingest")
+        # its GX suites start now, in the validation process, while the run goes on
+        validate_ahead(context.run_id, SUITES_AHEAD.get(spec.key, {}), warehouse)
         extra = meta.get("extra_columns") or []
         if extra:
             context.log.warning(f"{files[0]}: extra column(s) {extra} kept in _extra_columns")

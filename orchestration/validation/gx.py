@@ -159,6 +159,20 @@ def _import_gx() -> None:
     import great_expectations  # noqa: F401
 
 
+def submit_suite(
+    df: pd.DataFrame, suite_name: str, table: str, parameters: dict[str, Any] | None = None
+) -> Any:
+    """Start validating ``df`` in the validation process and return at once: a Future of the
+    SuiteOutcome, or None when no validation process runs (run_suite then validates here)."""
+    if _WORKER is None:
+        return None
+    return _WORKER.submit(validate_here, df, suite_name, table, parameters)
+
+
+def worker_running() -> bool:
+    return _WORKER is not None
+
+
 def run_suite(
     df: pd.DataFrame, suite_name: str, table: str, parameters: dict[str, Any] | None = None
 ) -> SuiteOutcome:

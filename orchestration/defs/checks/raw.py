@@ -5,7 +5,12 @@ arithmetic, ranges)."""
 import dagster as dg
 import pandas as pd
 
-from orchestration.defs.checks.common import read_frame, to_check_result, validate
+from orchestration.defs.checks.common import (
+    SuiteFrame,
+    read_frame,
+    suite_outcome,
+    to_check_result,
+)
 from orchestration.defs.keys import (
     RAW_ACTIVATIONS,
     RAW_FIGURES,
@@ -20,7 +25,6 @@ from orchestration.fiscal import fiscal_year_sql
 from orchestration.ingest.interop import COUNT_COLUMNS
 from orchestration.ingest.reference import POPULATION_COLUMNS, known_county_fips
 from orchestration.paths import DBT_PROJECT_DIR
-from orchestration.validation.gx import run_suite
 
 
 def _date_or_flag(column: str) -> str:
@@ -65,11 +69,16 @@ order by _source_line
     "counts >= 0 and whole, totals = sum of levels, matches <= "
     "submissions, no report before activation.",
 )
-def interop_raw_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    frame = read_frame(warehouse, RAW_FRAME_SQL)
-    outcome = run_suite(frame, "interop_raw", "raw.interop_reports")
+def interop_raw_suite(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    outcome = suite_outcome(context.run.run_id, "interop_raw_suite", _interop_frame, warehouse)
     checkpoint("validation")
     return to_check_result(outcome)
+
+
+def _interop_frame(warehouse: WarehouseResource) -> tuple[pd.DataFrame, str, str]:
+    return read_frame(warehouse, RAW_FRAME_SQL), "interop_raw", "raw.interop_reports"
 
 
 POPULATION_COUNTS = [c for c in POPULATION_COLUMNS if c.startswith(("census", "popestimate"))]
@@ -82,7 +91,17 @@ POPULATION_COUNTS = [c for c in POPULATION_COLUMNS if c.startswith(("census", "p
     description="GX suite expectations/census_population_raw.json: well-formed and "
     "known FIPS, one row per key, populations whole and positive.",
 )
-def census_population_raw_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+def census_population_raw_suite(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    return to_check_result(
+        suite_outcome(
+            context.run.run_id, "census_population_raw_suite", _population_frame, warehouse
+        )
+    )
+
+
+def _population_frame(warehouse: WarehouseResource) -> tuple[pd.DataFrame, str, str]:
     casts = ", ".join(f"try_cast({c} as bigint) as {c}__int" for c in POPULATION_COUNTS)
     frame = read_frame(
         warehouse, f"select *, {casts} from raw.census_population order by _source_line"
@@ -94,7 +113,7 @@ def census_population_raw_suite(warehouse: WarehouseResource) -> dg.AssetCheckRe
             frame["sumlev"], frame["state"], frame["county"], strict=True
         )
     ]
-    return to_check_result(run_suite(frame, "census_population_raw", "raw.census_population"))
+    return frame, "census_population_raw", "raw.census_population"
 
 
 @dg.asset_check(
@@ -104,7 +123,15 @@ def census_population_raw_suite(warehouse: WarehouseResource) -> dg.AssetCheckRe
     description="GX suite expectations/acs_noncitizen_raw.json: known 5-digit FIPS, "
     "years, one row per county-year, counts and MOE whole and >= 0.",
 )
-def acs_noncitizen_raw_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+def acs_noncitizen_raw_suite(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    return to_check_result(
+        suite_outcome(context.run.run_id, "acs_noncitizen_raw_suite", _noncitizen_frame, warehouse)
+    )
+
+
+def _noncitizen_frame(warehouse: WarehouseResource) -> tuple[pd.DataFrame, str, str]:
     frame = read_frame(
         warehouse,
         """
@@ -115,7 +142,7 @@ def acs_noncitizen_raw_suite(warehouse: WarehouseResource) -> dg.AssetCheckResul
     )
     known = known_county_fips()
     frame["fips_known"] = [f in known for f in frame["fips"]]
-    return to_check_result(run_suite(frame, "acs_noncitizen_raw", "raw.acs_noncitizen"))
+    return frame, "acs_noncitizen_raw", "raw.acs_noncitizen"
 
 
 ACTIVATION_FRAME_SQL = """
@@ -137,10 +164,19 @@ order by _source_line
     description="GX suite expectations/sc_activation_panel_raw.json: well-formed "
     "county codes, one row per county-year, dates within the rollout.",
 )
-def sc_activation_panel_raw_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    return validate(
-        warehouse, ACTIVATION_FRAME_SQL, "sc_activation_panel_raw", "raw.sc_activation_panel"
+def sc_activation_panel_raw_suite(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    return to_check_result(
+        suite_outcome(
+            context.run.run_id, "sc_activation_panel_raw_suite", _activation_frame, warehouse
+        )
     )
+
+
+def _activation_frame(warehouse: WarehouseResource) -> tuple[pd.DataFrame, str, str]:
+    frame = read_frame(warehouse, ACTIVATION_FRAME_SQL)
+    return frame, "sc_activation_panel_raw", "raw.sc_activation_panel"
 
 
 @dg.asset_check(
@@ -150,7 +186,20 @@ def sc_activation_panel_raw_suite(warehouse: WarehouseResource) -> dg.AssetCheck
     description="Warns about panel county codes that are neither a Census county "
     "code nor a retired code in seeds/county_fips_changes.csv.",
 )
-def sc_activation_counties_known(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+def sc_activation_counties_known(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    return to_check_result(
+        suite_outcome(
+            context.run.run_id,
+            "sc_activation_counties_known",
+            _activation_counties_frame,
+            warehouse,
+        )
+    )
+
+
+def _activation_counties_frame(warehouse: WarehouseResource) -> tuple[pd.DataFrame, str, str]:
     frame = read_frame(
         warehouse,
         f"""
@@ -161,11 +210,7 @@ def sc_activation_counties_known(warehouse: WarehouseResource) -> dg.AssetCheckR
     changes = pd.read_csv(DBT_PROJECT_DIR / "seeds" / "county_fips_changes.csv", dtype=str)
     known = known_county_fips() | set(changes["old_fips"])
     frame["known"] = [j in known for j in frame["jurisdiction_id"]]
-    return to_check_result(
-        run_suite(
-            frame, "sc_activation_counties_known", "raw.sc_activation_panel (distinct counties)"
-        )
-    )
+    return frame, "sc_activation_counties_known", "raw.sc_activation_panel (distinct counties)"
 
 
 @dg.asset_check(
@@ -175,13 +220,17 @@ def sc_activation_counties_known(warehouse: WarehouseResource) -> dg.AssetCheckR
     description="GX suite expectations/published_figures_raw.json: every figure has a scope, "
     "metric, whole-number value, source page and source kind; one row per figure.",
 )
-def published_figures_raw_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    return validate(
-        warehouse,
-        "select * from raw.published_figures order by _source_line",
-        "published_figures_raw",
-        "raw.published_figures",
+def published_figures_raw_suite(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    return to_check_result(
+        suite_outcome(context.run.run_id, "published_figures_raw_suite", _figures_frame, warehouse)
     )
+
+
+def _figures_frame(warehouse: WarehouseResource) -> tuple[pd.DataFrame, str, str]:
+    frame = read_frame(warehouse, "select * from raw.published_figures order by _source_line")
+    return frame, "published_figures_raw", "raw.published_figures"
 
 
 def _in_fiscal_year(column: str) -> str:
@@ -214,8 +263,16 @@ order by _source_line
     "(fy_start/fy_end inside them), identified and removed whole and >= 0 where given, "
     "one row per agency and fiscal year, state a real state name.",
 )
-def g287_raw_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    return validate(warehouse, G287_FRAME_SQL, "g287_raw", "raw.g287_agency_years")
+def g287_raw_suite(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    return to_check_result(
+        suite_outcome(context.run.run_id, "g287_raw_suite", _g287_frame, warehouse)
+    )
+
+
+def _g287_frame(warehouse: WarehouseResource) -> tuple[pd.DataFrame, str, str]:
+    return read_frame(warehouse, G287_FRAME_SQL), "g287_raw", "raw.g287_agency_years"
 
 
 CHECKS = [
@@ -227,3 +284,17 @@ CHECKS = [
     sc_activation_counties_known,
     g287_raw_suite,
 ]
+
+
+# The suites each raw asset starts as soon as it is materialized (common.validate_ahead).
+SUITES_AHEAD: dict[dg.AssetKey, dict[str, SuiteFrame]] = {
+    RAW_INTEROP: {"interop_raw_suite": _interop_frame},
+    RAW_POPULATION: {"census_population_raw_suite": _population_frame},
+    RAW_NONCITIZEN: {"acs_noncitizen_raw_suite": _noncitizen_frame},
+    RAW_ACTIVATIONS: {
+        "sc_activation_panel_raw_suite": _activation_frame,
+        "sc_activation_counties_known": _activation_counties_frame,
+    },
+    RAW_FIGURES: {"published_figures_raw_suite": _figures_frame},
+    RAW_G287: {"g287_raw_suite": _g287_frame},
+}

@@ -1,0 +1,105 @@
+"""`scomm run`'s helper processes. The dbt models are built in its dbt worker process
+(orchestration/defs/dbt_runner.py): the publication equals the in-process run's table by
+table, dbt's log goes to the run's log file, and a worker that dies mid-build fails the run
+with a clear message, publishing nothing (a run killed mid-build takes its worker with it:
+test_crashes' "dbt" checkpoint). The raw GX suites start in the validation process as soon as
+their asset is materialized (checks/common.validate_ahead): a bad file still fails its suite
+with the same message, and each outcome is collected once."""
+
+from concurrent.futures.process import BrokenProcessPool
+
+import pandas as pd
+import pytest
+
+from orchestration.defs.checks import common
+from tests.test_crashes import publication_state, run_cli, seeded
+
+
+def test_scomm_run_builds_dbt_in_its_worker_and_publishes_what_in_process_runs_do(
+    sample_run, tmp_path
+):
+    warehouse = tmp_path / "warehouse"
+    done = run_cli(warehouse)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Running with dbt" not in done.stdout + done.stderr  # dbt's log is not the summary
+    log = (warehouse / "logs" / "last_run.log").read_text(encoding="utf-8")
+    assert "dbt build in the worker process" in log
+    assert "Running with dbt" in log and "Completed successfully" in log
+    # sample_run built dbt in a thread of the test process (runner.execute: no worker)
+    _, in_process = publication_state(sample_run.serving)
+    _, in_worker = publication_state(warehouse / "marts.duckdb")
+    assert in_worker == in_process
+
+
+def test_a_dbt_worker_that_dies_mid_build_fails_the_run_clearly_and_publishes_nothing(
+    sample_run, tmp_path
+):
+    warehouse = seeded(sample_run, tmp_path)
+    before = publication_state(warehouse / "marts.duckdb")
+    failed = run_cli(warehouse, env={"SCOMM_KILL_AT": "dbt-worker"})
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "the dbt worker process ended during the build (exit code -9)" in failed.stdout
+    assert "nothing was published" in failed.stdout
+    assert publication_state(warehouse / "marts.duckdb") == before
+    again = run_cli(warehouse)  # the next run rebuilds and publishes, no cleanup needed
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert publication_state(warehouse / "marts.duckdb")[1] == before[1]
+
+
+def test_a_suite_started_ahead_still_fails_a_bad_file_with_file_line_and_value(
+    sample_run, tmp_path
+):
+    from orchestration.paths import REPO_ROOT
+
+    lines = (REPO_ROOT / "data" / "sample" / "g287.csv").read_text(encoding="utf-8").splitlines()
+    assert ",945,637," in lines[2]
+    lines[2] = lines[2].replace(",945,637,", ",945,-637,")
+    bad = tmp_path / "g287.csv"
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    warehouse = seeded(sample_run, tmp_path)
+    before = publication_state(warehouse / "marts.duckdb")
+    failed = run_cli(warehouse, "--source", f"g287={bad}")
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    out = failed.stdout
+    assert "FAILED g287_raw_suite" in out and f"{bad}:3" in out and "removed='-637'" in out
+    assert publication_state(warehouse / "marts.duckdb") == before
+
+
+def test_an_outcome_started_ahead_is_collected_once_and_a_dead_validator_falls_back(
+    monkeypatch,
+):
+    validated_here: list[str] = []
+    monkeypatch.setattr(
+        "orchestration.validation.gx.run_suite",
+        lambda frame, suite, table: validated_here.append(suite) or f"{suite} validated here",
+    )
+
+    def frame_of(warehouse):
+        return pd.DataFrame({"a": [1]}), "made_up", "t"
+
+    class Ready:
+        def result(self):
+            return "validated ahead"
+
+    class Broken:
+        def result(self):
+            raise BrokenProcessPool("the validation process died")
+
+    common._AHEAD[("run-1", "check")] = Ready()
+    assert common.suite_outcome("run-1", "check", frame_of, None) == "validated ahead"
+    assert validated_here == []
+    # collected once: asked again (a re-executed check), it validates what the table holds now
+    assert common.suite_outcome("run-1", "check", frame_of, None) == "made_up validated here"
+    common._AHEAD[("run-2", "check")] = Broken()
+    assert common.suite_outcome("run-2", "check", frame_of, None) == "made_up validated here"
+    assert validated_here == ["made_up", "made_up"]
+
+
+def test_without_a_validation_process_nothing_is_started_ahead(monkeypatch):
+    monkeypatch.setattr("orchestration.validation.gx._WORKER", None)
+
+    def frame_of(warehouse):
+        pytest.fail("no frame is read ahead without a validation process")
+
+    common.validate_ahead("run-3", {"check": frame_of}, None)
+    assert ("run-3", "check") not in common._AHEAD
