@@ -742,3 +742,29 @@ def bench(rows: int, no_pandas: bool, repeat: int, no_user_runs: bool) -> None:
     result = run(rows, with_pandas=not no_pandas, repeat=repeat, with_user_runs=not no_user_runs)
     click.echo(json.dumps({k: v for k, v in result.items() if k not in BENCH_KEYS}))
     click.echo(json.dumps({k: result[k] for k in BENCH_KEYS}))
+
+
+def entry() -> None:
+    """The `scomm` executable: main(), then, after a command that imported Dagster (a run), an
+    exit without the interpreter's teardown. Freeing what Dagster, dbt, pandas and Great
+    Expectations built took ≈1 s after every run had printed its summary (measured: 10.6 s
+    with it, 9.6 s without). The exit handlers still run (the helper processes are stopped,
+    temporary folders removed, logging flushed) and stdout/stderr are flushed; every file and
+    DuckDB connection a run opens is closed before it returns."""
+    import os
+
+    try:
+        main()
+        code: Any = 0
+    except SystemExit as exc:
+        code = exc.code
+    if "dagster" not in sys.modules:
+        sys.exit(code)
+    if code is not None and not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    stop_workers()  # first, and waited for: nothing of theirs is left to the exit handlers
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code or 0)

@@ -22,6 +22,10 @@ def test_scomm_run_builds_dbt_in_its_worker_and_publishes_what_in_process_runs_d
     done = run_cli(warehouse)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Running with dbt" not in done.stdout + done.stderr  # dbt's log is not the summary
+    # the executable ends without the interpreter's teardown (cli.entry): all of the summary,
+    # to its last line, still reaches the terminal
+    last_line = done.stdout.rstrip().splitlines()[-1]
+    assert "scomm sql --warehouse" in last_line, done.stdout[-500:]
     log = (warehouse / "logs" / "last_run.log").read_text(encoding="utf-8")
     assert "dbt build in the worker process" in log
     assert "Running with dbt" in log and "Completed successfully" in log

@@ -138,9 +138,13 @@ def start_worker() -> None:
 
 
 def stop_worker() -> None:
+    """Stop the validation process and wait for it (a validation under way finishes first;
+    queued ones are cancelled). Waiting matters: left to the interpreter's exit, the pool's
+    shutdown raced multiprocessing's own exit handler, which closes the queue the stop
+    message goes through, and a run could hang at exit."""
     global _WORKER
     if _WORKER is not None:
-        _WORKER.shutdown(wait=False, cancel_futures=True)
+        _WORKER.shutdown(wait=True, cancel_futures=True)
         _WORKER = None
 
 
