@@ -10,6 +10,7 @@ import subprocess
 import duckdb
 
 from orchestration.defs.dbt import dbt_executable
+from orchestration.defs.dbt_runner import common_args
 from orchestration.paths import DBT_PROJECT_DIR
 
 
@@ -25,14 +26,7 @@ def dbt_test(build_db, target, *select: str, store_failures: bool = True):
             *select,
             "--vars",
             json.dumps({"build_db": str(build_db)}),
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(target),
+            *common_args(target),  # the project, profile and target as a run gives them
         ],
         cwd=DBT_PROJECT_DIR,
         capture_output=True,

@@ -61,44 +61,11 @@ order by _source_line
 """
 
 
-@dg.asset_check(
-    asset=RAW_INTEROP,
-    name="interop_raw_suite",
-    blocking=True,
-    description="GX suite expectations/interop_raw.json: layout, types, unique keys, "
-    "counts >= 0 and whole, totals = sum of levels, matches <= "
-    "submissions, no report before activation.",
-)
-def interop_raw_suite(
-    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-) -> dg.AssetCheckResult:
-    outcome = suite_outcome(context.run.run_id, "interop_raw_suite", _interop_frame, warehouse)
-    checkpoint("validation")
-    return to_check_result(outcome)
-
-
 def _interop_frame(warehouse: WarehouseResource) -> tuple[pd.DataFrame, str, str]:
     return read_frame(warehouse, RAW_FRAME_SQL), "interop_raw", "raw.interop_reports"
 
 
 POPULATION_COUNTS = [c for c in POPULATION_COLUMNS if c.startswith(("census", "popestimate"))]
-
-
-@dg.asset_check(
-    asset=RAW_POPULATION,
-    name="census_population_raw_suite",
-    blocking=True,
-    description="GX suite expectations/census_population_raw.json: well-formed and "
-    "known FIPS, one row per key, populations whole and positive.",
-)
-def census_population_raw_suite(
-    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-) -> dg.AssetCheckResult:
-    return to_check_result(
-        suite_outcome(
-            context.run.run_id, "census_population_raw_suite", _population_frame, warehouse
-        )
-    )
 
 
 def _population_frame(warehouse: WarehouseResource) -> tuple[pd.DataFrame, str, str]:
@@ -114,21 +81,6 @@ def _population_frame(warehouse: WarehouseResource) -> tuple[pd.DataFrame, str, 
         )
     ]
     return frame, "census_population_raw", "raw.census_population"
-
-
-@dg.asset_check(
-    asset=RAW_NONCITIZEN,
-    name="acs_noncitizen_raw_suite",
-    blocking=True,
-    description="GX suite expectations/acs_noncitizen_raw.json: known 5-digit FIPS, "
-    "years, one row per county-year, counts and MOE whole and >= 0.",
-)
-def acs_noncitizen_raw_suite(
-    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-) -> dg.AssetCheckResult:
-    return to_check_result(
-        suite_outcome(context.run.run_id, "acs_noncitizen_raw_suite", _noncitizen_frame, warehouse)
-    )
 
 
 def _noncitizen_frame(warehouse: WarehouseResource) -> tuple[pd.DataFrame, str, str]:
@@ -157,46 +109,9 @@ order by _source_line
 """
 
 
-@dg.asset_check(
-    asset=RAW_ACTIVATIONS,
-    name="sc_activation_panel_raw_suite",
-    blocking=True,
-    description="GX suite expectations/sc_activation_panel_raw.json: well-formed "
-    "county codes, one row per county-year, dates within the rollout.",
-)
-def sc_activation_panel_raw_suite(
-    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-) -> dg.AssetCheckResult:
-    return to_check_result(
-        suite_outcome(
-            context.run.run_id, "sc_activation_panel_raw_suite", _activation_frame, warehouse
-        )
-    )
-
-
 def _activation_frame(warehouse: WarehouseResource) -> tuple[pd.DataFrame, str, str]:
     frame = read_frame(warehouse, ACTIVATION_FRAME_SQL)
     return frame, "sc_activation_panel_raw", "raw.sc_activation_panel"
-
-
-@dg.asset_check(
-    asset=RAW_ACTIVATIONS,
-    name="sc_activation_counties_known",
-    blocking=False,
-    description="Warns about panel county codes that are neither a Census county "
-    "code nor a retired code in seeds/county_fips_changes.csv.",
-)
-def sc_activation_counties_known(
-    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-) -> dg.AssetCheckResult:
-    return to_check_result(
-        suite_outcome(
-            context.run.run_id,
-            "sc_activation_counties_known",
-            _activation_counties_frame,
-            warehouse,
-        )
-    )
 
 
 def _activation_counties_frame(warehouse: WarehouseResource) -> tuple[pd.DataFrame, str, str]:
@@ -211,21 +126,6 @@ def _activation_counties_frame(warehouse: WarehouseResource) -> tuple[pd.DataFra
     known = known_county_fips() | set(changes["old_fips"])
     frame["known"] = [j in known for j in frame["jurisdiction_id"]]
     return frame, "sc_activation_counties_known", "raw.sc_activation_panel (distinct counties)"
-
-
-@dg.asset_check(
-    asset=RAW_FIGURES,
-    name="published_figures_raw_suite",
-    blocking=True,
-    description="GX suite expectations/published_figures_raw.json: every figure has a scope, "
-    "metric, whole-number value, source page and source kind; one row per figure.",
-)
-def published_figures_raw_suite(
-    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-) -> dg.AssetCheckResult:
-    return to_check_result(
-        suite_outcome(context.run.run_id, "published_figures_raw_suite", _figures_frame, warehouse)
-    )
 
 
 def _figures_frame(warehouse: WarehouseResource) -> tuple[pd.DataFrame, str, str]:
@@ -255,46 +155,92 @@ order by _source_line
 """
 
 
-@dg.asset_check(
-    asset=RAW_G287,
-    name="g287_raw_suite",
-    blocking=True,
-    description="GX suite expectations/g287_raw.json: layout, fiscal years 2006-2013 "
-    "(fy_start/fy_end inside them), identified and removed whole and >= 0 where given, "
-    "one row per agency and fiscal year, state a real state name.",
-)
-def g287_raw_suite(
-    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-) -> dg.AssetCheckResult:
-    return to_check_result(
-        suite_outcome(context.run.run_id, "g287_raw_suite", _g287_frame, warehouse)
-    )
-
-
 def _g287_frame(warehouse: WarehouseResource) -> tuple[pd.DataFrame, str, str]:
     return read_frame(warehouse, G287_FRAME_SQL), "g287_raw", "raw.g287_agency_years"
 
 
-CHECKS = [
-    interop_raw_suite,
-    published_figures_raw_suite,
-    census_population_raw_suite,
-    acs_noncitizen_raw_suite,
-    sc_activation_panel_raw_suite,
-    sc_activation_counties_known,
-    g287_raw_suite,
+def _suite_check(
+    asset: dg.AssetKey, name: str, blocking: bool, description: str, frame_of: SuiteFrame
+) -> dg.AssetChecksDefinition:
+    """A check running a GX suite on the rows ``frame_of`` reads (its outcome started ahead by
+    the asset, see common.validate_ahead)."""
+
+    @dg.asset_check(asset=asset, name=name, blocking=blocking, description=description)
+    def _check(
+        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> dg.AssetCheckResult:
+        outcome = suite_outcome(context.run.run_id, name, frame_of, warehouse)
+        checkpoint("validation")
+        return to_check_result(outcome)
+
+    return _check
+
+
+# (asset, check name, blocking, description, the rows its suite validates)
+SUITE_CHECKS: list[tuple[dg.AssetKey, str, bool, str, SuiteFrame]] = [
+    (
+        RAW_INTEROP,
+        "interop_raw_suite",
+        True,
+        "GX suite expectations/interop_raw.json: layout, types, unique keys, "
+        "counts >= 0 and whole, totals = sum of levels, matches <= "
+        "submissions, no report before activation.",
+        _interop_frame,
+    ),
+    (
+        RAW_POPULATION,
+        "census_population_raw_suite",
+        True,
+        "GX suite expectations/census_population_raw.json: well-formed and "
+        "known FIPS, one row per key, populations whole and positive.",
+        _population_frame,
+    ),
+    (
+        RAW_NONCITIZEN,
+        "acs_noncitizen_raw_suite",
+        True,
+        "GX suite expectations/acs_noncitizen_raw.json: known 5-digit FIPS, "
+        "years, one row per county-year, counts and MOE whole and >= 0.",
+        _noncitizen_frame,
+    ),
+    (
+        RAW_ACTIVATIONS,
+        "sc_activation_panel_raw_suite",
+        True,
+        "GX suite expectations/sc_activation_panel_raw.json: well-formed "
+        "county codes, one row per county-year, dates within the rollout.",
+        _activation_frame,
+    ),
+    (
+        RAW_ACTIVATIONS,
+        "sc_activation_counties_known",
+        False,
+        "Warns about panel county codes that are neither a Census county "
+        "code nor a retired code in seeds/county_fips_changes.csv.",
+        _activation_counties_frame,
+    ),
+    (
+        RAW_FIGURES,
+        "published_figures_raw_suite",
+        True,
+        "GX suite expectations/published_figures_raw.json: every figure has a scope, "
+        "metric, whole-number value, source page and source kind; one row per figure.",
+        _figures_frame,
+    ),
+    (
+        RAW_G287,
+        "g287_raw_suite",
+        True,
+        "GX suite expectations/g287_raw.json: layout, fiscal years 2006-2013 "
+        "(fy_start/fy_end inside them), identified and removed whole and >= 0 where given, "
+        "one row per agency and fiscal year, state a real state name.",
+        _g287_frame,
+    ),
 ]
 
+CHECKS = [_suite_check(*spec) for spec in SUITE_CHECKS]
 
 # The suites each raw asset starts as soon as it is materialized (common.validate_ahead).
-SUITES_AHEAD: dict[dg.AssetKey, dict[str, SuiteFrame]] = {
-    RAW_INTEROP: {"interop_raw_suite": _interop_frame},
-    RAW_POPULATION: {"census_population_raw_suite": _population_frame},
-    RAW_NONCITIZEN: {"acs_noncitizen_raw_suite": _noncitizen_frame},
-    RAW_ACTIVATIONS: {
-        "sc_activation_panel_raw_suite": _activation_frame,
-        "sc_activation_counties_known": _activation_counties_frame,
-    },
-    RAW_FIGURES: {"published_figures_raw_suite": _figures_frame},
-    RAW_G287: {"g287_raw_suite": _g287_frame},
-}
+SUITES_AHEAD: dict[dg.AssetKey, dict[str, SuiteFrame]] = {}
+for _spec in SUITE_CHECKS:
+    SUITES_AHEAD.setdefault(_spec[0], {})[_spec[1]] = _spec[4]
