@@ -253,11 +253,6 @@ def execute_with_result(
     recovered = recover_build_database(warehouse)
     forget(warehouse / "build.duckdb", rebuilt)
     defs = build_definitions(str(warehouse), extra_jobs=extra_jobs)
-    from orchestration.defs import dbt_runner
-
-    running = dbt_runner.worker()
-    if running is not None:  # it imports dbt and loads the manifest while the steps before dbt run
-        running.warm(WarehouseResource(warehouse_dir=str(warehouse)).dbt_target_dir)
     # The summary below says what failed and why; Dagster's own console log would add stack
     # traces for expected failures (a blocking check), so only critical messages pass.
     run_config: dict = {
@@ -265,9 +260,15 @@ def execute_with_result(
         **run_config_for(sources),
     }
     # dagster-dbt echoes every dbt event to stdout; keep it in a log file, not the summary.
-    log_path = WarehouseResource(warehouse_dir=str(warehouse)).run_log
+    resource = WarehouseResource(warehouse_dir=str(warehouse))
+    log_path = resource.run_log
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log_path.write_text("", encoding="utf-8")
+    from orchestration.defs import dbt_runner
+
+    running = dbt_runner.worker()
+    if running is not None:  # it imports dbt and loads the manifest while the steps before dbt run
+        running.warm(resource.dbt_target_dir, log_path)
     # appended to (O_APPEND) by this process and by dbt's worker, whose dbt log goes here too
     with (
         log_path.open("a", encoding="utf-8", buffering=1) as log,

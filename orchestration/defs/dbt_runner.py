@@ -18,6 +18,7 @@ on the same functions (run_build).
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 from collections.abc import Callable, Generator, Iterator
@@ -140,17 +141,18 @@ class DbtWorker:
     def alive(self) -> bool:
         return self._process.is_alive()
 
-    def warm(self, target: Path) -> None:
+    def warm(self, target: Path, log: Path | None) -> None:
         """Import dbt and load the manifest now (the worker does it while this process runs the
-        steps before dbt)."""
-        self._conn.send(("parse", str(target)))
+        steps before dbt); what dbt prints goes to ``log``."""
+        self._conn.send(("parse", str(target), str(log) if log else None))
 
     def build(
         self, argv: list[str], target: Path, log: Path | None
     ) -> Generator[dict, None, tuple[bool, str]]:
         """Yield the build's events as they come; afterwards, (success, error) is the
-        generator's return value. dbt's text log is appended to ``log`` (else the worker's
-        stdout). A worker that dies mid-build raises WorkerDied."""
+        generator's return value. What dbt prints is appended to ``log`` (without one, only
+        dbt's own dbt.log in the target folder keeps it). A worker that dies mid-build raises
+        WorkerDied."""
         self._conn.send(("build", list(argv), str(target), str(log) if log else None))
         while True:
             try:
@@ -188,6 +190,9 @@ def _serve(conn: Any) -> None:
 
     die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # a log handler that cannot write (a full disk) must not print its traceback on the run's
+    # terminal: the run reports the failure itself
+    logging.raiseExceptions = False
     parse_error = ""
     while True:
         try:
@@ -196,7 +201,8 @@ def _serve(conn: Any) -> None:
             return
         if message[0] == "parse":
             try:
-                parsed_manifest(Path(message[1]))
+                with _into_log(message[2]):
+                    parsed_manifest(Path(message[1]))
             except Exception as exc:  # noqa: BLE001  reported with the build that needs it
                 parse_error = f"{type(exc).__name__}: {exc}"
         elif message[0] == "build":
@@ -214,7 +220,7 @@ def _serve(conn: Any) -> None:
                     checkpoint("dbt-worker")  # the worker killed mid-build (crash tests)
 
             try:
-                with _appending_stdout(log):
+                with _into_log(log):
                     success, error = run_build(argv, Path(target), send)
             except Exception as exc:  # noqa: BLE001  handed to the run, which fails the step
                 success, error = False, f"{type(exc).__name__}: {exc}"
@@ -224,13 +230,15 @@ def _serve(conn: Any) -> None:
 
 
 @contextlib.contextmanager
-def _appending_stdout(log: str | None) -> Iterator[None]:
-    """dbt's text log (it prints to stdout) appended to the run's log file, as the run's own
-    output is (both append, so neither overwrites the other)."""
-    if log is None:
-        yield
-        return
-    with open(log, "a", encoding="utf-8", buffering=1) as out, contextlib.redirect_stdout(out):
+def _into_log(log: str | None) -> Iterator[None]:
+    """What dbt prints (its text log goes to stdout) appended to the run's log file, as the
+    run's own output is (both append, so neither overwrites the other); stderr too, so nothing
+    of the worker's reaches the run's terminal. A log that cannot be opened: nowhere."""
+    try:
+        out = open(log or os.devnull, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
+    except OSError:
+        out = open(os.devnull, "a", encoding="utf-8")  # noqa: SIM115
+    with out, contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
         yield
 
 
