@@ -107,3 +107,50 @@ def test_without_a_validation_process_nothing_is_started_ahead(monkeypatch):
 
     common.validate_ahead("run-3", {"check": frame_of}, None)
     assert ("run-3", "check") not in common._AHEAD
+
+
+def test_the_dbt_worker_parses_again_at_the_build_when_its_early_parse_failed(
+    sample_copy, tmp_path, monkeypatch
+):
+    """The worker's protocol on its own: a parse asked for early that fails (here: its target
+    folder cannot be made) is not held against the build, which parses again; the build's
+    events come back as dbt's JSON log dicts, and stop() ends the process."""
+    import json
+
+    from orchestration.defs import dbt_runner
+    from orchestration.defs.dbt_runner import RUN_BUILD_ARGS, DbtWorker
+
+    # the worker starts with no parsed manifest (this process may hold one from sample_run)
+    monkeypatch.setattr(dbt_runner, "_PARSED", {})
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    worker = DbtWorker()
+    try:
+        worker.warm(blocked / "target", None)  # cannot be created: the parse fails
+        events = worker.build(
+            [
+                *RUN_BUILD_ARGS,
+                "--select",
+                "us_states",
+                "--vars",
+                json.dumps({"build_db": str(sample_copy.build)}),
+            ],
+            tmp_path / "target",
+            tmp_path / "run.log",
+        )
+        received = []
+        while True:
+            try:
+                received.append(next(events))
+            except StopIteration as done:
+                success, error = done.value
+                break
+        assert success, error
+        names = {e["info"]["name"] for e in received}
+        assert "LogSeedResult" in names  # us_states seeded
+        assert "Running with dbt" in (tmp_path / "run.log").read_text(encoding="utf-8")
+        # the build parsed for itself (into its own target folder): the early parse had failed
+        assert (tmp_path / "target" / "partial_parse.msgpack").exists()
+    finally:
+        worker.stop()
+    assert not worker.alive()

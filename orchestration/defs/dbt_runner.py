@@ -193,7 +193,6 @@ def _serve(conn: Any) -> None:
     # a log handler that cannot write (a full disk) must not print its traceback on the run's
     # terminal: the run reports the failure itself
     logging.raiseExceptions = False
-    parse_error = ""
     while True:
         try:
             message = conn.recv()
@@ -203,13 +202,10 @@ def _serve(conn: Any) -> None:
             try:
                 with _into_log(message[2]):
                     parsed_manifest(Path(message[1]))
-            except Exception as exc:  # noqa: BLE001  reported with the build that needs it
-                parse_error = f"{type(exc).__name__}: {exc}"
+            except Exception:  # noqa: BLE001, S110  the build parses again and reports why
+                pass
         elif message[0] == "build":
             _, argv, target, log = message
-            if parse_error:
-                conn.send(("done", False, parse_error))
-                continue
             sent = 0
 
             def send(event: dict) -> None:
