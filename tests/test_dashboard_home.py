@@ -38,6 +38,11 @@ def counties(page: str) -> dict[str, dict[str, str]]:
     return found
 
 
+def inside(page: str, element_id: str, end_tag: str) -> str:
+    """The page's text from the element with ``element_id`` to the first ``end_tag`` after it."""
+    return page.split(f'id="{element_id}"')[1].split(end_tag)[0]
+
+
 def marts(sample_run, sql, params=()):
     with duckdb.connect(str(sample_run.serving), read_only=True) as con:
         return con.execute(sql, list(params)).fetchall()
@@ -154,7 +159,7 @@ def test_a_county_without_data_is_no_data_never_a_colour(dashboard, sample_run):
         in get(dashboard, "/static/home.css").text
     )
     assert ".nd{" not in page.split("<style>")[1].split("</style>")[0]
-    legend = page.split('id="map-legend"')[1].split("</div>")[0]
+    legend = inside(page, "map-legend", "</div>")
     assert f'no data or not reported <span class="legend-count">({len(no_data):,})' in legend
 
 
@@ -185,7 +190,7 @@ def test_small_denominators_are_muted_and_say_so(dashboard, sample_run):
     rate = counties(get(dashboard, "/", map="removals_per_100k", fy=2013).text)["48301"]
     assert rate["css"] == "sm" and "11 non-citizen residents" in rate["title"]
     page = get(dashboard, "/", map="minor_removals", fy=2013).text
-    legend = page.split('id="map-legend"')[1].split("</div>")[0]
+    legend = inside(page, "map-legend", "</div>")
     muted = sum(1 for s in counties(page).values() if s["css"] == "sm")
     assert muted >= 2
     assert (
@@ -209,7 +214,7 @@ def test_clicking_a_county_opens_its_page(dashboard):
 def test_legend_has_classes_units_and_counts_summing_to_every_county(dashboard):
     for key in MEASURES:
         page = get(dashboard, "/", map=key).text
-        legend = page.split('id="map-legend"')[1].split("</div>")[0]
+        legend = inside(page, "map-legend", "</div>")
         assert MEASURES[key].unit.replace("'", "&#39;") in legend, key
         counts = [
             int(n.replace(",", "")) for n in re.findall(r'legend-count">\(([\d,]+)\)', legend)
@@ -219,7 +224,7 @@ def test_legend_has_classes_units_and_counts_summing_to_every_county(dashboard):
         for css in {s["css"] for s in shapes.values()}:
             assert f'data-class="{css}"' in legend, (key, css)
     page = get(dashboard, "/", map="minor_removals").text
-    legend = page.split('id="map-legend"')[1].split("</div>")[0]
+    legend = inside(page, "map-legend", "</div>")
     for label in ("0–20%", "20–40%", "40–60%", "60–80%", "80–100%"):
         assert label in legend
     # ColorBrewer YlGnBu, a sequential scheme safe for colour-blind readers
@@ -229,7 +234,7 @@ def test_legend_has_classes_units_and_counts_summing_to_every_county(dashboard):
 def test_the_data_status_is_drawn_on_every_chart_and_the_map(dashboard):
     page = get(dashboard, "/").text
     for svg_id in ("national-chart", "rollout-chart", "usmap"):
-        svg = page.split(f'id="{svg_id}"')[1].split("</svg>")[0]
+        svg = inside(page, svg_id, "</svg>")
         assert re.search(r'class="data-status[^"]*"[^>]*>SYNTHETIC sample data', svg), svg_id
     assert page.count('class="citation"') >= 4
     assert "Source: ICE IDENT/IAFIS Interoperability Statistics" in page
@@ -244,8 +249,8 @@ def test_national_series_with_intervals_and_the_published_figures_section(dashbo
         "minor_share_removals_low, minor_share_removals_high from mart_national_year "
         "order by fiscal_year",
     )
-    chart = page.split('id="national-chart"')[1].split("</svg>")[0]
-    table = page.split('id="national-table"')[1].split("</table>")[0]
+    chart = inside(page, "national-chart", "</svg>")
+    table = inside(page, "national-table", "</table>")
     for fy, minor, total, share, low, high in national:
         assert (
             f"Removals, FY{fy}: minor share {100 * share:.1f}% ({minor:,} of {total:,}; "
@@ -265,9 +270,9 @@ def test_rollout_chart_and_table(dashboard, sample_run):
         "select counties_activated, counties_total from mart_rollout "
         "order by activation_date desc limit 1",
     )[0]
-    table = page.split('id="rollout-table"')[1].split("</table>")[0]
+    table = inside(page, "rollout-table", "</table>")
     assert f"{last[0]:,} of {last[1]:,}" in table
-    chart = page.split('id="rollout-chart"')[1].split("</svg>")[0]
+    chart = inside(page, "rollout-chart", "</svg>")
     for series in ("population", "counties", "states"):
         assert f'data-series="{series}"' in chart
     assert (
@@ -299,7 +304,7 @@ def test_287g_maps_list_state_agencies_beside_the_map(dashboard):
     )
     assert shapes["01001"]["css"] == "na"  # no agency: its own class, not 0 and not no data
     assert shapes["01001"]["title"].endswith("no 287(g) agency in the release")
-    beside = page.split('id="off-map"')[1].split("</aside>")[0]
+    beside = inside(page, "off-map", "</aside>")
     assert "Arizona Department of Public Safety" in beside
     removed = counties(get(dashboard, "/", map="g287_removed", fy=2013).text)
     assert removed["48201"]["css"] == "k2"  # Harris County: 101 removed

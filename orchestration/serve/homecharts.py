@@ -21,6 +21,7 @@ from orchestration.serve.charts import fy_position, pct, status_stamp
 
 WIDTH, HEIGHT = 380, 282
 LEFT, RIGHT, TOP, BOTTOM = 44, 10, 62, 58
+PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM  # the plot area inside the margins
 # Okabe-Ito colours (distinguishable with the common colour-vision deficiencies), plus a line
 # style per series so the lines differ without colour too.
 BLUE, VERMILLION, GREEN, BLACK = "#0072B2", "#D55E00", "#009E73", "#222222"
@@ -91,14 +92,13 @@ def national_series(
         "from figures ICE published. The numbers are in the table below."
     )
     out = _open("national-chart", title, desc)
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    band = plot_w / max(len(years), 1)
+    band = PLOT_W / max(len(years), 1)
 
     def x_of(year: int) -> float:
         return LEFT + band * (years.index(year) + 0.5)
 
     def y_of(share: float) -> float:
-        return TOP + plot_h * (1 - share)
+        return TOP + PLOT_H * (1 - share)
 
     _y_axis(out, y_of)
     for year in years:
@@ -107,7 +107,7 @@ def national_series(
             f'text-anchor="middle">{year}</text>'
         )
     out.append(
-        f'<text x="{LEFT + plot_w / 2:.1f}" y="{HEIGHT - BOTTOM + 31}" class="hc-axis" '
+        f'<text x="{LEFT + PLOT_W / 2:.1f}" y="{HEIGHT - BOTTOM + 31}" class="hc-axis" '
         'text-anchor="middle">fiscal year (Oct–Sep)</text>'
     )
     entries = [(BLUE, "none", "Referrals"), (VERMILLION, "6 3", "Removals")]
@@ -180,9 +180,9 @@ def national_series(
         )
     if not loaded:
         out.append(
-            f'<text x="{LEFT + plot_w / 2:.1f}" y="{TOP + plot_h / 2 - 8:.1f}" '
+            f'<text x="{LEFT + PLOT_W / 2:.1f}" y="{TOP + PLOT_H / 2 - 8:.1f}" '
             'class="hc-note" text-anchor="middle">Not loaded: the interoperability</text>'
-            f'<text x="{LEFT + plot_w / 2:.1f}" y="{TOP + plot_h / 2 + 10:.1f}" '
+            f'<text x="{LEFT + PLOT_W / 2:.1f}" y="{TOP + PLOT_H / 2 + 10:.1f}" '
             'class="hc-note" text-anchor="middle">statistics are not in this publication</text>'
         )
     out.append(status_stamp(WIDTH, HEIGHT, status))
@@ -200,7 +200,6 @@ def rollout(rollout_rows: list[dict[str, Any]], loaded: bool, status: str) -> Ma
         "numbers at the end of each fiscal year are in the table below."
     )
     out = _open("rollout-chart", title, desc)
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     if rollout_rows:
         first = fiscal.fiscal_year(rollout_rows[0]["activation_date"])
         last = fiscal.fiscal_year(rollout_rows[-1]["activation_date"])
@@ -209,21 +208,21 @@ def rollout(rollout_rows: list[dict[str, Any]], loaded: bool, status: str) -> Ma
     span = last - first + 1
 
     def x_of(position: float) -> float:
-        return LEFT + plot_w * position / span
+        return LEFT + PLOT_W * position / span
 
     def y_of(share: float) -> float:
-        return TOP + plot_h * (1 - share)
+        return TOP + PLOT_H * (1 - share)
 
     _y_axis(out, y_of)
     for i, year in enumerate(range(first, last + 1)):
         out.append(
-            f'<line x1="{x_of(i):.1f}" x2="{x_of(i):.1f}" y1="{TOP + plot_h}" '
-            f'y2="{TOP + plot_h + 5}" class="tick"/>'
+            f'<line x1="{x_of(i):.1f}" x2="{x_of(i):.1f}" y1="{TOP + PLOT_H}" '
+            f'y2="{TOP + PLOT_H + 5}" class="tick"/>'
             f'<text x="{x_of(i + 0.5):.1f}" y="{HEIGHT - BOTTOM + 16}" class="hc-axis" '
             f'text-anchor="middle">{year}</text>'
         )
     out.append(
-        f'<text x="{LEFT + plot_w / 2:.1f}" y="{HEIGHT - BOTTOM + 31}" class="hc-axis" '
+        f'<text x="{LEFT + PLOT_W / 2:.1f}" y="{HEIGHT - BOTTOM + 31}" class="hc-axis" '
         'text-anchor="middle">fiscal year (Oct–Sep)</text>'
     )
     series = (
@@ -268,7 +267,7 @@ def rollout(rollout_rows: list[dict[str, Any]], loaded: bool, status: str) -> Ma
         )
     if not loaded or not rollout_rows:
         out.append(
-            f'<text x="{LEFT + plot_w / 2:.1f}" y="{TOP + plot_h / 2:.1f}" class="hc-note" '
+            f'<text x="{LEFT + PLOT_W / 2:.1f}" y="{TOP + PLOT_H / 2:.1f}" class="hc-note" '
             'text-anchor="middle">Not loaded: no activation dates in this publication</text>'
         )
     out.append(status_stamp(WIDTH, HEIGHT, status))
