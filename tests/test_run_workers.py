@@ -154,3 +154,32 @@ def test_the_dbt_worker_parses_again_at_the_build_when_its_early_parse_failed(
     finally:
         worker.stop()
     assert not worker.alive()
+
+
+def test_a_build_abandoned_midway_ends_its_worker_so_no_later_build_reads_its_events(
+    sample_copy, tmp_path
+):
+    import json
+
+    from orchestration.defs.dbt_runner import RUN_BUILD_ARGS, DbtWorker
+
+    worker = DbtWorker()
+    try:
+        events = worker.build(
+            [
+                *RUN_BUILD_ARGS,
+                "--select",
+                "us_states",
+                "offense_scales",
+                "--vars",
+                json.dumps({"build_db": str(sample_copy.build)}),
+            ],
+            tmp_path / "target",
+            None,
+        )
+        first = next(events)
+        assert first["info"]["name"] == "LogSeedResult"
+        events.close()  # the step gave up before "done"
+        assert not worker.alive()
+    finally:
+        worker.stop()

@@ -123,7 +123,7 @@ class ScommTranslator(DagsterDbtTranslator):
         return spec
 
 
-def dbt_build_in_process(
+def dbt_build(
     context: dg.AssetExecutionContext,
     project: DbtProject,
     args: list[str],
@@ -240,7 +240,7 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         # a full load rebuilds the incremental models whole; an incremental load of some fiscal
         # years (cases_job) lets them replace only those years
         full = ["--full-refresh"] if is_full_load(context.run.tags) else []
-        yield from dbt_build_in_process(
+        yield from dbt_build(
             context,
             project,
             [*dbt_runner.RUN_BUILD_ARGS, "--vars", dbt_vars, *full],

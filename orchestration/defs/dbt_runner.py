@@ -154,20 +154,29 @@ class DbtWorker:
         dbt's own dbt.log in the target folder keeps it). A worker that dies mid-build raises
         WorkerDied."""
         self._conn.send(("build", list(argv), str(target), str(log) if log else None))
-        while True:
-            try:
-                kind, *payload = self._conn.recv()
-            except (EOFError, OSError) as exc:
+        finished = False
+        try:
+            while True:
+                try:
+                    kind, *payload = self._conn.recv()
+                except (EOFError, OSError) as exc:
+                    self._process.join(timeout=5)
+                    raise WorkerDied(
+                        f"the dbt worker process ended during the build "
+                        f"(exit code {self._process.exitcode}): the build database is as dbt "
+                        "left it; nothing was published"
+                    ) from exc
+                if kind == "event":
+                    yield payload[0]
+                else:  # "done"
+                    finished = True
+                    return payload[0], payload[1]
+        finally:
+            if not finished:
+                # abandoned mid-build (the step failed): the rest of this build's events would
+                # be read as the next build's, so this worker is done; later runs build here
+                self._process.kill()
                 self._process.join(timeout=5)
-                raise WorkerDied(
-                    f"the dbt worker process ended during the build "
-                    f"(exit code {self._process.exitcode}): the build database is as dbt left "
-                    "it; nothing was published"
-                ) from exc
-            if kind == "event":
-                yield payload[0]
-            else:  # "done"
-                return payload[0], payload[1]
 
     def stop(self) -> None:
         if self._process.is_alive():
