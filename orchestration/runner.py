@@ -226,7 +226,7 @@ def execute_with_result(
     from orchestration.defs.keys import SERVING
     from orchestration.defs.partitions import fiscal_year_tags
     from orchestration.defs.raw import SOURCE_ASSETS, run_config_for
-    from orchestration.defs.resources import WarehouseResource
+    from orchestration.defs.resources import WarehouseResource, shared_connections
     from orchestration.ingest.build_state import forget
 
     warehouse = warehouse.resolve()
@@ -273,6 +273,7 @@ def execute_with_result(
     with (
         log_path.open("a", encoding="utf-8", buffering=1) as log,
         contextlib.redirect_stdout(log),
+        shared_connections(),
     ):
         result = defs.resolve_job_def(job).execute_in_process(
             run_config=run_config,

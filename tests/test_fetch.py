@@ -231,6 +231,9 @@ def test_sources_file_rejects_http_and_unknown_sources(tmp_path):
     )
     with pytest.raises(SourcesFileError, match="unknown source"):
         load_sources(bad)
+    bad.write_text("sources:\n  population: [\n")  # not YAML: where, not a parser traceback
+    with pytest.raises(SourcesFileError, match=r"not valid YAML.*line 3, column 1"):
+        load_sources(bad)
 
 
 def test_run_source_given_as_url_is_downloaded_into_the_cache(server, tmp_path):

@@ -16,7 +16,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from orchestration.defs import dbt_runner
 from orchestration.defs.partitions import is_full_load
-from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.resources import WarehouseResource, release_connections
 from orchestration.faults import checkpoint
 from orchestration.paths import DBT_PROJECT_DIR
 
@@ -154,6 +154,7 @@ def dbt_build(
         current_dbt_indirect_selection_env=None,
     )
     argv = [*args, *selection, *(["--indirect-selection", indirect] if indirect else [])]
+    release_connections()  # dbt opens the file (in its worker: another process)
     running = dbt_runner.worker()
     if running is not None:
         # into the run's log file (this process's stdout during a run): the worker appends

@@ -19,7 +19,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.defs.keys import SERVING, mart_key
-from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.resources import WarehouseResource, release_connections
 from orchestration.faults import checkpoint
 from orchestration.ingest.build_state import mark_published
 from orchestration.ingest.common import scalar
@@ -205,6 +205,7 @@ def publish_asset(tables: list[str]) -> dg.AssetsDefinition:
         jurisdiction dimension, the long severity fact and the QA tables, plus `_publication` (run,
         time, source files and their sha256). Replaced atomically, only after every blocking check
         passed."""
+        release_connections()  # the publish attaches the file in a database of its own
         counts = publish_marts(warehouse.build_db, warehouse.serving_db, context.run_id, tables)
         with warehouse.connect() as con:  # this load's case counts become the completeness baseline
             con.execute(

@@ -120,8 +120,7 @@ class Profile(BaseModel):
 
 
 def load_profiles(path: Path = SOURCES_FILE) -> dict[str, Profile]:
-    with path.open(encoding="utf-8") as f:
-        document = yaml.safe_load(f) or {}
+    document = read_yaml(path)
     profiles = {}
     for name, entry in (document.get("profiles") or {}).items():
         try:
@@ -150,9 +149,20 @@ def check_url(url: str, allow_insecure: bool = False) -> None:
     )
 
 
+def read_yaml(path: Path) -> dict:
+    """The sources file as safe_load reads it, by libyaml's parser (≈10× faster than the pure
+    Python one; it is read once per source during a run). Not YAML: SourcesFileError naming
+    the line and column."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        with path.open(encoding="utf-8") as f:
+            return yaml.load(f, Loader=loader) or {}  # noqa: S506 - a safe loader
+    except yaml.YAMLError as exc:
+        raise SourcesFileError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from exc
+
+
 def load_sources(path: Path = SOURCES_FILE) -> dict[str, SourceSpec]:
-    with path.open(encoding="utf-8") as f:
-        document = yaml.safe_load(f) or {}
+    document = read_yaml(path)
     entries = document.get("sources") or {}
     specs: dict[str, SourceSpec] = {}
     for name, entry in entries.items():

@@ -24,11 +24,10 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import duckdb
-import yaml
 
 from orchestration.ingest.build_state import clean_sources
 from orchestration.paths import DBT_PROJECT_DIR, EXPECTATIONS_DIR, REPO_ROOT, SOURCES_FILE
-from orchestration.sources.catalog import SOURCE_NAMES, load_sources
+from orchestration.sources.catalog import SOURCE_NAMES, load_sources, read_yaml
 
 # what turns files into published tables; a change to any of these rebuilds every source
 CODE_FOLDERS = (
@@ -79,8 +78,7 @@ def code_version() -> str:
 
 def spec_hashes(path: Path = SOURCES_FILE) -> dict[str, str]:
     """sha256 of each source's entry in sources.yml (its terms, pins and thresholds)."""
-    with path.open(encoding="utf-8") as f:
-        entries = (yaml.safe_load(f) or {}).get("sources") or {}
+    entries = read_yaml(path).get("sources") or {}
     return {
         name: hashlib.sha256(
             json.dumps(entries.get(name), sort_keys=True, default=str).encode()
