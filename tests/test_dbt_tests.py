@@ -1,6 +1,6 @@
-"""dbt's own tests outside the run: the per-column rules of each model are one dbt test
-(tests/generic/column_rules.sql) and every rule it is given still catches its kind of bad
-value, the failing rows saying which column, which rule and the value (the clean sample
+"""dbt's own tests outside the run: the rules of each model (per column, and its unique keys)
+are one dbt test (tests/generic/column_rules.sql) and every rule it is given still catches its
+kind of bad value, the failing rows saying which column, which rule and the value (the clean sample
 passing them all is test_pipeline_e2e's); the dbt unit tests, which `scomm run` leaves out
 (they test the SQL, not the data), pass here."""
 
@@ -71,22 +71,59 @@ def test_each_rule_catches_its_bad_value_and_names_column_rule_and_value(sample_
             "update marts.fct_referrals_by_severity set measure = 'arrests' "
             "where rowid = (select min(rowid) from marts.fct_referrals_by_severity)"
         )
+        # a key twice: one jurisdiction-year's row copied
+        twice = con.execute(
+            "select jurisdiction_id, fiscal_year from marts.mart_jurisdiction_year "
+            "where fiscal_year between 2009 and 2014 order by all desc limit 1"
+        ).fetchone()
+        con.execute(
+            "insert into marts.mart_jurisdiction_year select * from marts.mart_jurisdiction_year "
+            "where jurisdiction_id = ? and fiscal_year = ?",
+            list(twice),
+        )
+        # a key with a `where`: counted among the rows it selects only (resolved
+        # jurisdictions); two unresolved copies of one report row are not a broken key
+        con.execute(
+            "create table intermediate.resolved_rows as "
+            "select * from intermediate.int_interop_reports_resolved"
+        )
+        con.execute("drop view intermediate.int_interop_reports_resolved")
+        con.execute(
+            """create table intermediate.int_interop_reports_resolved as
+               select * from intermediate.resolved_rows
+               union all (select * from intermediate.resolved_rows
+                          where jurisdiction_id = '25025' order by report_through limit 1)
+               union all (select * replace (null as jurisdiction_id)
+                          from intermediate.resolved_rows order by all limit 1)
+               union all (select * replace (null as jurisdiction_id)
+                          from intermediate.resolved_rows order by all limit 1)"""
+        )
+        first_report = con.execute(
+            "select min(report_through) from intermediate.resolved_rows "
+            "where jurisdiction_id = '25025'"
+        ).fetchone()[0]
     done = dbt_test(
         build,
         tmp_path / "target",
         "test_name:column_rules,mart_jurisdiction_year",
         "test_name:column_rules,fct_referrals_by_severity",
+        "test_name:column_rules,int_interop_reports_resolved",
     )
     assert done.returncode == 1, done.stdout
-    # both tests ran and failed (dbt counts a failed test under ERROR in its summary)
-    assert done.stdout.count(" FAIL ") == 2 and "TOTAL=2" in done.stdout, done.stdout
+    # the tests ran and failed (dbt counts a failed test under ERROR in its summary)
+    assert done.stdout.count(" FAIL ") == 3 and "TOTAL=3" in done.stdout, done.stdout
     failures = stored_failures(build)
     assert set(failures) == {
         "column_rules_mart_jurisdiction_year",
         "column_rules_fct_referrals_by_severity",
+        "column_rules_int_interop_reports_resolved",
+    }
+    assert failures["column_rules_int_interop_reports_resolved"] == {
+        f"(jurisdiction_id, report_through) = (25025, {first_report}) occurs 2 times"
     }
     jurisdiction_year = failures["column_rules_mart_jurisdiction_year"]
     assert {
+        f"(jurisdiction_id, fiscal_year) = ({twice[0]}, {twice[1]}) occurs 2 times",
         "fiscal_year = 2099 is outside [2003, 2035]",
         "minor_share_removals = 1.5 is outside [0, 1]",
         "months_active = -1 is outside [0, 12]",

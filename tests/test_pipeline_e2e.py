@@ -40,7 +40,7 @@ def test_run_succeeds_with_every_blocking_check_and_dbt_test_passing(sample_run)
     manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
     dbt_tests = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "test"}
     not_passed = dbt_tests - set(report.checks_passed)
-    assert len(dbt_tests) > 70 and not not_passed, not_passed
+    assert len(dbt_tests) >= 49 and not not_passed, not_passed
     # The one restatement in the sample and its one unplaceable 287(g) agency are warnings, not
     # blockers.
     assert sorted(name for name, _, _ in report.checks_failed) == [

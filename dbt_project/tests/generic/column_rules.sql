@@ -1,9 +1,10 @@
 {#
-  The per-column rules of one model, checked in one query (one scan of the model, one dbt
-  node): a test per column and rule made the run's dbt tests 264 nodes, most of a full run's
-  dbt time and one Dagster check each. Returns one row per broken rule and offending row,
-  saying which column, which rule and the value, e.g. `fiscal_year = 2040 is outside [2003,
-  2035]`. NULL passes every rule but not_null (as dbt's own accepted_values and our between).
+  The rules of one model, checked in one query (one scan of the model, one dbt node): a test
+  per column and rule made the run's dbt tests 264 nodes, most of a full run's dbt time and
+  one Dagster check each. Returns one row per broken rule and offending row, saying which
+  column, which rule and the value, e.g. `fiscal_year = 2040 is outside [2003, 2035]` or
+  `(jurisdiction_id, fiscal_year) = (25025, 2012) occurs 2 times`. NULL passes every column
+  rule but not_null (as dbt's own accepted_values and our between).
 
     - column_rules:
         arguments:
@@ -13,9 +14,27 @@
             - {columns: [minor_share], min_value: 0, max_value: 1}
           accepted_values:
             - {column: measure, values: [referrals, removals]}
+          unique:                                     # keys: no two rows share their values
+            - [jurisdiction_id, fiscal_year]          # (NULLs compare equal, as in GROUP BY)
+            - {columns: [report_through], where: "jurisdiction_id is not null"}  # among some rows
 #}
-{% test column_rules(model, not_null=[], five_digit_fips=[], between=[], accepted_values=[]) %}
+{% test column_rules(model, not_null=[], five_digit_fips=[], between=[], accepted_values=[], unique=[]) %}
 {%- set rules = [] -%}
+{%- set counts = [] -%}
+{%- for key in unique -%}
+  {%- set columns = key["columns"] if key is mapping else key -%}
+  {%- set where = key.get("where") if key is mapping else none -%}
+  {%- set shown = [] -%}
+  {%- for column in columns -%}
+    {%- do shown.append("coalesce(cast(" ~ column ~ " as varchar), 'NULL')") -%}
+  {%- endfor -%}
+  {%- set among = ("case when " ~ where ~ " then 1 end") if where else "1" -%}
+  {%- do counts.append("count(" ~ among ~ ") over (partition by " ~ columns | join(", ") ~ ") as key_count_" ~ loop.index) -%}
+  {%- do rules.append(
+      "case when " ~ (("(" ~ where ~ ") and ") if where else "") ~ "key_count_" ~ loop.index ~ " > 1"
+      ~ " then '(" ~ columns | join(", ") ~ ") = (' || " ~ shown | join(" || ', ' || ")
+      ~ " || ') occurs ' || key_count_" ~ loop.index ~ " || ' times' end") -%}
+{%- endfor -%}
 {%- for column in not_null -%}
   {%- do rules.append("case when " ~ column ~ " is null then '" ~ column ~ " is NULL' end") -%}
 {%- endfor -%}
@@ -45,12 +64,17 @@
 {%- if not rules -%}
   {{ exceptions.raise_compiler_error("column_rules on " ~ model ~ ": no rule given") }}
 {%- endif %}
-with checked as (
+with counted as (
+    select *{% for count in counts %}, {{ count }}{% endfor %}
+    from {{ model }}
+),
+
+checked as (
     select
     {%- for rule in rules %}
         {{ rule }} as rule_{{ loop.index }}{{ "," if not loop.last }}
     {%- endfor %}
-    from {{ model }}
+    from counted
 )
 
 select broken_rule
