@@ -1,5 +1,6 @@
 """Dagster resources: where the warehouse lives."""
 
+import contextlib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -8,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from orchestration.paths import DEFAULT_WAREHOUSE, RUN_LOG
+from orchestration.paths import DBT_TARGET, DEFAULT_WAREHOUSE, RUN_LOG
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -31,7 +32,7 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @property
     def dbt_target_dir(self) -> Path:
-        return self.root / "dbt" / "target"
+        return self.root / DBT_TARGET
 
     @property
     def run_log(self) -> Path:
@@ -51,16 +52,29 @@ class WarehouseResource(dg.ConfigurableResource):
         If the file is locked — a dbt process orphaned by a killed run still finishing — wait
         for it (up to LOCK_WAIT_S) instead of failing: the next run needs no manual cleanup."""
         self.root.mkdir(parents=True, exist_ok=True)
-        if _sharing:
-            database = _shared.get(self.build_db)
-            if database is None:
-                database = _shared[self.build_db] = connect_waiting(self.build_db, False)
-            con = database.cursor()
-        else:
+        if not _sharing:
             con = connect_waiting(self.build_db, read_only)
+            try:
+                yield con
+            finally:
+                con.close()
+            return
+        database = _shared.get(self.build_db)
+        if database is None:
+            database = _shared[self.build_db] = connect_waiting(self.build_db, False)
+        con = database.cursor()
         try:
             yield con
-        finally:
+        except BaseException:
+            con.close()
+            # a fatal error (a full disk) invalidates the database: the next step opens the
+            # file again and reports its own error, not "database invalidated"
+            try:
+                database.execute("select 1")
+            except duckdb.Error:
+                release_connections()
+            raise
+        else:
             con.close()
 
 
@@ -86,7 +100,8 @@ def release_connections() -> None:
     (dbt's worker) or another database instance (the publish) opens the file."""
     while _shared:
         _, database = _shared.popitem()
-        database.close()
+        with contextlib.suppress(duckdb.Error):  # an invalidated database closes with an error
+            database.close()
 
 
 LOCK_WAIT_S = 120.0

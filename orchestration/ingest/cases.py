@@ -35,6 +35,7 @@ in one file than spread over several that all touch the same tables.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -307,7 +308,10 @@ def load_raw_cases(
         _stage(con, files, fiscal_years, load_id)
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        # after a fatal error (a full disk) DuckDB has ended the transaction itself, and the
+        # rollback's own error would hide the cause
+        with contextlib.suppress(duckdb.Error):
+            con.execute("rollback")
         raise
     return scalar(con, "select coalesce(sum(n), 0) from raw.cases_load")
 
@@ -532,7 +536,10 @@ def merge_cases_load(con: duckdb.DuckDBPyConnection, full: bool) -> int:
         )
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        # after a fatal error (a full disk) DuckDB has ended the transaction itself, and the
+        # rollback's own error would hide the cause
+        with contextlib.suppress(duckdb.Error):
+            con.execute("rollback")
         raise
     return scalar(con, "select coalesce(sum(n), 0) from raw.cases_grouped")
 
