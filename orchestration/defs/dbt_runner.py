@@ -21,6 +21,8 @@ import contextlib
 import logging
 import os
 import shutil
+import sys
+import threading
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
@@ -202,18 +204,21 @@ def _serve(conn: Any) -> None:
     # a log handler that cannot write (a full disk) must not print its traceback on the run's
     # terminal: the run reports the failure itself
     logging.raiseExceptions = False
+    parsing: threading.Thread | None = None
     while True:
         try:
             message = conn.recv()
         except (EOFError, OSError):
             return
         if message[0] == "parse":
-            try:
-                with _into_log(message[2]):
-                    parsed_manifest(Path(message[1]))
-            except Exception:  # noqa: BLE001, S110  the build parses again and reports why
-                pass
+            parsing = threading.Thread(
+                target=_parse_behind, args=message[1:], name="dbt-parse", daemon=True
+            )
+            parsing.start()
         elif message[0] == "build":
+            if parsing is not None:
+                parsing.join()
+                parsing = None
             _, argv, target, log = message
             sent = 0
 
@@ -232,6 +237,28 @@ def _serve(conn: Any) -> None:
             conn.send(("done", success, error))
         else:
             return
+
+
+# The parse's CPU priority (nice): it runs while this process imports Dagster, ingests and
+# validates — on a 2-core machine three processes for two cores — and it is needed only when
+# the dbt step starts; at a lower priority the work that is waited for goes first (sample run
+# ≈8.2 → ≈7.9 s, and ≈8.8 → ≈8.1 s in a slower hour, medians of 6 and 3 runs alternating; nice
+# 5, 10 and 19 alike). The build runs at the normal priority.
+PARSE_NICE = 10
+
+
+def _parse_behind(target: str, log: str | None) -> None:
+    """Load the manifest (parsed_manifest) in this thread at a lower CPU priority: on Linux a
+    thread's nice value is its own, so the build, in the worker's main thread, keeps the
+    normal one. A parse that fails is left to the build, which parses again and reports why."""
+    if sys.platform == "linux":  # elsewhere the id could name another process
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), PARSE_NICE)
+    try:
+        with _into_log(log):
+            parsed_manifest(Path(target))
+    except Exception:  # noqa: BLE001, S110  the build parses again and reports why
+        pass
 
 
 @contextlib.contextmanager
