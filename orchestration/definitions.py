@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import dagster as dg
 
-from orchestration.defs.checks import all_checks
+from orchestration.defs.checks import after_dbt, all_checks
 from orchestration.defs.dbt import (
     build_dbt_assets,
     dbt_project,
@@ -42,7 +42,7 @@ def build_definitions(
         assets=[
             *raw_assets(),
             *matches_assets(),
-            build_dbt_assets(project),
+            build_dbt_assets(project, after_dbt(models_with_suite(manifest, "marts"))),
             publish_asset(published_models(manifest)),
         ],
         asset_checks=all_checks(models_with_suite(manifest, "marts")),

@@ -12,6 +12,7 @@ SAMPLE_CASES = REPO_ROOT / "data" / "sample" / "cases.csv"
 DEFAULT_WAREHOUSE = REPO_ROOT / "data" / "warehouse"
 DEFAULT_INBOX = REPO_ROOT / "data" / "inbox"
 RUN_LOG = Path("logs") / "last_run.log"  # in a warehouse: the last run's steps and dbt log
+DBT_TARGET = Path("dbt") / "target"  # in a warehouse: dbt's target folder (artifacts, dbt.log)
 JURISDICTION_OVERRIDES = DBT_PROJECT_DIR / "seeds" / "jurisdiction_overrides.csv"
 CASE_PLACE_OVERRIDES = DBT_PROJECT_DIR / "seeds" / "case_place_overrides.csv"
 CONVICTION_SEVERITY = DBT_PROJECT_DIR / "seeds" / "case_conviction_severity.csv"

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from orchestration.paths import DBT_TARGET, RUN_LOG
+
 
 class WarehouseBusy(RuntimeError):
     """Another run holds this warehouse."""
@@ -220,16 +222,28 @@ def execute_with_result(
     only: set[str] | None = None,
 ) -> tuple[RunReport, object]:
     """execute(), also returning Dagster's ExecuteInProcessResult (events, timings)."""
+    warehouse = warehouse.resolve()
+    # the run's log starts empty; dbt's worker (if `scomm run` started one) imports dbt and
+    # loads the manifest from now on, while this process imports Dagster and runs the steps
+    # before dbt; what it prints is appended to the log
+    log_path = warehouse / RUN_LOG
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_path.write_text("", encoding="utf-8")
+    from orchestration.defs import dbt_runner
+
+    running = dbt_runner.worker()
+    if running is not None:
+        running.warm(warehouse / DBT_TARGET, log_path)
+
     import dagster as dg
 
     from orchestration.definitions import build_definitions
     from orchestration.defs.keys import SERVING
     from orchestration.defs.partitions import fiscal_year_tags
     from orchestration.defs.raw import SOURCE_ASSETS, run_config_for
-    from orchestration.defs.resources import WarehouseResource, shared_connections
+    from orchestration.defs.resources import shared_connections
     from orchestration.ingest.build_state import forget
 
-    warehouse = warehouse.resolve()
     extra_jobs = []
     if fiscal_years is not None:
         job, rebuilt = "cases_job", {"cases"}
@@ -259,16 +273,7 @@ def execute_with_result(
         "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
         **run_config_for(sources),
     }
-    # dagster-dbt echoes every dbt event to stdout; keep it in a log file, not the summary.
-    resource = WarehouseResource(warehouse_dir=str(warehouse))
-    log_path = resource.run_log
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    log_path.write_text("", encoding="utf-8")
-    from orchestration.defs import dbt_runner
-
-    running = dbt_runner.worker()
-    if running is not None:  # it imports dbt and loads the manifest while the steps before dbt run
-        running.warm(resource.dbt_target_dir, log_path)
+    # dagster-dbt echoes every dbt event to stdout; keep it in the run's log, not the summary:
     # appended to (O_APPEND) by this process and by dbt's worker, whose dbt log goes here too
     with (
         log_path.open("a", encoding="utf-8", buffering=1) as log,

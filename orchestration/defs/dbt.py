@@ -15,6 +15,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.defs import dbt_runner
+from orchestration.defs.checks.common import SuiteFrame, validate_ahead
 from orchestration.defs.partitions import is_full_load
 from orchestration.defs.resources import WarehouseResource, release_connections
 from orchestration.faults import checkpoint
@@ -224,7 +225,12 @@ def _build_in_thread(argv: list[str], target: Path) -> Generator[dict, None, tup
         gc.enable()
 
 
-def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
+def build_dbt_assets(
+    project: DbtProject, ahead: Mapping[dg.AssetKey, Mapping[str, SuiteFrame]] | None = None
+) -> dg.AssetsDefinition:
+    """The dbt models as assets; ``ahead``: by model, the GX suites of its checks, started in
+    the validation process when the build is done (checks/common.validate_ahead)."""
+
     @dbt_assets(
         manifest=ensure_manifest(project),
         project=project,
@@ -247,6 +253,19 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
             [*dbt_runner.RUN_BUILD_ARGS, "--vars", dbt_vars, *full],
             warehouse.dbt_target_dir,
             warehouse.run_log,
+        )
+        # the suites of the checks after dbt start now, in the validation process, one after
+        # another while this process goes through those checks' steps
+        built = context.selected_asset_keys
+        validate_ahead(
+            context.run.run_id,
+            {
+                name: frame_of
+                for key, suites in (ahead or {}).items()
+                if key in built
+                for name, frame_of in suites.items()
+            },
+            warehouse,
         )
 
     return scomm_dbt_models

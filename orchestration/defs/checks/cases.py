@@ -7,14 +7,18 @@ import csv
 
 import dagster as dg
 
-from orchestration.defs.checks.common import read_frame, to_check_result, validate
+from orchestration.defs.checks.common import (
+    SuiteCheck,
+    read_frame,
+    suite_check,
+    validate,
+)
 from orchestration.defs.keys import CASE_AGGREGATES, RAW_CASES, mart_key
 from orchestration.defs.resources import WarehouseResource
 from orchestration.fiscal import current_fiscal_year, fiscal_year_range
 from orchestration.ingest.case_layouts import LAYOUTS, LAYOUTS_BY_NAME
 from orchestration.ingest.common import scalar
 from orchestration.paths import CONVICTION_SEVERITY
-from orchestration.validation.gx import run_suite
 
 
 @dg.asset_check(
@@ -244,14 +248,7 @@ def cases_sample_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(
-    asset=CASE_AGGREGATES,
-    name="case_aggregates_suite",
-    blocking=True,
-    description="GX suite expectations/case_aggregates.json on the counted records "
-    "of the fiscal years this load rebuilt.",
-)
-def case_aggregates_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+def _case_aggregates_frame(warehouse: WarehouseResource) -> tuple:
     # the fiscal years this load rebuilt (all of them for a full load), and any year outside
     # the partitions (only a full load can bring one): the other years were validated when
     # they were loaded and have not changed
@@ -264,14 +261,26 @@ def case_aggregates_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
           and (fiscal_year in (select fiscal_year from raw.cases_load_scope)
                or fiscal_year not between {first} and {last})""",
     )
-    return to_check_result(
-        run_suite(
-            frame,
-            "case_aggregates",
-            "intermediate.int_case_removals_by_severity",
-            parameters={"max_fiscal_year": current_fiscal_year()},
-        )
+    return (
+        frame,
+        "case_aggregates",
+        "intermediate.int_case_removals_by_severity",
+        {"max_fiscal_year": current_fiscal_year()},
     )
+
+
+# the GX suite on what dbt built from the load (started when dbt finishes, see defs/dbt.py)
+SUITE_CHECKS: list[SuiteCheck] = [
+    (
+        CASE_AGGREGATES,
+        "case_aggregates_suite",
+        True,
+        "GX suite expectations/case_aggregates.json on the counted records of the fiscal "
+        "years this load rebuilt.",
+        _case_aggregates_frame,
+    )
+]
+case_aggregates_suite = suite_check(*SUITE_CHECKS[0])
 
 
 CHECKS = [

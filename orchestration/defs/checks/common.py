@@ -8,6 +8,7 @@ import dagster as dg
 import pandas as pd
 
 from orchestration.defs.resources import WarehouseResource
+from orchestration.faults import checkpoint
 from orchestration.validation.gx import SuiteOutcome
 
 
@@ -85,8 +86,38 @@ def quarantine_warning(
     )
 
 
-# A suite check's frame: (rows to validate, suite name, the table as messages name it).
-SuiteFrame = Callable[[WarehouseResource], tuple[pd.DataFrame, str, str]]
+# A suite check's frame: (rows to validate, suite name, the table as messages name it), and
+# the suite's parameters if it has any.
+SuiteFrame = Callable[[WarehouseResource], tuple]
+
+# A suite check: (asset, check name, blocking, description, the rows its suite validates).
+SuiteCheck = tuple[dg.AssetKey, str, bool, str, SuiteFrame]
+
+
+def suite_check(
+    asset: dg.AssetKey, name: str, blocking: bool, description: str, frame_of: SuiteFrame
+) -> dg.AssetChecksDefinition:
+    """A check running a GX suite on the rows ``frame_of`` reads (its outcome started ahead
+    when the asset was materialized, see validate_ahead)."""
+
+    @dg.asset_check(asset=asset, name=name, blocking=blocking, description=description)
+    def _check(
+        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> dg.AssetCheckResult:
+        outcome = suite_outcome(context.run.run_id, name, frame_of, warehouse)
+        checkpoint("validation")
+        return to_check_result(outcome)
+
+    return _check
+
+
+def ahead_of(checks: list[SuiteCheck]) -> dict[dg.AssetKey, dict[str, SuiteFrame]]:
+    """By asset, the suites to start when it is materialized (validate_ahead)."""
+    ahead: dict[dg.AssetKey, dict[str, SuiteFrame]] = {}
+    for asset, name, _, _, frame_of in checks:
+        ahead.setdefault(asset, {})[name] = frame_of
+    return ahead
+
 
 # Validations started ahead, by (run id, check name): see validate_ahead.
 _AHEAD: dict[tuple[str, str], Any] = {}
@@ -109,10 +140,10 @@ def validate_ahead(
         return
     for name, frame_of in frames.items():
         try:
-            frame, suite, table = frame_of(warehouse)
+            frame, suite, table, *parameters = frame_of(warehouse)
         except Exception:  # noqa: BLE001, S112  (the check itself reports it)
             continue
-        future = submit_suite(frame, suite, table)
+        future = submit_suite(frame, suite, table, *parameters)
         if future is not None:
             _AHEAD[(run_id, name)] = future
 
@@ -132,5 +163,5 @@ def suite_outcome(
             return future.result()
         except BrokenProcessPool:  # the validation process died: validate here instead
             pass
-    frame, suite, table = frame_of(warehouse)
-    return run_suite(frame, suite, table)
+    frame, suite, table, *parameters = frame_of(warehouse)
+    return run_suite(frame, suite, table, *parameters)

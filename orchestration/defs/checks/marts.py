@@ -4,11 +4,10 @@ series and the two activation-date sources agreeing (warnings)."""
 
 import dagster as dg
 
-from orchestration.defs.checks.common import read_frame, to_check_result, validate
+from orchestration.defs.checks.common import SuiteCheck, SuiteFrame, read_frame, suite_check
 from orchestration.defs.keys import CHANGES, mart_key
 from orchestration.defs.resources import WarehouseResource
 from orchestration.fiscal import current_fiscal_year
-from orchestration.validation.gx import run_suite
 
 
 def _mart_frame_sql(table: str) -> str:
@@ -23,62 +22,59 @@ def _mart_frame_sql(table: str) -> str:
     return f"select *, {', '.join(parts)} from marts.{table}"
 
 
-@dg.asset_check(
-    asset=CHANGES,
-    name="interop_restatements_suite",
-    blocking=False,
-    description="GX suite expectations/interop_restatements.json: cumulative series "
-    "never go down (a decrease is a restatement; warning).",
-)
-def interop_restatements_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    return validate(
-        warehouse,
-        "select * from intermediate.int_interop_cumulative_changes",
-        "interop_restatements",
-        "intermediate.int_interop_cumulative_changes",
-    )
+def _restatements_frame(warehouse: WarehouseResource) -> tuple:
+    frame = read_frame(warehouse, "select * from intermediate.int_interop_cumulative_changes")
+    return frame, "interop_restatements", "intermediate.int_interop_cumulative_changes"
 
 
-@dg.asset_check(
-    asset=dg.AssetKey(["marts", "dim_jurisdiction"]),
-    name="activation_dates_agree",
-    blocking=False,
-    description="GX suite expectations/activation_dates_agree.json: the activation "
-    "date in the interop statistics and the activations source agree "
-    "within 7 days (warning).",
-)
-def activation_dates_agree(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    return validate(
-        warehouse,
-        "select * from marts.dim_jurisdiction",
-        "activation_dates_agree",
-        "marts.dim_jurisdiction",
-    )
+def _activation_dates_frame(warehouse: WarehouseResource) -> tuple:
+    frame = read_frame(warehouse, "select * from marts.dim_jurisdiction")
+    return frame, "activation_dates_agree", "marts.dim_jurisdiction"
 
 
-def _mart_check(table: str) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=mart_key(table),
-        name=f"{table}_suite",
-        blocking=True,
-        description=f"GX suite expectations/marts.json on marts.{table}: shares in "
-        "[0, 1] summing to 1, minor share = L3 + NC, counts >= 0, "
-        "fiscal years in range. Failing stops the publish.",
-    )
-    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+def _mart_frame(table: str) -> SuiteFrame:
+    def frame_of(warehouse: WarehouseResource) -> tuple:
         frame = read_frame(warehouse, _mart_frame_sql(table))
-        outcome = run_suite(
-            frame, "marts", f"marts.{table}", parameters={"max_fiscal_year": current_fiscal_year()}
-        )
-        return to_check_result(outcome)
+        return frame, "marts", f"marts.{table}", {"max_fiscal_year": current_fiscal_year()}
 
-    return _check
+    return frame_of
+
+
+def suite_checks(suite_marts: list[str]) -> list[SuiteCheck]:
+    """The GX suites on what dbt built: the mart suite on each model dbt declares it for, and
+    the two warnings."""
+    return [
+        *(
+            (
+                mart_key(table),
+                f"{table}_suite",
+                True,
+                f"GX suite expectations/marts.json on marts.{table}: shares in [0, 1] summing "
+                "to 1, minor share = L3 + NC, counts >= 0, fiscal years in range. Failing "
+                "stops the publish.",
+                _mart_frame(table),
+            )
+            for table in suite_marts
+        ),
+        (
+            CHANGES,
+            "interop_restatements_suite",
+            False,
+            "GX suite expectations/interop_restatements.json: cumulative series never go "
+            "down (a decrease is a restatement; warning).",
+            _restatements_frame,
+        ),
+        (
+            dg.AssetKey(["marts", "dim_jurisdiction"]),
+            "activation_dates_agree",
+            False,
+            "GX suite expectations/activation_dates_agree.json: the activation date in the "
+            "interop statistics and the activations source agree within 7 days (warning).",
+            _activation_dates_frame,
+        ),
+    ]
 
 
 def checks(suite_marts: list[str]) -> list:
     """The mart checks: one GX suite per model dbt declares it for, and the two warnings."""
-    return [
-        *(_mart_check(t) for t in suite_marts),
-        interop_restatements_suite,
-        activation_dates_agree,
-    ]
+    return [suite_check(*spec) for spec in suite_checks(suite_marts)]

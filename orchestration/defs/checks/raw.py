@@ -2,15 +2,9 @@
 statistics, the three reference sources and the 287(g) statistics (layout, types, keys,
 arithmetic, ranges)."""
 
-import dagster as dg
 import pandas as pd
 
-from orchestration.defs.checks.common import (
-    SuiteFrame,
-    read_frame,
-    suite_outcome,
-    to_check_result,
-)
+from orchestration.defs.checks.common import SuiteCheck, ahead_of, read_frame, suite_check
 from orchestration.defs.keys import (
     RAW_ACTIVATIONS,
     RAW_FIGURES,
@@ -20,7 +14,6 @@ from orchestration.defs.keys import (
     RAW_POPULATION,
 )
 from orchestration.defs.resources import WarehouseResource
-from orchestration.faults import checkpoint
 from orchestration.fiscal import fiscal_year_sql
 from orchestration.ingest.interop import COUNT_COLUMNS
 from orchestration.ingest.reference import POPULATION_COLUMNS, known_county_fips
@@ -159,25 +152,8 @@ def _g287_frame(warehouse: WarehouseResource) -> tuple[pd.DataFrame, str, str]:
     return read_frame(warehouse, G287_FRAME_SQL), "g287_raw", "raw.g287_agency_years"
 
 
-def _suite_check(
-    asset: dg.AssetKey, name: str, blocking: bool, description: str, frame_of: SuiteFrame
-) -> dg.AssetChecksDefinition:
-    """A check running a GX suite on the rows ``frame_of`` reads (its outcome started ahead by
-    the asset, see common.validate_ahead)."""
-
-    @dg.asset_check(asset=asset, name=name, blocking=blocking, description=description)
-    def _check(
-        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-    ) -> dg.AssetCheckResult:
-        outcome = suite_outcome(context.run.run_id, name, frame_of, warehouse)
-        checkpoint("validation")
-        return to_check_result(outcome)
-
-    return _check
-
-
 # (asset, check name, blocking, description, the rows its suite validates)
-SUITE_CHECKS: list[tuple[dg.AssetKey, str, bool, str, SuiteFrame]] = [
+SUITE_CHECKS: list[SuiteCheck] = [
     (
         RAW_INTEROP,
         "interop_raw_suite",
@@ -238,9 +214,7 @@ SUITE_CHECKS: list[tuple[dg.AssetKey, str, bool, str, SuiteFrame]] = [
     ),
 ]
 
-CHECKS = [_suite_check(*spec) for spec in SUITE_CHECKS]
+CHECKS = [suite_check(*spec) for spec in SUITE_CHECKS]
 
 # The suites each raw asset starts as soon as it is materialized (common.validate_ahead).
-SUITES_AHEAD: dict[dg.AssetKey, dict[str, SuiteFrame]] = {}
-for _spec in SUITE_CHECKS:
-    SUITES_AHEAD.setdefault(_spec[0], {})[_spec[1]] = _spec[4]
+SUITES_AHEAD = ahead_of(SUITE_CHECKS)
