@@ -6,7 +6,10 @@ test_crashes' "dbt" checkpoint). The raw GX suites start in the validation proce
 their asset is materialized (checks/common.validate_ahead): a bad file still fails its suite
 with the same message, and each outcome is collected once."""
 
+import contextlib
+import time
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -33,6 +36,37 @@ def test_scomm_run_builds_dbt_in_its_worker_and_publishes_what_in_process_runs_d
     _, in_process = publication_state(sample_run.serving)
     _, in_worker = publication_state(warehouse / "marts.duckdb")
     assert in_worker == in_process
+    # the GX suites, started ahead here (by the raw assets, and by the dbt step for the checks
+    # after dbt), came back as the in-process run's did, the sample's restatement warning too
+    report = sample_run.report
+    warnings = len(report.checks_failed)
+    assert f"checks passed: {len(report.checks_passed)}, failed: 0 blocking, {warnings}" in (
+        done.stdout
+    )
+    assert "WARNING interop_restatements_suite" in done.stdout
+
+
+def test_every_gx_check_after_dbt_is_started_by_the_dbt_step():
+    from orchestration.defs.checks import after_dbt
+    from orchestration.defs.dbt import (
+        build_dbt_assets,
+        dbt_project,
+        ensure_manifest,
+        models_with_suite,
+    )
+
+    project = dbt_project()
+    suite_marts = models_with_suite(ensure_manifest(project), "marts")
+    ahead = after_dbt(suite_marts)
+    assert {name for suites in ahead.values() for name in suites} == {
+        "case_aggregates_suite",
+        "interop_restatements_suite",
+        "activation_dates_agree",
+        *(f"{table}_suite" for table in suite_marts),
+    }
+    # keyed by the dbt models the checks are on: the dbt step starts those it built
+    assert set(ahead) <= set(build_dbt_assets(project).keys)
+    assert len(suite_marts) == 3
 
 
 def test_a_dbt_worker_that_dies_mid_build_fails_the_run_clearly_and_publishes_nothing(
@@ -154,6 +188,37 @@ def test_the_dbt_worker_parses_again_at_the_build_when_its_early_parse_failed(
     finally:
         worker.stop()
     assert not worker.alive()
+
+
+def test_the_dbt_worker_loads_the_manifest_at_a_lower_priority_and_builds_at_the_normal_one(
+    tmp_path, monkeypatch
+):
+    from orchestration.defs import dbt_runner
+    from orchestration.defs.dbt_runner import PARSE_NICE, DbtWorker
+
+    monkeypatch.setattr(dbt_runner, "_PARSED", {})  # the worker parses for itself
+
+    def nice_values(pid: int) -> dict[int, int]:
+        """Each thread's nice value by thread id (field 19 of /proc/PID/task/TID/stat)."""
+        values = {}
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError):  # a thread that has just ended
+                stat = (task / "stat").read_text()
+                values[int(task.name)] = int(stat.rsplit(")", 1)[1].split()[16])
+        return values
+
+    worker = DbtWorker()
+    try:
+        worker.warm(tmp_path / "target", None)
+        seen: set[int] = set()
+        deadline = time.monotonic() + 30
+        while PARSE_NICE not in seen and time.monotonic() < deadline:
+            seen.update(nice_values(worker.pid).values())
+            time.sleep(0.01)
+        assert PARSE_NICE in seen, seen  # the thread loading the manifest
+        assert nice_values(worker.pid)[worker.pid] == 0  # the main thread, which builds
+    finally:
+        worker.stop()
 
 
 def test_a_build_abandoned_midway_ends_its_worker_so_no_later_build_reads_its_events(
