@@ -7,6 +7,7 @@ their asset is materialized (checks/common.validate_ahead): a bad file still fai
 with the same message, and each outcome is collected once."""
 
 import contextlib
+import os
 import time
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -44,6 +45,89 @@ def test_scomm_run_builds_dbt_in_its_worker_and_publishes_what_in_process_runs_d
         done.stdout
     )
     assert "WARNING interop_restatements_suite" in done.stdout
+
+
+def test_the_dbt_step_starts_the_suites_of_the_checks_after_dbt_and_each_is_collected(
+    tmp_path, monkeypatch
+):
+    """A run with a (stand-in) validation process: every GX suite of the run is started
+    ahead — the raw ones by their assets, the ones after dbt by the dbt step, for the models it
+    built — and every outcome started is collected by its check."""
+    from concurrent.futures import Future
+
+    from orchestration.runner import execute
+    from orchestration.validation import gx
+
+    started: list[tuple[str, str]] = []
+
+    def submit(frame, suite, table, parameters=None):
+        started.append((suite, table))
+        future: Future = Future()
+        future.set_result(gx.validate_here(frame, suite, table, parameters))
+        return future
+
+    collected: list[bool] = []  # for each suite check run: was its outcome started ahead?
+    real_outcome = common.suite_outcome
+
+    def outcome(run_id, name, frame_of, warehouse):
+        collected.append((run_id, name) in common._AHEAD)
+        return real_outcome(run_id, name, frame_of, warehouse)
+
+    monkeypatch.setattr(gx, "worker_running", lambda: True)
+    monkeypatch.setattr(gx, "submit_suite", submit)
+    monkeypatch.setattr(common, "suite_outcome", outcome)
+    report = execute(tmp_path / "warehouse", {})
+    assert report.success, report.step_errors
+    assert {
+        ("case_aggregates", "intermediate.int_case_removals_by_severity"),
+        ("interop_restatements", "intermediate.int_interop_cumulative_changes"),
+        ("activation_dates_agree", "marts.dim_jurisdiction"),
+        ("marts", "marts.mart_jurisdiction_year"),
+        ("marts", "marts.mart_state_year"),
+        ("marts", "marts.mart_national_year"),
+        ("interop_raw", "raw.interop_reports"),
+    } <= set(started), started
+    # each started once, and each check collected its outcome instead of validating again
+    assert len(started) == len(set(started)) == len(collected) and all(collected), collected
+
+
+def test_a_validation_process_found_dead_when_a_suite_is_started_stops_and_checks_validate_here(
+    monkeypatch,
+):
+    from orchestration.validation import gx
+
+    class DeadPool:
+        stopped = False
+
+        def submit(self, *args, **kwargs):
+            raise BrokenProcessPool("the validation process died")
+
+        def shutdown(self, wait=True, cancel_futures=False):
+            DeadPool.stopped = True
+
+    monkeypatch.setattr(gx, "_WORKER", DeadPool())
+
+    def frame_of(warehouse):
+        return pd.DataFrame({"a": [1]}), "made_up", "t"
+
+    common.validate_ahead("run-5", {"check": frame_of, "other": frame_of}, None)
+    assert ("run-5", "check") not in common._AHEAD and DeadPool.stopped
+    assert not gx.worker_running()  # the checks validate in the run's own process
+
+
+def test_outcomes_no_check_collected_are_discarded_with_their_run():
+    class Pending:
+        cancelled = False
+
+        def cancel(self):
+            Pending.cancelled = True
+
+    common._AHEAD[("run-6", "check")] = Pending()
+    common._AHEAD[("run-7", "check")] = Pending()
+    common.discard_ahead("run-6")
+    assert ("run-6", "check") not in common._AHEAD and Pending.cancelled
+    assert ("run-7", "check") in common._AHEAD
+    common.discard_ahead("run-7")
 
 
 def test_every_gx_check_after_dbt_is_started_by_the_dbt_step():
@@ -210,13 +294,15 @@ def test_the_dbt_worker_loads_the_manifest_at_a_lower_priority_and_builds_at_the
     worker = DbtWorker()
     try:
         worker.warm(tmp_path / "target", None)
+        base = os.getpriority(os.PRIO_PROCESS, 0)  # the worker's, inherited from here
+        lowered = min(base + PARSE_NICE, 19)
         seen: set[int] = set()
         deadline = time.monotonic() + 30
-        while PARSE_NICE not in seen and time.monotonic() < deadline:
+        while lowered not in seen and time.monotonic() < deadline:
             seen.update(nice_values(worker.pid).values())
             time.sleep(0.01)
-        assert PARSE_NICE in seen, seen  # the thread loading the manifest
-        assert nice_values(worker.pid)[worker.pid] == 0  # the main thread, which builds
+        assert lowered in seen, seen  # the thread loading the manifest
+        assert nice_values(worker.pid)[worker.pid] == base  # the main thread, which builds
     finally:
         worker.stop()
 

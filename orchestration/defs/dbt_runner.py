@@ -110,7 +110,7 @@ def run_build(argv: list[str], target: Path, send: Callable[[dict], None]) -> tu
 
 def close_duckdb() -> None:
     """Release the build database dbt-duckdb keeps open between invocations, so the run's own
-    (read-only) connections and the publish can open it."""
+    connections and the publish can open it."""
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 
     with DuckDBConnectionManager._LOCK:
@@ -211,12 +211,16 @@ def _serve(conn: Any) -> None:
         except (EOFError, OSError):
             return
         if message[0] == "parse":
-            parsing = threading.Thread(
-                target=_parse_behind, args=message[1:], name="dbt-parse", daemon=True
-            )
-            parsing.start()
+            if parsing is None or not parsing.is_alive():  # one parse at a time
+                parsing = threading.Thread(
+                    target=_parse_behind, args=message[1:], name="dbt-parse", daemon=True
+                )
+                parsing.start()
         elif message[0] == "build":
             if parsing is not None:
+                # the build waits for it: back to this thread's priority where allowed
+                # (lowering a nice value needs the privilege to; else it finishes as it is)
+                _set_nice(parsing.native_id, os.getpriority(os.PRIO_PROCESS, 0))
                 parsing.join()
                 parsing = None
             _, argv, target, log = message
@@ -239,21 +243,27 @@ def _serve(conn: Any) -> None:
             return
 
 
-# The parse's CPU priority (nice): it runs while this process imports Dagster, ingests and
-# validates — on a 2-core machine three processes for two cores — and it is needed only when
-# the dbt step starts; at a lower priority the work that is waited for goes first (sample run
-# ≈8.2 → ≈7.9 s, and ≈8.8 → ≈8.1 s in a slower hour, medians of 6 and 3 runs alternating; nice
-# 5, 10 and 19 alike). The build runs at the normal priority.
+# How much lower the parse's CPU priority is (nice, added to the worker's): it runs while the
+# run imports Dagster, ingests and validates — on a 2-core machine three processes for two
+# cores — and it is needed only when the dbt step starts; at a lower priority the work that is
+# waited for goes first (sample run ≈8.2 → ≈7.9 s, and ≈8.8 → ≈8.1 s in a slower hour, medians
+# of 6 and 3 runs alternating; nice 5, 10 and 19 alike). The build runs at the worker's own.
 PARSE_NICE = 10
 
 
-def _parse_behind(target: str, log: str | None) -> None:
-    """Load the manifest (parsed_manifest) in this thread at a lower CPU priority: on Linux a
-    thread's nice value is its own, so the build, in the worker's main thread, keeps the
-    normal one. A parse that fails is left to the build, which parses again and reports why."""
-    if sys.platform == "linux":  # elsewhere the id could name another process
+def _set_nice(thread_id: int | None, nice: int) -> None:
+    """One thread's nice value (Linux: a thread's own; elsewhere the id could name another
+    process, so nothing is done). Not allowed (lowering it without the privilege): unchanged."""
+    if sys.platform == "linux" and thread_id is not None:
         with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), PARSE_NICE)
+            os.setpriority(os.PRIO_PROCESS, thread_id, min(nice, 19))
+
+
+def _parse_behind(target: str, log: str | None) -> None:
+    """Load the manifest (parsed_manifest) in this thread at a lower CPU priority, so the
+    build, in the worker's main thread, keeps the normal one. A parse that fails is left to
+    the build, which parses again and reports why."""
+    _set_nice(threading.get_native_id(), os.getpriority(os.PRIO_PROCESS, 0) + PARSE_NICE)
     try:
         with _into_log(log):
             parsed_manifest(Path(target))

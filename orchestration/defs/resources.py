@@ -46,8 +46,9 @@ class WarehouseResource(dg.ConfigurableResource):
         Within shared_connections() (a `scomm run`), it is a new connection (cursor) to the one
         database this process keeps open between steps — opening the file costs ≈15 ms, a
         run's steps opened it ≈35 times — which release_connections() closes before dbt or
-        the publish opens the file. Each cursor has its own transaction and settings, as a
-        connection of its own had. ``read_only`` is then not enforced.
+        the publish opens the file. Each cursor has its own transaction (and its own local
+        settings; a global SET would carry over, none is used), as a connection of its own
+        had. ``read_only`` is then not enforced.
 
         If the file is locked — a dbt process orphaned by a killed run still finishing — wait
         for it (up to LOCK_WAIT_S) instead of failing: the next run needs no manual cleanup."""

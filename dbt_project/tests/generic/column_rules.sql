@@ -3,8 +3,9 @@
   per column and rule made the run's dbt tests 264 nodes, most of a full run's dbt time and
   one Dagster check each. Returns one row per broken rule and offending row, saying which
   column, which rule and the value, e.g. `fiscal_year = 2040 is outside [2003, 2035]` or
-  `(jurisdiction_id, fiscal_year) = (25025, 2012) occurs 2 times`. NULL passes every column
-  rule but not_null (as dbt's own accepted_values and our between).
+  `(jurisdiction_id, fiscal_year) = (25025, 2012) occurs 2 times` (each of the 2 rows). NULL
+  passes every column rule but not_null (as dbt's own accepted_values and our between); in a
+  key, NULLs are equal (as in GROUP BY).
 
     - column_rules:
         arguments:
@@ -22,6 +23,9 @@
 {%- set rules = [] -%}
 {%- set counts = [] -%}
 {%- for key in unique -%}
+  {%- if key is string -%}
+    {{ exceptions.raise_compiler_error("column_rules on " ~ model ~ ": a unique key is a list of columns, got " ~ key) }}
+  {%- endif -%}
   {%- set columns = key["columns"] if key is mapping else key -%}
   {%- set where = key.get("where") if key is mapping else none -%}
   {%- set shown = [] -%}

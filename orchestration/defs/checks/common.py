@@ -134,7 +134,9 @@ def validate_ahead(
     they run), and a frame that cannot be read is left to its check, which reads it again and
     fails saying why. The frames are read right after the asset wrote its table, and nothing
     writes that table again before its checks run."""
-    from orchestration.validation.gx import submit_suite, worker_running
+    from concurrent.futures.process import BrokenProcessPool
+
+    from orchestration.validation.gx import stop_worker, submit_suite, worker_running
 
     if not worker_running():
         return
@@ -143,9 +145,20 @@ def validate_ahead(
             frame, suite, table, *parameters = frame_of(warehouse)
         except Exception:  # noqa: BLE001, S112  (the check itself reports it)
             continue
-        future = submit_suite(frame, suite, table, *parameters)
+        try:
+            future = submit_suite(frame, suite, table, *parameters)
+        except BrokenProcessPool:  # the validation process died: the checks validate here
+            stop_worker()
+            return
         if future is not None:
             _AHEAD[(run_id, name)] = future
+
+
+def discard_ahead(run_id: str) -> None:
+    """Forget the outcomes run ``run_id`` started and no check collected (a run that ended
+    early: the step that would have collected them was skipped)."""
+    for key in [key for key in _AHEAD if key[0] == run_id]:
+        _AHEAD.pop(key).cancel()
 
 
 def suite_outcome(
