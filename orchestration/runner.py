@@ -191,17 +191,18 @@ def execute(
 
 
 def start_workers() -> None:
-    """The run's two helper processes, forked now (before Dagster is imported or any thread
-    starts, which makes a plain fork safe): dbt's worker, which builds the dbt models on the
-    second core while this process handles their results (defs/dbt_runner.py), and the Great
-    Expectations worker, which imports GX (≈2.5 s) while this process imports Dagster and dbt
-    and validates on request (validation/gx.py). Runs without them (the daemon's, tests'
-    execute()) do both in this process."""
+    """The run's two helper processes: the Great Expectations worker, forked now (before
+    Dagster is imported or any thread starts, which makes a plain fork safe), which imports GX
+    (≈2.5 s) while this process imports Dagster and dbt and then validates on request
+    (validation/gx.py); and dbt's worker, forked by the run once it has imported dbt, which
+    builds the dbt models on the second core while this process handles their results
+    (defs/dbt_runner.py). Runs without them (the daemon's, tests' execute()) do both in this
+    process."""
     from orchestration.defs import dbt_runner
     from orchestration.validation import gx
 
-    dbt_runner.start_worker()
     gx.start_worker()
+    dbt_runner.want_worker()
 
 
 def stop_workers() -> None:
@@ -223,21 +224,20 @@ def execute_with_result(
 ) -> tuple[RunReport, object]:
     """execute(), also returning Dagster's ExecuteInProcessResult (events, timings)."""
     warehouse = warehouse.resolve()
-    # the run's log starts empty; dbt's worker (if `scomm run` started one) imports dbt and
-    # loads the manifest from now on, while this process imports Dagster and runs the steps
-    # before dbt; what it prints is appended to the log
-    log_path = warehouse / RUN_LOG
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    log_path.write_text("", encoding="utf-8")
-    from orchestration.defs import dbt_runner
-
-    running = dbt_runner.worker()
-    if running is not None:
-        running.warm(warehouse / DBT_TARGET, log_path)
-
     import dagster as dg
 
     from orchestration.definitions import build_definitions
+    from orchestration.defs import dbt_runner
+
+    # the run's log starts empty; dbt's worker (if `scomm run` wants one: forked now, with
+    # Dagster and dbt imported) loads the manifest while this process builds the definitions
+    # and runs the steps before dbt; what it prints is appended to the log
+    log_path = warehouse / RUN_LOG
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_path.write_text("", encoding="utf-8")
+    running = dbt_runner.start_wanted_worker()
+    if running is not None:
+        running.warm(warehouse / DBT_TARGET, log_path)
     from orchestration.defs.checks.common import discard_ahead
     from orchestration.defs.keys import SERVING
     from orchestration.defs.partitions import fiscal_year_tags

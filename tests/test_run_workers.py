@@ -334,3 +334,43 @@ def test_a_build_abandoned_midway_ends_its_worker_so_no_later_build_reads_its_ev
         assert not worker.alive()
     finally:
         worker.stop()
+
+
+def test_the_validation_process_validates_and_a_killed_one_falls_back_to_this_process():
+    """validation/gx.py's process, for real: a suite submitted comes back as validated here;
+    an error raised in it is raised here; once the process is killed, run_suite validates in
+    this process and the process is forgotten."""
+    import signal
+
+    from orchestration.validation import gx
+
+    frame = pd.DataFrame({"fiscal_year": [2012, 2013], "referrals_total": [1, -1]})
+    gx.start_worker()
+    try:
+        pending = gx.submit_suite(frame, "case_aggregates", "t", {"max_fiscal_year": 2030})
+        here = gx.validate_here(frame, "case_aggregates", "t", {"max_fiscal_year": 2030})
+        assert pending.result() == here
+        with pytest.raises(FileNotFoundError):  # raised in the process, raised here
+            gx.submit_suite(frame, "no_such_suite", "t").result()
+        os.kill(gx._WORKER._process.pid, signal.SIGKILL)
+        with pytest.raises(BrokenProcessPool):
+            gx.submit_suite(frame, "case_aggregates", "t", {"max_fiscal_year": 2030}).result()
+        assert gx.run_suite(frame, "case_aggregates", "t", {"max_fiscal_year": 2030}) == here
+        assert not gx.worker_running()
+    finally:
+        gx.stop_worker()
+
+
+def test_the_dbt_worker_is_forked_only_while_this_process_has_one_thread(monkeypatch):
+    from orchestration.defs import dbt_runner
+
+    monkeypatch.setattr(dbt_runner, "_WORKER", None)
+    monkeypatch.setattr(dbt_runner, "_WANTED", True)
+    monkeypatch.setattr(dbt_runner.threading, "active_count", lambda: 2)
+    assert dbt_runner.start_wanted_worker() is None  # the run then builds in a thread
+    monkeypatch.setattr(dbt_runner.threading, "active_count", lambda: 1)
+    try:
+        assert dbt_runner.start_wanted_worker() is not None
+    finally:
+        dbt_runner.stop_worker()
+    assert dbt_runner.start_wanted_worker() is None  # not wanted once stopped

@@ -1,13 +1,13 @@
 """dbt's programmatic runner (dbtRunner) on the project's parsed manifest, in this process or in
-a worker process started by `scomm run`. No Dagster here: the worker is forked before Dagster
-is imported, and the events it sends back are plain dicts (dbt's JSON log lines) that
+a worker process started by `scomm run`. No Dagster here: the worker (forked once the run has
+imported Dagster and dbt, which it inherits) sends back plain dicts (dbt's JSON log lines) that
 orchestration/defs/dbt.py turns into Dagster events.
 
 Why a worker: in one process, dbt's Python work and Dagster's handling of each result (an
 event stored per model and per test) take turns on one interpreter lock, so the dbt step took
 the sum of both (≈4.7 s of a ≈12 s sample run, measured). In a second process dbt builds on
-the other core while this one handles the results, and the worker imports dbt and loads the
-manifest while the run ingests and validates the sources.
+the other core while this one handles the results, and the worker loads the
+manifest while the run builds its definitions, ingests and validates the sources.
 
 The worker dies with its parent (PR_SET_PDEATHSIG: a killed run leaves no dbt behind holding
 the build database), ignores Ctrl-C (the run decides), and is used by `scomm run` only: the
@@ -285,18 +285,32 @@ def _into_log(log: str | None) -> Iterator[None]:
 
 
 _WORKER: DbtWorker | None = None
+_WANTED = False
 
 
-def start_worker() -> None:
-    """Fork the dbt worker. Call it early, before this process starts threads (a plain fork is
-    safe then) or imports Dagster."""
+def want_worker() -> None:
+    """This process's runs build dbt in a worker (`scomm run`), forked by start_wanted_worker
+    when the run has imported dbt."""
+    global _WANTED
+    _WANTED = True
+
+
+def start_wanted_worker() -> DbtWorker | None:
+    """Fork the dbt worker if want_worker() was called, once this process has imported Dagster
+    and dbt: the worker inherits them (importing dbt again was ≈1 s of CPU, on a 2-core machine
+    beside Great Expectations' import: one-source and incremental runs waited ≈0.6 s for the
+    manifest). Only while this process has one thread, which makes a plain fork safe (the
+    validation process starts its queue's thread at the first suite, later); else no worker,
+    and the run builds in a thread."""
     global _WORKER
-    if _WORKER is None:
+    if _WANTED and _WORKER is None and threading.active_count() == 1:
         _WORKER = DbtWorker()
+    return worker()
 
 
 def stop_worker() -> None:
-    global _WORKER
+    global _WORKER, _WANTED
+    _WANTED = False
     if _WORKER is not None:
         _WORKER.stop()
         _WORKER = None
