@@ -1,8 +1,10 @@
 """Crash-test hooks. `SCOMM_KILL_AT=<checkpoint>` makes the process SIGKILL itself when it
 reaches that checkpoint, so tests can prove that a run killed at any phase leaves the published
-file intact and the next run working (docs/RELIABILITY.md). Unset, a checkpoint does nothing.
-Besides CHECKPOINTS (the run's own process), `dbt-worker` kills dbt's worker process mid-build
-(tests/test_dbt_worker.py)."""
+file intact and the next run working (docs/RELIABILITY.md). `SCOMM_INTERRUPT_AT=<checkpoint>`
+sends SIGINT instead, as Ctrl-C in a terminal does: to the process group when the run leads one
+(its helpers too), else to the process. Unset, a checkpoint does nothing. Besides CHECKPOINTS
+(the run's own process), `dbt-worker` kills dbt's worker process mid-build
+(tests/test_run_workers.py)."""
 
 from __future__ import annotations
 
@@ -15,3 +17,8 @@ CHECKPOINTS = ("ingest", "validation", "dbt", "publish-before-swap", "publish-af
 def checkpoint(name: str) -> None:
     if os.environ.get("SCOMM_KILL_AT") == name:
         os.kill(os.getpid(), signal.SIGKILL)
+    if os.environ.get("SCOMM_INTERRUPT_AT") == name:
+        if os.getpgrp() == os.getpid():
+            os.killpg(os.getpgrp(), signal.SIGINT)
+        else:
+            os.kill(os.getpid(), signal.SIGINT)

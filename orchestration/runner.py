@@ -131,6 +131,8 @@ def _root_cause(error) -> str:
     error = _root_error(error)
     if error is None:
         return "unknown error"
+    if error.cls_name == "DagsterExecutionInterruptedError":
+        return "interrupted (Ctrl-C or SIGINT) during this step"
     message = plain_text(error.message.strip())
     # our own errors speak for themselves: drop "orchestration.ingest.common.InputFileError: "
     prefix, sep, rest = message.partition(f"{error.cls_name}: ")
@@ -235,7 +237,7 @@ def execute_with_result(
     log_path = warehouse / RUN_LOG
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log_path.write_text("", encoding="utf-8")
-    running = dbt_runner.start_wanted_worker()
+    running = dbt_runner.start_wanted_worker(log_path)
     if running is not None:
         running.warm(warehouse / DBT_TARGET, log_path)
     from orchestration.defs.checks.common import discard_ahead

@@ -199,3 +199,36 @@ def test_dashboard_keeps_answering_while_a_run_publishes(sample_run, tmp_path):
         )
     assert run.returncode == 0
     assert len(statuses) > 5 and set(statuses) == {200}
+
+
+def test_ctrl_c_mid_build_publishes_nothing_leaves_nothing_running_and_says_so(
+    sample_run, tmp_path
+):
+    """SIGINT to the run's process group in the middle of the dbt build, as Ctrl-C in a
+    terminal sends it (faults.py): the run stops, says it was interrupted, publishes nothing,
+    its helpers end with it, nothing else reaches the terminal, and the next run succeeds."""
+    warehouse = seeded(sample_run, tmp_path)
+    before = publication_state(warehouse / "marts.duckdb")
+    interrupted = subprocess.run(
+        [SCOMM, "run", "--full", "--warehouse", str(warehouse)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "SCOMM_INTERRUPT_AT": "dbt"},
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    assert interrupted.returncode == 1, interrupted.stdout + interrupted.stderr
+    assert "interrupted (Ctrl-C or SIGINT)" in interrupted.stdout
+    assert "nothing was published" in interrupted.stdout
+    # no traceback, and no warning of a helper (multiprocessing's resource tracker warned
+    # about dbt's semaphores here before: the dbt worker's output goes to the run's log)
+    assert interrupted.stderr == "", interrupted.stderr
+    assert publication_state(warehouse / "marts.duckdb") == before
+    for _ in range(50):
+        if not scomm_processes(warehouse):
+            break
+        time.sleep(0.1)
+    assert scomm_processes(warehouse) == []
+    again = run_cli(warehouse, "--full")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert publication_state(warehouse / "marts.duckdb")[1] == before[1]

@@ -127,12 +127,17 @@ class WorkerDied(RuntimeError):
 class DbtWorker:
     """One process that runs dbt for this one (see the module's docstring)."""
 
-    def __init__(self) -> None:
+    def __init__(self, log: Path | None = None) -> None:
+        """``log``: where the worker's own standard output and error go (file descriptors 1
+        and 2, so also what processes it starts print, e.g. multiprocessing's resource
+        tracker), appended; without one they are this process's."""
         import multiprocessing
 
         context = multiprocessing.get_context("fork")
         self._conn, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child,), name="scomm-dbt", daemon=True)
+        self._process = context.Process(
+            target=_serve, args=(child, str(log) if log else None), name="scomm-dbt", daemon=True
+        )
         self._process.start()
         child.close()
 
@@ -192,7 +197,7 @@ class DbtWorker:
         self._conn.close()
 
 
-def _serve(conn: Any) -> None:
+def _serve(conn: Any, log: str | None = None) -> None:
     """The worker's loop: parse on request, build on request, stop at "exit" or when the parent
     goes away (the pipe closes, or the kernel's parent-death signal)."""
     import signal
@@ -201,6 +206,15 @@ def _serve(conn: Any) -> None:
 
     die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if log is not None:
+        # nothing of the worker's reaches the run's terminal: the resource tracker dbt's
+        # multiprocessing starts from here warned there about semaphores when the worker was
+        # stopped mid-build (Ctrl-C); it inherits these
+        with contextlib.suppress(OSError):
+            fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            os.dup2(fd, 1)
+            os.dup2(fd, 2)
+            os.close(fd)
     # a log handler that cannot write (a full disk) must not print its traceback on the run's
     # terminal: the run reports the failure itself
     logging.raiseExceptions = False
@@ -295,7 +309,7 @@ def want_worker() -> None:
     _WANTED = True
 
 
-def start_wanted_worker() -> DbtWorker | None:
+def start_wanted_worker(log: Path | None = None) -> DbtWorker | None:
     """Fork the dbt worker if want_worker() was called, once this process has imported Dagster
     and dbt: the worker inherits them (importing dbt again was ≈1 s of CPU, on a 2-core machine
     beside Great Expectations' import: one-source and incremental runs waited ≈0.6 s for the
@@ -304,7 +318,7 @@ def start_wanted_worker() -> DbtWorker | None:
     and the run builds in a thread."""
     global _WORKER
     if _WANTED and _WORKER is None and threading.active_count() == 1:
-        _WORKER = DbtWorker()
+        _WORKER = DbtWorker(log)
     return worker()
 
 
