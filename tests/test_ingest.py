@@ -85,3 +85,22 @@ def test_load_replaces_raw_rows_so_a_rerun_never_duplicates(tmp_path):
         " from raw.interop_reports"
     ).fetchone()
     assert rows[0] == 1 and rows[1] == "run-2" and len(rows[2]) == 64 and rows[3] == 2
+
+
+def test_a_transaction_commits_rolls_back_and_keeps_the_cause_when_rollback_fails(tmp_path):
+    from orchestration.ingest.common import transaction
+
+    con = duckdb.connect(str(tmp_path / "t.duckdb"))
+    con.execute("create table t (x integer)")
+    with transaction(con):
+        con.execute("insert into t values (1)")
+    with pytest.raises(ValueError, match="mid-block"), transaction(con):
+        con.execute("insert into t values (2)")
+        raise ValueError("mid-block")
+    assert con.execute("select list(x) from t").fetchone() == ([1],)
+    # the transaction already ended when the error comes (as after DuckDB's fatal error): the
+    # rollback fails, and the error raised is still the cause, not "no transaction is active"
+    with pytest.raises(ValueError, match="the cause"), transaction(con):
+        con.execute("commit")
+        raise ValueError("the cause")
+    con.close()

@@ -35,7 +35,6 @@ in one file than spread over several that all touch the same tables.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -51,6 +50,7 @@ from orchestration.ingest.common import (
     sha256_of,
     sha256_of_text,
     sniff_text_file,
+    transaction,
 )
 
 HEADER_SEARCH_ROWS = 20
@@ -303,16 +303,8 @@ def load_raw_cases(
         (str(p.resolve()), sha, kind, load_id, selects[str(p.resolve())], layout.name)
         for (_, p, _, kind, layout, _), sha in zip(staged, shas, strict=True)
     ]
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         _stage(con, files, fiscal_years, load_id)
-        con.execute("commit")
-    except BaseException:
-        # after a fatal error (a full disk) DuckDB has ended the transaction itself, and the
-        # rollback's own error would hide the cause
-        with contextlib.suppress(duckdb.Error):
-            con.execute("rollback")
-        raise
     return scalar(con, "select coalesce(sum(n), 0) from raw.cases_load")
 
 
@@ -497,8 +489,7 @@ def merge_cases_load(con: duckdb.DuckDBPyConnection, full: bool) -> int:
     replaces raw.cases_grouped; an incremental one replaces its fiscal years (and the undated
     records of its files). Updates raw.cases_files and the raw.cases view over the files the
     records came from. One transaction; returns the records now held."""
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         _add_new_columns(con)
         if full or not _has_table(con, "raw", "cases_grouped"):
             con.execute("create or replace table raw.cases_grouped as select * from raw.cases_load")
@@ -534,13 +525,6 @@ def merge_cases_load(con: duckdb.DuckDBPyConnection, full: bool) -> int:
                 if sql is not None and Path(file).exists()
             ],
         )
-        con.execute("commit")
-    except BaseException:
-        # after a fatal error (a full disk) DuckDB has ended the transaction itself, and the
-        # rollback's own error would hide the cause
-        with contextlib.suppress(duckdb.Error):
-            con.execute("rollback")
-        raise
     return scalar(con, "select coalesce(sum(n), 0) from raw.cases_grouped")
 
 

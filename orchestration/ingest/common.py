@@ -12,6 +12,7 @@ Great Expectations suites and in dbt staging.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import gzip
@@ -20,7 +21,7 @@ import json
 import numbers
 import re
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -559,3 +560,18 @@ def record_source_load(con: duckdb.DuckDBPyConnection, load: SourceLoad) -> None
             dt.datetime.now(dt.UTC).replace(tzinfo=None),
         ],
     )
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One transaction around the block: committed at its end, rolled back if it raises. After
+    a fatal error (a full disk) DuckDB has ended the transaction itself; the rollback's own
+    error would then hide the cause, so the cause is what is raised."""
+    con.execute("begin transaction")
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("rollback")
+        raise
+    con.execute("commit")
