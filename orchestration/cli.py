@@ -288,7 +288,8 @@ def run(
                 only = _plan(console, warehouse, sources)
                 if only is not None and not only:
                     return
-            # dbt's worker and the Great Expectations one, forked before Dagster is imported
+            # the Great Expectations process now, before Dagster is imported; dbt's worker once
+            # the run has imported dbt (runner.start_workers)
             start_workers()
             atexit.register(stop_workers)
             report, result = execute_with_result(warehouse, sources, fiscal_year, only)

@@ -230,6 +230,12 @@ def execute_with_result(
 
     from orchestration.definitions import build_definitions
     from orchestration.defs import dbt_runner
+    from orchestration.defs.checks.common import discard_ahead
+    from orchestration.defs.keys import SERVING
+    from orchestration.defs.partitions import fiscal_year_tags
+    from orchestration.defs.raw import SOURCE_ASSETS, run_config_for
+    from orchestration.defs.resources import shared_connections
+    from orchestration.ingest.build_state import forget
 
     # the run's log starts empty; dbt's worker (if `scomm run` wants one: forked now, with
     # Dagster and dbt imported) loads the manifest while this process builds the definitions
@@ -240,13 +246,6 @@ def execute_with_result(
     running = dbt_runner.start_wanted_worker(log_path)
     if running is not None:
         running.warm(warehouse / DBT_TARGET, log_path)
-    from orchestration.defs.checks.common import discard_ahead
-    from orchestration.defs.keys import SERVING
-    from orchestration.defs.partitions import fiscal_year_tags
-    from orchestration.defs.raw import SOURCE_ASSETS, run_config_for
-    from orchestration.defs.resources import shared_connections
-    from orchestration.ingest.build_state import forget
-
     extra_jobs = []
     if fiscal_years is not None:
         job, rebuilt = "cases_job", {"cases"}

@@ -18,7 +18,7 @@ ALLOWED: dict[str, set[str]] = {
     "faults": set(),
     "ingest": {"paths", "fiscal"},
     "sources": {"paths", "ingest"},
-    "validation": {"paths"},
+    "validation": {"paths", "faults"},
     # serve reads ingest's name normalization for its search (no Dagster there either)
     "serve": {"paths", "fiscal", "ingest"},
     "defs": {"paths", "fiscal", "faults", "ingest", "sources", "validation"},

@@ -12,6 +12,7 @@ import time
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+import dagster as dg
 import pandas as pd
 import pytest
 
@@ -102,7 +103,7 @@ def test_a_validation_process_found_dead_when_a_suite_is_started_stops_and_check
         def submit(self, *args, **kwargs):
             raise BrokenProcessPool("the validation process died")
 
-        def shutdown(self, wait=True, cancel_futures=False):
+        def shutdown(self):
             DeadPool.stopped = True
 
     monkeypatch.setattr(gx, "_WORKER", DeadPool())
@@ -110,7 +111,8 @@ def test_a_validation_process_found_dead_when_a_suite_is_started_stops_and_check
     def frame_of(warehouse):
         return pd.DataFrame({"a": [1]}), "made_up", "t"
 
-    common.validate_ahead("run-5", {"check": frame_of, "other": frame_of}, None)
+    key = dg.AssetKey(["raw", "t"])
+    common.validate_ahead("run-5", {key: {"check": frame_of, "other": frame_of}}, [key], None)
     assert ("run-5", "check") not in common._AHEAD and DeadPool.stopped
     assert not gx.worker_running()  # the checks validate in the run's own process
 
@@ -223,7 +225,8 @@ def test_without_a_validation_process_nothing_is_started_ahead(monkeypatch):
     def frame_of(warehouse):
         pytest.fail("no frame is read ahead without a validation process")
 
-    common.validate_ahead("run-3", {"check": frame_of}, None)
+    key = dg.AssetKey(["raw", "t"])
+    common.validate_ahead("run-3", {key: {"check": frame_of}}, [key], None)
     assert ("run-3", "check") not in common._AHEAD
 
 

@@ -256,17 +256,7 @@ def build_dbt_assets(
         )
         # the suites of the checks after dbt start now, in the validation process, one after
         # another while this process goes through those checks' steps
-        built = context.selected_asset_keys
-        validate_ahead(
-            context.run.run_id,
-            {
-                name: frame_of
-                for key, suites in (ahead or {}).items()
-                if key in built
-                for name, frame_of in suites.items()
-            },
-            warehouse,
-        )
+        validate_ahead(context.run.run_id, ahead or {}, context.selected_asset_keys, warehouse)
 
     return scomm_dbt_models
 

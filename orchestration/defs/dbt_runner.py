@@ -27,7 +27,7 @@ from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
-from orchestration.faults import checkpoint
+from orchestration.faults import checkpoint, helper_started
 from orchestration.paths import DBT_PROJECT_DIR
 
 # `dbt build` as a run invokes it: dbt's unit tests test the SQL of the models, not the data,
@@ -149,8 +149,8 @@ class DbtWorker:
         return self._process.is_alive()
 
     def warm(self, target: Path, log: Path | None) -> None:
-        """Import dbt and load the manifest now (the worker does it while this process runs the
-        steps before dbt); what dbt prints goes to ``log``."""
+        """Load the manifest now (the worker does it while this process runs the steps before
+        dbt); what dbt prints goes to ``log``."""
         self._conn.send(("parse", str(target), str(log) if log else None))
 
     def build(
@@ -200,12 +200,7 @@ class DbtWorker:
 def _serve(conn: Any, log: str | None = None) -> None:
     """The worker's loop: parse on request, build on request, stop at "exit" or when the parent
     goes away (the pipe closes, or the kernel's parent-death signal)."""
-    import signal
-
-    from orchestration.validation.gx import die_with_parent
-
-    die_with_parent()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    helper_started()
     if log is not None:
         # nothing of the worker's reaches the run's terminal: the resource tracker dbt's
         # multiprocessing starts from here warned there about semaphores when the worker was

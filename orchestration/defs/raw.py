@@ -220,7 +220,7 @@ def source_asset(spec: SourceAsset) -> dg.AssetsDefinition:
             context.log.warning(f"{spec.source}: not loaded this run (no file)")
         checkpoint("ingest")
         # its GX suites start now, in the validation process, while the run goes on
-        validate_ahead(context.run_id, SUITES_AHEAD.get(spec.key, {}), warehouse)
+        validate_ahead(context.run_id, SUITES_AHEAD, [spec.key], warehouse)
         extra = meta.get("extra_columns") or []
         if extra:
             context.log.warning(f"{files[0]}: extra column(s) {extra} kept in _extra_columns")

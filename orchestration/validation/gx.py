@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from orchestration.faults import helper_started
 from orchestration.paths import EXPECTATIONS_DIR
 
 SAMPLE_ROWS = 5
@@ -140,17 +141,6 @@ def stop_worker() -> None:
         _WORKER = None
 
 
-def die_with_parent() -> None:
-    """A run killed with SIGKILL must not leave its validation process behind (Linux)."""
-    import ctypes
-    import signal
-
-    try:
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (AttributeError, OSError):
-        pass
-
-
 class _Validator:
     """One validation process and this process's end of it: what a ProcessPoolExecutor of one
     worker gives (submit → a future; BrokenProcessPool once the process is gone), without its
@@ -217,11 +207,10 @@ class _Validator:
         if self._received.pop(ticket, None) is None:
             self._dropped.add(ticket)
 
-    def shutdown(self, wait: bool = True, cancel_futures: bool = True) -> None:
+    def shutdown(self) -> None:
         self._ended = True
         self._process.kill()
-        if wait:
-            self._process.join()
+        self._process.join()
         self._requests.cancel_join_thread()  # nothing queued is waited for: the run is over
         self._requests.close()
         self._results.close()
@@ -242,22 +231,16 @@ class _Pending:
 
 
 def _serve(requests: Any, results: Any) -> None:
-    """The validation process: import GX, then run each request in turn and send the reply.
-    It dies with the run and leaves Ctrl-C to it."""
-    import signal
-
-    die_with_parent()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """The validation process: import GX, then run each request in turn and send the reply,
+    until the run ends it (stop_worker) or ends itself (helper_started)."""
+    helper_started()
     import great_expectations  # noqa: F401  the slow import, while the run imports Dagster
 
     while True:
         try:
-            request = requests.get()
+            number, fn, args = requests.get()
         except (EOFError, OSError):
             return
-        if request is None:
-            return
-        number, fn, args = request
         try:
             reply = (number, "ok", fn(*args))
         except Exception as exc:  # noqa: BLE001  raised again in the run, as a future does
