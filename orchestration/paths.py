@@ -16,5 +16,7 @@ DBT_TARGET = Path("dbt") / "target"  # in a warehouse: dbt's target folder (arti
 JURISDICTION_OVERRIDES = DBT_PROJECT_DIR / "seeds" / "jurisdiction_overrides.csv"
 CASE_PLACE_OVERRIDES = DBT_PROJECT_DIR / "seeds" / "case_place_overrides.csv"
 CONVICTION_SEVERITY = DBT_PROJECT_DIR / "seeds" / "case_conviction_severity.csv"
+CITY_COUNTIES = DBT_PROJECT_DIR / "seeds" / "city_counties.csv"
+PLACE_FIGURES = REPO_ROOT / "data" / "published" / "place_figures.csv"
 SOURCES_FILE = REPO_ROOT / "sources.yml"
 DEFAULT_CACHE = REPO_ROOT / "data" / "raw"

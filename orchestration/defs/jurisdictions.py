@@ -20,6 +20,8 @@ from orchestration.defs.keys import (
     RAW_G287_MATCHES,
     RAW_INTEROP,
     RAW_MATCHES,
+    RAW_PLACE_FIGURE_MATCHES,
+    RAW_PLACE_FIGURES,
 )
 from orchestration.defs.resources import WarehouseResource
 from orchestration.ingest.common import replace_table
@@ -31,6 +33,7 @@ from orchestration.ingest.jurisdictions import (
     resolve,
     resolve_place,
 )
+from orchestration.ingest.place_figures import KEY_SEPARATOR, resolve_figure_place
 from orchestration.paths import CASE_PLACE_OVERRIDES, JURISDICTION_OVERRIDES
 
 REDACTED = "b(6), b(7)c"
@@ -178,5 +181,23 @@ CASE_PLACES = NameSource(
 )
 
 
+PLACE_FIGURE_NAMES = NameSource(
+    key=RAW_PLACE_FIGURE_MATCHES,
+    upstream=RAW_PLACE_FIGURES,
+    name_column="published_key",
+    pairs_sql=f"select state, place_kind || '{KEY_SEPARATOR}' || place, count(*) "
+    "from raw.place_figures group by all order by all",
+    resolver=resolve_figure_place,
+    description="Every distinct (state, kind|place) of the compiled place figures placed by "
+    "orchestration/ingest/place_figures.py: a county by the same normalization as the "
+    "statistics, a city by the county holding it (seeds/city_counties.csv, or an independent "
+    "city), a state at <state fips>000; ICE field offices and places that cannot be placed "
+    "are listed with the reason (qa_place_figures_quarantined), never dropped.",
+)
+
+
 def matches_assets() -> list[dg.AssetsDefinition]:
-    return [matches_asset(names) for names in (INTEROP_NAMES, CASE_NAMES, CASE_PLACES, G287_NAMES)]
+    return [
+        matches_asset(names)
+        for names in (INTEROP_NAMES, CASE_NAMES, CASE_PLACES, G287_NAMES, PLACE_FIGURE_NAMES)
+    ]

@@ -14,6 +14,8 @@ RAW_CASE_MATCHES = dg.AssetKey(["raw", "cases_jurisdiction_matches"])
 RAW_CASE_PLACES = dg.AssetKey(["raw", "cases_place_matches"])
 RAW_FIGURES = dg.AssetKey(["raw", "published_figures"])
 RAW_G287 = dg.AssetKey(["raw", "g287_agency_years"])
+RAW_PLACE_FIGURES = dg.AssetKey(["raw", "place_figures"])
+RAW_PLACE_FIGURE_MATCHES = dg.AssetKey(["raw", "place_figure_matches"])
 RAW_G287_MATCHES = dg.AssetKey(["raw", "g287_agency_matches"])
 
 CHANGES = dg.AssetKey(["intermediate", "int_interop_cumulative_changes"])

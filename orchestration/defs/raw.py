@@ -25,6 +25,7 @@ from orchestration.defs.keys import (
     RAW_G287,
     RAW_INTEROP,
     RAW_NONCITIZEN,
+    RAW_PLACE_FIGURES,
     RAW_POPULATION,
 )
 from orchestration.defs.partitions import case_fiscal_years, run_fiscal_years
@@ -42,6 +43,7 @@ from orchestration.ingest.common import (
 from orchestration.ingest.figures import FIGURE_COLUMNS, load_raw_figures
 from orchestration.ingest.g287 import G287_COLUMNS, load_raw_g287
 from orchestration.ingest.interop import INTEROP_COLUMNS, load_raw_interop
+from orchestration.ingest.place_figures import PLACE_FIGURE_COLUMNS, load_raw_place_figures
 from orchestration.ingest.reference import (
     load_raw_activations,
     load_raw_noncitizen,
@@ -279,6 +281,15 @@ SOURCE_ASSETS: dict[str, SourceAsset] = {
             "Figures ICE and DHS published (hand-compiled, one row per figure with its source "
             "page and whether the page is the agency or a report quoting it), as text, with load "
             "metadata. Not loaded in a sample run (there is no synthetic version).",
+        ),
+        SourceAsset(
+            "place_figures",
+            RAW_PLACE_FIGURES,
+            _one_file(load_raw_place_figures, "raw.place_figures", PLACE_FIGURE_COLUMNS),
+            "Figures ICE and DHS gave for one county, city, state or field office (compiled "
+            "from public pages: data/published/place_figures.csv, one row per figure with its "
+            "period, a quote of at most 25 words and the page), every value as written (a "
+            "percentage stays '52%'), with load metadata.",
         ),
         SourceAsset(
             "cases",

@@ -21,6 +21,7 @@ Layout = Literal[
     "ice_foia_removals",
     "published_figures",
     "ice_287g_agency_year",
+    "place_figures",
 ]
 SOURCE_NAMES: tuple[str, ...] = (
     "interop",
@@ -30,6 +31,7 @@ SOURCE_NAMES: tuple[str, ...] = (
     "cases",
     "figures",
     "g287",
+    "place_figures",
 )
 MULTI_FILE_SOURCES: tuple[str, ...] = ("cases",)
 # Data status of a loaded file: `real` (the sha256 of a pinned public release), `synthetic` (an
@@ -41,11 +43,17 @@ SAMPLE_DIR = REPO_ROOT / "data" / "sample"
 
 class PublicFile(BaseModel):
     """One file of a real public release: where it is published (None when only a mirror has
-    it), its pinned sha256, and its file name in a mirror folder."""
+    it), its pinned sha256, its file name in a mirror folder, and, for a file compiled by this
+    project and kept in the repository, its path there (relative to the repository root)."""
 
     name: str
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     url: str | None = None
+    path: str | None = None
+
+    @property
+    def repo_path(self) -> Path | None:
+        return (REPO_ROOT / self.path) if self.path else None
 
 
 class SourceSpec(BaseModel):

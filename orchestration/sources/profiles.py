@@ -53,7 +53,12 @@ def locate(
     mirror: Path | None,
     download: bool,
 ) -> Path:
-    """The pinned file, from the mirror, the cache, or a download, checked against its sha256."""
+    """The pinned file, from the repository (a file compiled by this project), the mirror, the
+    cache, or a download, checked against its sha256."""
+    if public.repo_path is not None:
+        if not public.repo_path.is_file():
+            raise ProfileError(f"{spec.name}: {public.repo_path} is missing from the repository")
+        return _checked(public.repo_path, public, "in the repository")
     if mirror is not None:
         candidate = mirror / public.name
         if candidate.is_file():

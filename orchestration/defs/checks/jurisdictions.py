@@ -5,7 +5,7 @@ and report date (blocking: two spellings of one county in one report would doubl
 import dagster as dg
 
 from orchestration.defs.checks.common import quarantine_warning, read_frame, to_check_result
-from orchestration.defs.keys import RAW_G287_MATCHES, RAW_MATCHES
+from orchestration.defs.keys import RAW_G287_MATCHES, RAW_MATCHES, RAW_PLACE_FIGURE_MATCHES
 from orchestration.defs.resources import WarehouseResource
 from orchestration.validation.gx import run_suite
 
@@ -89,4 +89,37 @@ def all_287g_agencies_placed(warehouse: WarehouseResource) -> dg.AssetCheckResul
     )
 
 
-CHECKS = [all_jurisdictions_resolved, interop_resolved_suite, all_287g_agencies_placed]
+@dg.asset_check(
+    asset=RAW_PLACE_FIGURE_MATCHES,
+    name="all_place_figures_placed",
+    blocking=False,
+    description="Warns when places of the compiled place figures could not be placed on a county "
+    "or state (ICE field offices, cities spanning several counties, unknown names): their rows "
+    "are listed in qa_place_figures_quarantined, never dropped.",
+)
+def all_place_figures_placed(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    frame = read_frame(
+        warehouse,
+        """
+        select published_state, split_part(published_key, '|', 2) as published_place,
+               quarantine_reason, rows
+        from raw.place_figure_matches
+        where quarantine_reason is not null
+        order by all""",
+    )
+    return quarantine_warning(
+        frame,
+        "rows",
+        "place(s)",
+        "figure row(s)",
+        name_columns=("published_place", "published_state"),
+        qa_table="qa_place_figures_quarantined",
+    )
+
+
+CHECKS = [
+    all_jurisdictions_resolved,
+    interop_resolved_suite,
+    all_287g_agencies_placed,
+    all_place_figures_placed,
+]

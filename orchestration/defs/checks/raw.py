@@ -11,6 +11,7 @@ from orchestration.defs.keys import (
     RAW_G287,
     RAW_INTEROP,
     RAW_NONCITIZEN,
+    RAW_PLACE_FIGURES,
     RAW_POPULATION,
 )
 from orchestration.defs.resources import WarehouseResource
@@ -126,6 +127,19 @@ def _figures_frame(warehouse: WarehouseResource) -> tuple[pd.DataFrame, str, str
     return frame, "published_figures_raw", "raw.published_figures"
 
 
+def _place_figures_frame(warehouse: WarehouseResource) -> tuple[pd.DataFrame, str, str]:
+    """The raw rows, with what the suite checks beside them: whether the metric is in the
+    vocabulary seed, the quote's length in words and whether it holds the value as written."""
+    frame = read_frame(warehouse, "select * from raw.place_figures order by _source_line")
+    metrics = set(pd.read_csv(DBT_PROJECT_DIR / "seeds" / "place_figure_metrics.csv")["metric"])
+    quotes = frame["quote"].fillna("").astype(str)
+    values = frame["value"].fillna("").astype(str).str.strip()
+    frame["metric__known"] = frame["metric"].isin(metrics)
+    frame["quote__words"] = quotes.str.split().str.len()
+    frame["quote__has_value"] = [bool(v) and v in q for v, q in zip(values, quotes, strict=True)]
+    return frame, "place_figures_raw", "raw.place_figures"
+
+
 def _in_fiscal_year(column: str) -> str:
     """NULL when blank, else whether the date is real and falls in the row's fiscal year."""
     return (
@@ -202,6 +216,15 @@ SUITE_CHECKS: list[SuiteCheck] = [
         "GX suite expectations/published_figures_raw.json: every figure has a scope, "
         "metric, whole-number value, source page and source kind; one row per figure.",
         _figures_frame,
+    ),
+    (
+        RAW_PLACE_FIGURES,
+        "place_figures_raw_suite",
+        True,
+        "GX suite expectations/place_figures_raw.json: every figure names its place, state and "
+        "kind, a metric of the vocabulary seed and a value, and cites an http(s) page with a "
+        "quote of at most 25 words that contains the value as written.",
+        _place_figures_frame,
     ),
     (
         RAW_G287,
