@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from orchestration.cli import main
-from orchestration.paths import REPO_ROOT
+from orchestration.paths import PLACE_FIGURES, REPO_ROOT
 from orchestration.sources.catalog import SOURCE_NAMES
 from tests.conftest import REFERENCE_DIR, write_variant
 
@@ -87,6 +87,8 @@ def variant(source: str, folder: Path) -> Path:
         out = folder / "cases.csv"
         out.write_text("".join(lines[:-20]), encoding="utf-8")
         return out
+    if source == "place_figures":  # not loaded in the sample run: the compiled file
+        return PLACE_FIGURES
     # no synthetic variant of these two: the real public files (not loaded / synthetic in the
     # sample run)
     name = {"activations": "securecommunities.dta", "figures": "published_figures.csv"}[source]

@@ -75,9 +75,7 @@ def test_the_record_covers_at_least_40_places_and_15_with_a_severity_breakdown()
     # public-run test below can check the marts against an independent count
     usable = [r for r in _rows() if re.search(r"\d", r["value"]) and r["period_end"]]
     places = {(r["state"], r["place"]) for r in usable}
-    broken_down = {
-        (r["state"], r["place"]) for r in usable if not r["metric"].endswith("_total")
-    }
+    broken_down = {(r["state"], r["place"]) for r in usable if not r["metric"].endswith("_total")}
     assert len(places) >= 40, len(places)
     assert len(broken_down) >= 15, len(broken_down)
     boston = [r for r in usable if r["place"] == "Boston" and r["state"] == "MA"]
@@ -94,7 +92,7 @@ Boston,MA,city,,2099-01-01,future,stated,removals_total,13,exact,"13 were remove
 Atlantis,MA,county,,2011-07-31,since activation,stated,removals_total,14,exact,"14 were removed",https://example.org/f,secondary,Example,2011,
 Boston,MA,city,2008,2011-07-31,since 2008,stated,removals_total,369,exact,"369 removed through July 31",https://example.org/a,secondary,Example,2011-09,
 Boston,MA,city,2008,July 2011,since 2008,stated,removals_total,15,exact,"15 were removed",https://example.org/g,secondary,Example,2011,
-"""
+"""  # noqa: E501
 
 
 @pytest.fixture(scope="module")
@@ -138,9 +136,12 @@ def test_bad_rows_are_quarantined_naming_line_and_column_and_the_rest_published(
     # nothing accepted is lost: every line is published or quarantined
     assert len(published) + len(reasons) == len(BAD_ROWS.strip().splitlines()) - 1
     assert "1 place(s) quarantined" in " ".join(output.split())
-    assert str(path.resolve()) in con.execute(
-        "select any_value(source_file) from qa_place_figures_quarantined"
-    ).fetchone()[0]
+    assert (
+        str(path.resolve())
+        in con.execute(
+            "select any_value(source_file) from qa_place_figures_quarantined"
+        ).fetchone()[0]
+    )
 
 
 def test_a_published_percentage_gets_an_interval_only_from_a_total_of_the_same_page(bad_rows_run):
