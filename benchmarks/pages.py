@@ -28,9 +28,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from orchestration.serve import usmap
-from orchestration.serve.dashboard import make_app
-from orchestration.serve.home import MEASURES
+from orchestration.serve.app import make_app
+from orchestration.serve.map import geometry
+from orchestration.serve.map.measures import MEASURES
 from orchestration.serve.published import published
 
 TARGET_MS = 150.0
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> dict:
     if not serving.exists():
         parser.error(f"{serving} does not exist: build it with `make run-public` first")
     app = make_app(serving)
-    usmap.atlas()  # decoded once per process, before timing
+    geometry.atlas()  # decoded once per process, before timing
     with published(serving) as con:
         record = con.execute("select data_status from _publication").fetchone()
     status = record[0] if record else "unknown"

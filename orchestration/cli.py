@@ -635,7 +635,7 @@ def _print_rows(columns: list[str], relation: Any, fmt: str) -> None:
 @warehouse_option
 def dashboard(port: int, host: str, warehouse: Path) -> None:
     """Serve the dashboard (reads only the published marts.duckdb)."""
-    from orchestration.serve.dashboard import serve
+    from orchestration.serve.app import serve
     from orchestration.serve.published import not_published_yet
 
     serving = warehouse.resolve() / "marts.duckdb"

@@ -140,7 +140,7 @@ class DashboardServer:
 
         code = (
             "import sys; from pathlib import Path; "
-            "from orchestration.serve.dashboard import serve; "
+            "from orchestration.serve.app import serve; "
             "serve(Path(sys.argv[1]), '127.0.0.1', int(sys.argv[2]))"
         )
         self.process = subprocess.Popen(

@@ -1,8 +1,11 @@
 """The layout is the architecture: each room of the package imports only the rooms below it, and
-the readers, the validation runner and the dashboard never import Dagster or the command line.
-Checked on every import statement, at module level and inside functions."""
+the readers, the validation runner and the dashboard never import Dagster or the command line;
+inside the dashboard (serve/) the same holds between its sub-rooms. Checked on every import
+statement, at module level and inside functions. And every room stays small enough to hold in
+one's head: no module over 400 lines, no function over 80."""
 
 import ast
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -29,6 +32,21 @@ ALLOWED: dict[str, set[str]] = {
 }
 NO_DAGSTER = ("paths", "fiscal", "faults", "ingest", "sources", "validation", "serve")
 
+# Inside serve/: sub-room -> the sub-rooms it may import (besides itself). The pages sit on the
+# charts, the map and the published file; the charts and the map never import a page or the app.
+SERVE = PACKAGE / "serve"
+SERVE_ALLOWED: dict[str, set[str]] = {
+    "__init__": set(),
+    "published": set(),  # the sealed connection, queries, the publication record, CSV
+    "formats": set(),  # how a number reads
+    "params": {"published"},  # the query string
+    "search": {"published"},  # finding a place
+    "charts": {"published", "formats"},
+    "map": {"published", "formats", "params"},
+    "pages": {"published", "formats", "params", "search", "charts", "map"},
+    "app": {"published", "formats", "params", "search", "charts", "map", "pages"},
+}
+
 
 def room_of(path: Path) -> str:
     return path.relative_to(PACKAGE).parts[0].removesuffix(".py")
@@ -42,8 +60,9 @@ def imports_of(path: Path) -> list[str]:
             names += [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.append(node.module)
-            if node.module == "orchestration":  # from orchestration import fiscal
-                names += [f"orchestration.{a.name}" for a in node.names]
+            # from orchestration import fiscal; from orchestration.serve import search
+            if (REPO_ROOT / node.module.replace(".", "/")).is_dir():
+                names += [f"{node.module}.{a.name}" for a in node.names]
     return names
 
 
@@ -78,3 +97,92 @@ def test_the_rule_catches_a_forbidden_import(tmp_path):
     module = tmp_path / "reader.py"
     module.write_text("def f():\n    import dagster\n    from orchestration.cli import main\n")
     assert imports_of(module) == ["dagster", "orchestration.cli"]
+
+
+# --- the dashboard's sub-rooms ------------------------------------------------------------------
+
+SERVE_MODULES = sorted(SERVE.rglob("*.py"))
+
+
+def serve_room_of(path: Path) -> str:
+    return path.relative_to(SERVE).parts[0].removesuffix(".py")
+
+
+def test_every_dashboard_module_belongs_to_a_known_sub_room():
+    assert {serve_room_of(p) for p in SERVE_MODULES} <= set(SERVE_ALLOWED)
+
+
+@pytest.mark.parametrize("path", SERVE_MODULES, ids=lambda p: str(p.relative_to(SERVE)))
+def test_dashboard_imports_follow_its_sub_rooms(path):
+    room = serve_room_of(path)
+    for name in imports_of(path):
+        parts = name.split(".")
+        if parts[:2] == ["orchestration", "serve"] and len(parts) > 2:
+            target = parts[2]
+            assert target == room or target in SERVE_ALLOWED[room], (
+                f"{path} (serve/{room}) imports {name}; serve/{room} may import "
+                f"{sorted(SERVE_ALLOWED[room])}"
+            )
+
+
+def test_from_a_package_import_names_its_modules(tmp_path):
+    module = tmp_path / "chart.py"
+    module.write_text(
+        "from orchestration.serve import app\nfrom orchestration.serve.app import x\n"
+    )
+    assert imports_of(module) == [
+        "orchestration.serve",
+        "orchestration.serve.app",
+        "orchestration.serve.app",
+    ]
+
+
+# --- sizes --------------------------------------------------------------------------------------
+
+MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 80
+
+
+def oversized(paths: Iterable[Path]) -> list[str]:
+    """Every module of ``paths`` over MAX_MODULE_LINES lines and every function in them (methods
+    and nested functions too) over MAX_FUNCTION_LINES, counted from its first decorator to its
+    last line; one line each: "path: N lines" or "path:LINE name(): N lines"."""
+    found = []
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        lines = len(text.splitlines())
+        if lines > MAX_MODULE_LINES:
+            found.append(f"{path}: {lines} lines (at most {MAX_MODULE_LINES})")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+                size = (node.end_lineno or node.lineno) - first + 1
+                if size > MAX_FUNCTION_LINES:
+                    found.append(
+                        f"{path}:{first} {node.name}(): {size} lines (at most {MAX_FUNCTION_LINES})"
+                    )
+    return found
+
+
+# The rooms held to the sizes so far (the rest of the package follows as it is split).
+SIZED = SERVE_MODULES
+
+
+@pytest.mark.parametrize("path", SIZED, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_modules_and_functions_stay_small(path):
+    assert oversized([path]) == []
+
+
+def test_oversized_reports_a_long_module_and_a_long_function(tmp_path):
+    body = "".join(f"    x{i} = {i}\n" for i in range(MAX_FUNCTION_LINES))
+    long_function = tmp_path / "long_function.py"
+    long_function.write_text(f"@decorated\ndef f():\n{body}")
+    short = tmp_path / "short.py"
+    short.write_text("def g():\n    return 1\n")
+    long_module = tmp_path / "long_module.py"
+    long_module.write_text("x = 1\n" * (MAX_MODULE_LINES + 1))
+    assert oversized([long_function, short, long_module]) == [
+        f"{long_function}:1 f(): {MAX_FUNCTION_LINES + 2} lines (at most {MAX_FUNCTION_LINES})",
+        f"{long_module}: {MAX_MODULE_LINES + 1} lines (at most {MAX_MODULE_LINES})",
+    ]
+    assert oversized([short]) == []

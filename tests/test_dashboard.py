@@ -10,7 +10,14 @@ import duckdb
 import pytest
 import requests
 
-from orchestration.serve.charts import LEVEL_COLORS, Bar, Point, Series, line_chart, stacked_shares
+from orchestration.serve.charts.place import (
+    LEVEL_COLORS,
+    Bar,
+    Point,
+    Series,
+    line_chart,
+    stacked_shares,
+)
 from orchestration.serve.published import LEVELS
 from tests.conftest import EVIL_NAME, DashboardServer, published_with_evil_name
 
@@ -409,7 +416,7 @@ def test_the_footer_has_no_paths_or_hashes_and_the_about_page_has_them(dashboard
 
 
 def test_line_series_differ_by_dash_pattern_and_lightness_not_hue_alone():
-    from orchestration.serve.charts import SERIES_COLORS, SERIES_DASHES
+    from orchestration.serve.charts.place import SERIES_COLORS, SERIES_DASHES
 
     def luminance(hex_color: str) -> float:
         r, g, b = (int(hex_color[i : i + 2], 16) / 255 for i in (1, 3, 5))

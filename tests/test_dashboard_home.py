@@ -13,8 +13,9 @@ import duckdb
 import pytest
 import requests
 
-from orchestration.serve import usmap
-from orchestration.serve.home import MEASURES, county_url
+from orchestration.serve.map import geometry
+from orchestration.serve.map.measures import MEASURES
+from orchestration.serve.params import place_url
 from tests.conftest import EVIL_NAME, DashboardServer, published_with_evil_name
 
 MAP_PATH = re.compile(
@@ -52,12 +53,12 @@ def marts(sample_run, sql, params=()):
 
 
 def test_the_atlas_is_the_pinned_us_atlas_file_with_its_license():
-    data = usmap.ATLAS_FILE.read_bytes()
-    assert hashlib.sha256(data).hexdigest() == usmap.ATLAS_SHA256
-    license_text = (usmap.ATLAS_DIR / "LICENSE").read_text()
+    data = geometry.ATLAS_FILE.read_bytes()
+    assert hashlib.sha256(data).hexdigest() == geometry.ATLAS_SHA256
+    license_text = (geometry.ATLAS_DIR / "LICENSE").read_text()
     assert "Copyright 2013-2019 Michael Bostock" in license_text
     assert "Permission to use, copy, modify, and/or distribute" in license_text  # ISC
-    assert usmap.ATLAS_SHA256 in (usmap.ATLAS_DIR / "README.md").read_text()
+    assert geometry.ATLAS_SHA256 in (geometry.ATLAS_DIR / "README.md").read_text()
 
 
 def test_decoder_undoes_quantization_and_stitches_reversed_arcs():
@@ -72,24 +73,24 @@ def test_decoder_undoes_quantization_and_stitches_reversed_arcs():
         ],
         "objects": {},
     }
-    arcs = usmap.decode_arcs(topology)
+    arcs = geometry.decode_arcs(topology)
     assert arcs[0] == [(11.0, 20.0), (10.0, 20.0), (10.0, 21.0), (11.0, 21.0)]
-    left = usmap.ring([0, 1], arcs)
-    right = usmap.ring([2, ~1], arcs)  # ~1: the shared arc walked backwards
+    left = geometry.ring([0, 1], arcs)
+    right = geometry.ring([2, ~1], arcs)  # ~1: the shared arc walked backwards
     assert left == [(11, 20), (10, 20), (10, 21), (11, 21), (11, 20)]
     assert right == [(11, 21), (12, 21), (12, 20), (11, 20), (11, 21)]
-    assert usmap.polygons({"type": "Polygon", "arcs": [[0, 1]]}) == [[[0, 1]]]
-    assert usmap.polygons({"type": "MultiPolygon", "arcs": [[[0, 1]], [[2, ~1]]]}) == [
+    assert geometry.polygons({"type": "Polygon", "arcs": [[0, 1]]}) == [[[0, 1]]]
+    assert geometry.polygons({"type": "MultiPolygon", "arcs": [[[0, 1]], [[2, ~1]]]}) == [
         [[0, 1]],
         [[2, ~1]],
     ]
-    assert usmap.polygons({"type": "Point", "coordinates": [0, 0]}) == []
+    assert geometry.polygons({"type": "Point", "coordinates": [0, 0]}) == []
     # SVG path on the grid: absolute start, then relative moves; duplicates dropped
-    g = usmap.GRID
-    assert usmap.path_data([left]) == f"M{11 * g} {20 * g}l{-g} 0 0 {g} {g} 0 0 {-g}z"
+    g = geometry.GRID
+    assert geometry.path_data([left]) == f"M{11 * g} {20 * g}l{-g} 0 0 {g} {g} 0 0 {-g}z"
     # a ring smaller than the grid is one grid square; an open line of one point nothing
-    assert usmap.path_data([[(1, 1), (1.1, 1)]]) == f"M{g} {g}l1 0 0 1 -1 0z"
-    assert usmap.path_data([[(1, 1), (1.1, 1)]], closed=False) == ""
+    assert geometry.path_data([[(1, 1), (1.1, 1)]]) == f"M{g} {g}l1 0 0 1 -1 0z"
+    assert geometry.path_data([[(1, 1), (1.1, 1)]], closed=False) == ""
 
 
 def absolute_points(d: str) -> set[tuple[int, int]]:
@@ -105,14 +106,14 @@ def absolute_points(d: str) -> set[tuple[int, int]]:
 
 
 def test_the_atlas_decodes_to_every_county_with_closed_rings_and_shared_borders():
-    atlas = usmap.atlas()
+    atlas = geometry.atlas()
     assert len(atlas.counties) == 3142
     ids = [c.fips for c in atlas.counties]
     assert len(set(ids)) == 3142 and all(re.fullmatch(r"\d{5}", i) for i in ids)
     assert len(atlas.state_names) == 51 and atlas.state_names["25"] == "Massachusetts"
     by_id = {c.fips: c for c in atlas.counties}
     assert by_id["25025"].name == "Suffolk"
-    g = usmap.GRID
+    g = geometry.GRID
     x0, y0, x1, y1 = atlas.x0 * g, atlas.y0 * g, (atlas.x0 + atlas.width) * g, atlas.height * g
     assert x0 < 0  # the Aleutians reach left of the 975 x 610 viewport: kept in the drawing
     for county in atlas.counties:  # every ring closes and stays inside the drawing
@@ -124,7 +125,7 @@ def test_the_atlas_decodes_to_every_county_with_closed_rings_and_shared_borders(
     assert len(shared) >= 5  # Suffolk and Norfolk, MA
     assert not absolute_points(by_id["25025"].d) & absolute_points(by_id["06037"].d)
     assert atlas.state_borders.startswith("M") and atlas.nation.startswith("M")
-    assert usmap.atlas() is atlas  # decoded once per process
+    assert geometry.atlas() is atlas  # decoded once per process
 
 
 # --- the home page -----------------------------------------------------------------------------
@@ -134,8 +135,8 @@ def test_home_map_has_one_linked_shape_per_county(dashboard):
     page = get(dashboard, "/").text
     shapes = counties(page)
     assert len(shapes) == 3142
-    assert set(shapes) == {c.fips for c in usmap.atlas().counties}
-    assert county_url("25025") == "/?q=25025"
+    assert set(shapes) == {c.fips for c in geometry.atlas().counties}
+    assert place_url("25025") == "/?q=25025"
     assert 'data-measure="minor_removals"' in page  # the default when the statistics are loaded
 
 

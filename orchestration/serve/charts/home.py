@@ -1,4 +1,4 @@
-"""The home page's two charts, server-drawn SVG like charts.py: the national minor share by
+"""The home page's two charts on the shared chart base (base.py): the national minor share by
 fiscal year (with its 95% intervals and the shares ICE's own published figures give), and the
 rollout of Secure Communities over time.
 
@@ -10,14 +10,23 @@ same numbers in a table below each chart.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup, escape
 
 from orchestration import fiscal
-from orchestration.serve.charts import fy_position, pct, status_stamp
+from orchestration.serve.charts.base import (
+    finish,
+    fy_position,
+    line_key,
+    polyline,
+    runs,
+    svg_root,
+    y_grid,
+)
+from orchestration.serve.formats import pct
 
 WIDTH, HEIGHT = 380, 282
 LEFT, RIGHT, TOP, BOTTOM = 44, 10, 62, 58
@@ -37,39 +46,59 @@ class Published:
 
 
 def _open(chart_id: str, title: str, desc: str) -> list[str]:
-    return [
-        f'<svg class="hchart" id="{chart_id}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">',
-        f'<title id="{chart_id}-title">{escape(title)}</title>',
-        f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
-    ]
+    return svg_root(WIDTH, HEIGHT, title, desc, chart_id=chart_id, css="hchart")
 
 
-def _y_axis(out: list[str], y_of: Any) -> None:
-    for tick in (0, 0.25, 0.5, 0.75, 1.0):
-        y = y_of(tick)
-        out.append(
-            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
-            f'<text x="{LEFT - 5}" y="{y + 4:.1f}" class="hc-axis" text-anchor="end">'
-            f"{int(tick * 100)}%</text>"
-        )
+def _y_axis(y_of: Callable[[float], float]) -> list[str]:
+    ticks = (0, 0.25, 0.5, 0.75, 1.0)
+    return y_grid(
+        ((y_of(t), f"{int(t * 100)}%") for t in ticks),
+        LEFT,
+        WIDTH - RIGHT,
+        gap=5,
+        rise=4,
+        css="hc-axis",
+    )
 
 
-def _legend(out: list[str], entries: Sequence[tuple[str, str, str]]) -> None:
+def _x_title() -> str:
+    return (
+        f'<text x="{LEFT + PLOT_W / 2:.1f}" y="{HEIGHT - BOTTOM + 31}" class="hc-axis" '
+        'text-anchor="middle">fiscal year (Oct–Sep)</text>'
+    )
+
+
+def _legend(entries: Sequence[tuple[str, str, str]]) -> list[str]:
     """Legend entries (colour, dash pattern or "diamond", label), two to a row."""
+    out = []
     for i, (colour, style, label) in enumerate(entries):
         x, y = LEFT + (i % 2) * 160, 16 + (i // 2) * 20
         if style == "diamond":
             out.append(
                 f'<path d="M{x + 9} {y - 10}l6 6-6 6-6-6z" fill="#fff" stroke="{colour}" '
                 f'stroke-width="2"/>'
+                f'<text x="{x + 23}" y="{y}" class="hc-legend">{escape(label)}</text>'
             )
         else:
             out.append(
-                f'<line x1="{x}" x2="{x + 18}" y1="{y - 4}" y2="{y - 4}" stroke="{colour}" '
-                f'stroke-width="3" stroke-dasharray="{style}"/>'
+                line_key(x, y, colour, style, label, length=18, gap=5, rise=4, css="hc-legend")
             )
-        out.append(f'<text x="{x + 23}" y="{y}" class="hc-legend">{escape(label)}</text>')
+    return out
+
+
+def _note(lines: Sequence[str], y: float) -> str:
+    """A note in the middle of the plot (e.g. "Not loaded: …"), one <text> per line, 18 apart."""
+    return "".join(
+        f'<text x="{LEFT + PLOT_W / 2:.1f}" y="{y + 18 * i:.1f}" '
+        f'class="hc-note" text-anchor="middle">{line}</text>'
+        for i, line in enumerate(lines)
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The national series
+
+FLOWS = (("referrals", BLUE, "none", -4), ("removals", VERMILLION, "6 3", 4))
 
 
 def national_series(
@@ -100,75 +129,33 @@ def national_series(
     def y_of(share: float) -> float:
         return TOP + PLOT_H * (1 - share)
 
-    _y_axis(out, y_of)
+    out += _y_axis(y_of)
     for year in years:
         out.append(
             f'<text x="{x_of(year):.1f}" y="{HEIGHT - BOTTOM + 16}" class="hc-axis" '
             f'text-anchor="middle">{year}</text>'
         )
-    out.append(
-        f'<text x="{LEFT + PLOT_W / 2:.1f}" y="{HEIGHT - BOTTOM + 31}" class="hc-axis" '
-        'text-anchor="middle">fiscal year (Oct–Sep)</text>'
-    )
+    out.append(_x_title())
     entries = [(BLUE, "none", "Referrals"), (VERMILLION, "6 3", "Removals")]
     if published:
         entries.append((BLACK, "diamond", "All ICE removals, as ICE published"))
-    _legend(out, entries)
+    out += _legend(entries)
     by_year = {r["fiscal_year"]: r for r in national}
-    for offset, (flow, colour, dash) in zip(
-        (-4, 4), (("referrals", BLUE, "none"), ("removals", VERMILLION, "6 3")), strict=True
-    ):
+    for flow, colour, dash, offset in FLOWS:
         valued = [
             y for y in years if y in by_year and by_year[y][f"minor_share_{flow}"] is not None
         ]
         # a line joins consecutive fiscal years only: it breaks where a year has no value
-        segment: list[int] = []
-        segments = []
-        for year in valued:
-            if segment and years.index(year) != years.index(segment[-1]) + 1:
-                segments.append(segment)
-                segment = []
-            segment.append(year)
-        if segment:
-            segments.append(segment)
-        for seg in segments:
+        for seg in runs(valued, lambda y: y):
             if len(seg) > 1:
                 points = " ".join(
                     f"{x_of(y) + offset:.1f},{y_of(by_year[y][f'minor_share_{flow}']):.1f}"
                     for y in seg
                 )
-                out.append(
-                    f'<polyline points="{points}" fill="none" stroke="{colour}" '
-                    f'stroke-width="2.5" stroke-dasharray="{dash}"/>'
-                )
+                out.append(polyline(points, colour, dash))
         for year in valued:
-            r = by_year[year]
-            share, low, high = (
-                r[f"minor_share_{flow}"],
-                r[f"minor_share_{flow}_low"],
-                r[f"minor_share_{flow}_high"],
-            )
-            x = x_of(year) + offset
-            tip = (
-                f"{flow.capitalize()}, FY{year}: minor share {pct(share)} "
-                f"({r[f'{flow}_minor']:,} of {r[f'{flow}_total']:,}"
-                + (f"; 95% interval {100 * low:.1f}–{pct(high)}" if low is not None else "")
-                + ")"
-            )
-            bar = ""
-            if low is not None and high is not None:
-                bar = (
-                    f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y_of(high):.1f}" y2="{y_of(low):.1f}" '
-                    f'stroke="{colour}" stroke-width="1.5"/>'
-                    f'<line x1="{x - 3:.1f}" x2="{x + 3:.1f}" y1="{y_of(high):.1f}" '
-                    f'y2="{y_of(high):.1f}" stroke="{colour}"/>'
-                    f'<line x1="{x - 3:.1f}" x2="{x + 3:.1f}" y1="{y_of(low):.1f}" '
-                    f'y2="{y_of(low):.1f}" stroke="{colour}"/>'
-                )
             out.append(
-                f'<g class="point" data-series="{flow}" data-fy="{year}">{bar}'
-                f'<circle cx="{x:.1f}" cy="{y_of(share):.1f}" r="3.5" fill="{colour}"/>'
-                f"<title>{escape(tip)}</title></g>"
+                _national_point(flow, colour, year, by_year[year], x_of(year) + offset, y_of)
             )
     for p in published:
         x, y = x_of(p.fiscal_year), y_of(p.share)
@@ -179,15 +166,66 @@ def national_series(
             "</title></g>"
         )
     if not loaded:
-        out.append(
-            f'<text x="{LEFT + PLOT_W / 2:.1f}" y="{TOP + PLOT_H / 2 - 8:.1f}" '
-            'class="hc-note" text-anchor="middle">Not loaded: the interoperability</text>'
-            f'<text x="{LEFT + PLOT_W / 2:.1f}" y="{TOP + PLOT_H / 2 + 10:.1f}" '
-            'class="hc-note" text-anchor="middle">statistics are not in this publication</text>'
+        lines = ("Not loaded: the interoperability", "statistics are not in this publication")
+        out.append(_note(lines, TOP + PLOT_H / 2 - 8))
+    return finish(out, WIDTH, HEIGHT, status)
+
+
+def _national_point(
+    flow: str,
+    colour: str,
+    year: int,
+    r: dict[str, Any],
+    x: float,
+    y_of: Callable[[float], float],
+) -> str:
+    """One fiscal year's minor share: a dot with its 95% interval as a whisker, and a tooltip
+    with the counts."""
+    share, low, high = (
+        r[f"minor_share_{flow}"],
+        r[f"minor_share_{flow}_low"],
+        r[f"minor_share_{flow}_high"],
+    )
+    tip = (
+        f"{flow.capitalize()}, FY{year}: minor share {pct(share)} "
+        f"({r[f'{flow}_minor']:,} of {r[f'{flow}_total']:,}"
+        + (f"; 95% interval {100 * low:.1f}–{pct(high)}" if low is not None else "")
+        + ")"
+    )
+    bar = ""
+    if low is not None and high is not None:
+        bar = (
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y_of(high):.1f}" y2="{y_of(low):.1f}" '
+            f'stroke="{colour}" stroke-width="1.5"/>'
+            f'<line x1="{x - 3:.1f}" x2="{x + 3:.1f}" y1="{y_of(high):.1f}" '
+            f'y2="{y_of(high):.1f}" stroke="{colour}"/>'
+            f'<line x1="{x - 3:.1f}" x2="{x + 3:.1f}" y1="{y_of(low):.1f}" '
+            f'y2="{y_of(low):.1f}" stroke="{colour}"/>'
         )
-    out.append(status_stamp(WIDTH, HEIGHT, status))
-    out.append("</svg>")
-    return Markup("".join(out))
+    return (
+        f'<g class="point" data-series="{flow}" data-fy="{year}">{bar}'
+        f'<circle cx="{x:.1f}" cy="{y_of(share):.1f}" r="3.5" fill="{colour}"/>'
+        f"<title>{escape(tip)}</title></g>"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The rollout
+
+ROLLOUT_SERIES = (
+    ("population", BLUE, "none", "Population covered"),
+    ("counties", VERMILLION, "6 3", "Counties"),
+    ("states", GREEN, "2 3", "States (≥ 1 county)"),
+)
+
+
+def _covered(r: dict[str, Any], key: str) -> float:
+    """The share of the population, of the counties or of the states covered at a date."""
+    if key == "population":
+        return float(r["population_share_covered"] or 0)
+    if key == "counties":
+        return r["counties_activated"] / r["counties_total"] if r["counties_total"] else 0
+    return r["states_with_activation"] / r["states_total"] if r["states_total"] else 0
 
 
 def rollout(rollout_rows: list[dict[str, Any]], loaded: bool, status: str) -> Markup:
@@ -213,7 +251,7 @@ def rollout(rollout_rows: list[dict[str, Any]], loaded: bool, status: str) -> Ma
     def y_of(share: float) -> float:
         return TOP + PLOT_H * (1 - share)
 
-    _y_axis(out, y_of)
+    out += _y_axis(y_of)
     for i, year in enumerate(range(first, last + 1)):
         out.append(
             f'<line x1="{x_of(i):.1f}" x2="{x_of(i):.1f}" y1="{TOP + PLOT_H}" '
@@ -221,37 +259,18 @@ def rollout(rollout_rows: list[dict[str, Any]], loaded: bool, status: str) -> Ma
             f'<text x="{x_of(i + 0.5):.1f}" y="{HEIGHT - BOTTOM + 16}" class="hc-axis" '
             f'text-anchor="middle">{year}</text>'
         )
-    out.append(
-        f'<text x="{LEFT + PLOT_W / 2:.1f}" y="{HEIGHT - BOTTOM + 31}" class="hc-axis" '
-        'text-anchor="middle">fiscal year (Oct–Sep)</text>'
-    )
-    series = (
-        ("population", BLUE, "none", "Population covered"),
-        ("counties", VERMILLION, "6 3", "Counties"),
-        ("states", GREEN, "2 3", "States (≥ 1 county)"),
-    )
-    _legend(out, [(colour, dash, label) for _, colour, dash, label in series])
-
-    def share(r: dict[str, Any], key: str) -> float:
-        if key == "population":
-            return float(r["population_share_covered"] or 0)
-        if key == "counties":
-            return r["counties_activated"] / r["counties_total"] if r["counties_total"] else 0
-        return r["states_with_activation"] / r["states_total"] if r["states_total"] else 0
-
-    for key, colour, dash, _ in series:
+    out.append(_x_title())
+    out += _legend([(colour, dash, label) for _, colour, dash, label in ROLLOUT_SERIES])
+    for key, colour, dash, _ in ROLLOUT_SERIES:
         points: list[str] = []
         previous = 0.0
         for r in rollout_rows:
             x = x_of(fy_position(r["activation_date"]) - (first - 1))
-            points.append(f"{x:.1f},{y_of(previous):.1f} {x:.1f},{y_of(share(r, key)):.1f}")
-            previous = share(r, key)
+            points.append(f"{x:.1f},{y_of(previous):.1f} {x:.1f},{y_of(_covered(r, key)):.1f}")
+            previous = _covered(r, key)
         if points:
             points.append(f"{x_of(span):.1f},{y_of(previous):.1f}")
-            out.append(
-                f'<polyline points="{" ".join(points)}" fill="none" stroke="{colour}" '
-                f'stroke-width="2.5" stroke-dasharray="{dash}" data-series="{key}"/>'
-            )
+            out.append(polyline(" ".join(points), colour, dash, f' data-series="{key}"'))
     for r in rollout_rows:
         date = r["activation_date"]
         tip = (
@@ -262,14 +281,9 @@ def rollout(rollout_rows: list[dict[str, Any]], loaded: bool, status: str) -> Ma
         )
         out.append(
             f'<circle cx="{x_of(fy_position(date) - (first - 1)):.1f}" '
-            f'cy="{y_of(share(r, "population")):.1f}" r="3" class="hover-point">'
+            f'cy="{y_of(_covered(r, "population")):.1f}" r="3" class="hover-point">'
             f"<title>{escape(tip)}</title></circle>"
         )
     if not loaded or not rollout_rows:
-        out.append(
-            f'<text x="{LEFT + PLOT_W / 2:.1f}" y="{TOP + PLOT_H / 2:.1f}" class="hc-note" '
-            'text-anchor="middle">Not loaded: no activation dates in this publication</text>'
-        )
-    out.append(status_stamp(WIDTH, HEIGHT, status))
-    out.append("</svg>")
-    return Markup("".join(out))
+        out.append(_note(["Not loaded: no activation dates in this publication"], TOP + PLOT_H / 2))
+    return finish(out, WIDTH, HEIGHT, status)

@@ -1,4 +1,4 @@
-"""The county map's geometry: us-atlas' TopoJSON (kept in serve/atlas/) decoded into SVG path
+"""The county map's geometry: us-atlas' TopoJSON (kept in serve/map/atlas/) decoded into SVG path
 data on the server, once per process.
 
 Why our own decoder: decoding TopoJSON is one short, fully specified step (undo the delta
