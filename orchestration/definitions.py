@@ -19,6 +19,7 @@ from orchestration.defs.dbt import (
     dbt_resource,
     ensure_manifest,
     models_with_suite,
+    published_descriptions,
     published_models,
 )
 from orchestration.defs.jobs import cases_job, inbox_sensor, monthly_refresh, scomm_job
@@ -43,7 +44,7 @@ def build_definitions(
             *raw_assets(),
             *matches_assets(),
             build_dbt_assets(project, after_dbt(models_with_suite(manifest, "marts"))),
-            publish_asset(published_models(manifest)),
+            publish_asset(published_models(manifest), published_descriptions(manifest)),
         ],
         asset_checks=all_checks(models_with_suite(manifest, "marts")),
         jobs=[scomm_job, cases_job, *extra_jobs],

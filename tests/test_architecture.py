@@ -17,20 +17,31 @@ PACKAGE = REPO_ROOT / "orchestration"
 # room -> the rooms of orchestration it may import (besides itself)
 ALLOWED: dict[str, set[str]] = {
     "paths": set(),
+    # the data dictionary: descriptions from dbt's manifest into the published file and back
+    "dictionary": {"paths"},
     "fiscal": {"paths"},
     "faults": set(),
     "ingest": {"paths", "fiscal"},
     "sources": {"paths", "ingest"},
     "validation": {"paths", "faults"},
     # serve reads ingest's name normalization for its search (no Dagster there either)
-    "serve": {"paths", "fiscal", "ingest"},
-    "defs": {"paths", "fiscal", "faults", "ingest", "sources", "validation"},
+    "serve": {"paths", "fiscal", "ingest", "dictionary"},
+    "defs": {"paths", "fiscal", "faults", "ingest", "sources", "validation", "dictionary"},
     "definitions": {"paths", "defs"},
     # runner starts the run's helper processes, the validation one among them
     "runner": {"paths", "fiscal", "defs", "definitions", "ingest", "serve", "validation"},
-    "cli": {"paths", "fiscal", "runner", "sources", "serve", "validation", "benchmarks"},
+    "cli": {
+        "paths",
+        "fiscal",
+        "runner",
+        "sources",
+        "serve",
+        "validation",
+        "benchmarks",
+        "dictionary",
+    },
 }
-NO_DAGSTER = ("paths", "fiscal", "faults", "ingest", "sources", "validation", "serve")
+NO_DAGSTER = ("paths", "fiscal", "faults", "ingest", "sources", "validation", "serve", "dictionary")
 
 # Inside serve/: sub-room -> the sub-rooms it may import (besides itself). The pages sit on the
 # charts, the map and the published file; the charts and the map never import a page or the app.

@@ -93,6 +93,44 @@ def test_published_file_opens_in_duckdb_1x_with_every_table_and_row(sample_run):
     assert read["national"] == json.loads(json.dumps(national, default=str))
 
 
+# Run by the 1.x interpreter: the comment of every table and column of the file, as DBeaver, R or
+# a notebook embedding DuckDB 1.x reads them (duckdb_tables() and duckdb_columns()).
+READ_COMMENTS = """
+import json, sys, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+tables = con.execute(
+    "select table_name, comment from duckdb_tables() "
+    "where database_name = current_database() and schema_name = 'main'").fetchall()
+columns = con.execute(
+    "select table_name, column_name, comment from duckdb_columns() "
+    "where database_name = current_database() and schema_name = 'main' and not internal"
+).fetchall()
+print(json.dumps({"tables": dict(tables), "columns": [list(c) for c in columns]}))
+"""
+
+
+def test_every_published_table_and_column_has_its_description_in_duckdb_1x(
+    sample_run, dbt_manifest
+):
+    """The one source of truth is dbt's yml: what a 1.x client reads as each comment is the
+    description dbt rendered into its manifest, for every table and every column of the file,
+    the publication's own tables and the QA tables included. A table or column without a
+    description fails here, naming it."""
+    from orchestration.defs.dbt import published_descriptions
+
+    read = old_client(READ_COMMENTS, str(sample_run.serving.resolve()))
+    docs = published_descriptions(dbt_manifest)
+    assert len(read["tables"]) > 20 and "_publication" in read["tables"]
+    assert {"qa_interop_quarantined_reports", "_publication_sources"} <= set(read["tables"])
+    no_table_comment = sorted(t for t, comment in read["tables"].items() if not comment)
+    no_column_comment = sorted(f"{t}.{c}" for t, c, comment in read["columns"] if not comment)
+    assert no_table_comment == [], "published tables without a description in dbt's yml"
+    assert no_column_comment == [], "published columns without a description in dbt's yml"
+    assert read["tables"] == {t: docs[t].description for t in read["tables"]}
+    for table, column, comment in read["columns"]:
+        assert comment == docs[table].columns[column], f"{table}.{column}"
+
+
 def test_the_pinned_engine_writes_a_format_duckdb_1x_refuses_unless_told(tmp_path):
     """Why publish.py names a storage version: without it, the pinned engine's own format is
     refused by the 1.x client (the failure this guards against is real, not assumed)."""

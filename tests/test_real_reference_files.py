@@ -705,3 +705,15 @@ def test_county_pages_show_what_a_public_run_loaded(real_run, tmp_path):
     assert 'id="table-case-events"' in seattle
     assert "287(g) removals" in harris and 'id="has-287g"' in harris
     assert "No reports for Suffolk County, MA (Boston, MA)" in boston
+
+
+def test_every_column_holding_null_in_the_real_publication_says_what_null_means(
+    real_run, dbt_manifest
+):
+    """The real files leave other columns blank than the sample does (no interoperability
+    statistics, figures without a start, places at state level): each says what NULL means."""
+    from orchestration.defs.dbt import published_descriptions
+    from tests.test_dictionary import assert_null_is_explained
+
+    _, con, _ = real_run
+    assert assert_null_is_explained(con, published_descriptions(dbt_manifest)) > 30

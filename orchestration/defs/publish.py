@@ -13,6 +13,7 @@ few versions are kept, so a reader in the middle of a query is never cut off."""
 import datetime as dt
 import os
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 import dagster as dg
@@ -20,6 +21,8 @@ import duckdb
 
 from orchestration.defs.keys import SERVING, mart_key
 from orchestration.defs.resources import WarehouseResource, release_connections
+from orchestration.dictionary.comments import write_comments
+from orchestration.dictionary.manifest import TableDoc
 from orchestration.faults import checkpoint
 from orchestration.ingest.build_state import mark_published
 from orchestration.ingest.common import scalar
@@ -50,10 +53,15 @@ STORAGE_VERSION = "v1.0.0"
 
 
 def publish_marts(
-    build_db: Path, serving_db: Path, run_id: str, tables: list[str]
+    build_db: Path,
+    serving_db: Path,
+    run_id: str,
+    tables: list[str],
+    docs: Mapping[str, TableDoc] | None = None,
 ) -> dict[str, int]:
-    """Write every published table to a new version file, then atomically point ``serving_db``
-    (a symlink) at it. On any error the published version is untouched."""
+    """Write every published table to a new version file, with each table's and column's
+    description from ``docs`` as a DuckDB comment, then atomically point ``serving_db`` (a
+    symlink) at it. On any error the published version is untouched."""
     versions = serving_db.parent / "published"
     versions.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(versions, serving_db)
@@ -122,6 +130,8 @@ def publish_marts(
                 ],
             )
             con.execute("detach build")
+            # what every table and column means, from dbt's yml (dictionary/manifest.py)
+            write_comments(con, "pub", docs or {})
             con.execute("checkpoint pub")
         finally:
             con.close()
@@ -192,8 +202,11 @@ def _prune(versions: Path, keep: Path) -> None:
             shutil.rmtree(Path(str(old) + ".tmp"), ignore_errors=True)  # a reader's spill
 
 
-def publish_asset(tables: list[str]) -> dg.AssetsDefinition:
-    """The publish asset over ``tables``, the models dbt tags `published`."""
+def publish_asset(
+    tables: list[str], docs: Mapping[str, TableDoc] | None = None
+) -> dg.AssetsDefinition:
+    """The publish asset over ``tables``, the models dbt tags `published`; ``docs`` describes
+    them and the publication's own tables (dbt's yml, through the manifest)."""
 
     @dg.asset(
         key=SERVING, deps=[mart_key(t) for t in tables], group_name="publish", kinds={"duckdb"}
@@ -206,7 +219,9 @@ def publish_asset(tables: list[str]) -> dg.AssetsDefinition:
         time, source files and their sha256). Replaced atomically, only after every blocking check
         passed."""
         release_connections()  # the publish attaches the file in a database of its own
-        counts = publish_marts(warehouse.build_db, warehouse.serving_db, context.run_id, tables)
+        counts = publish_marts(
+            warehouse.build_db, warehouse.serving_db, context.run_id, tables, docs
+        )
         with warehouse.connect() as con:  # this load's case counts become the completeness baseline
             con.execute(
                 "update raw.cases_load_counts set published = true where load_id = ?",
