@@ -33,7 +33,7 @@ from orchestration.paths import DEFAULT_WAREHOUSE
 def build_definitions(
     warehouse_dir: str | None = None, extra_jobs: Sequence[dg.UnresolvedAssetJobDefinition] = ()
 ) -> dg.Definitions:
-    """The code location; ``extra_jobs`` adds jobs (a partial run's selection, runner.py)."""
+    """The code location; ``extra_jobs`` adds jobs (a partial run's selection, run/plan.py)."""
     project = dbt_project()
     manifest = ensure_manifest(project)
     warehouse = WarehouseResource(

@@ -21,7 +21,8 @@ import pytest
 
 from orchestration.defs.dbt import dbt_project, ensure_manifest
 from orchestration.paths import SAMPLE_INTEROP
-from orchestration.runner import RunReport, execute
+from orchestration.run.execute import execute
+from orchestration.run.report import RunReport
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,10 +1,12 @@
 """The layout is the architecture: each room of the package imports only the rooms below it, and
 the readers, the validation runner and the dashboard never import Dagster or the command line;
 inside the dashboard (serve/) the same holds between its sub-rooms. Checked on every import
-statement, at module level and inside functions. And every room stays small enough to hold in
-one's head: no module over 400 lines, no function over 80."""
+statement, at module level and inside functions; the rooms form no cycle, and the top level of
+the package keeps only the entry points and the modules every room shares. And every room stays
+small enough to hold in one's head: no module over 400 lines, no function over 80."""
 
 import ast
+import graphlib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -28,19 +30,14 @@ ALLOWED: dict[str, set[str]] = {
     "serve": {"paths", "fiscal", "ingest", "dictionary"},
     "defs": {"paths", "fiscal", "faults", "ingest", "sources", "validation", "dictionary"},
     "definitions": {"paths", "defs"},
-    # runner starts the run's helper processes, the validation one among them
-    "runner": {"paths", "fiscal", "defs", "definitions", "ingest", "serve", "validation"},
-    "cli": {
-        "paths",
-        "fiscal",
-        "runner",
-        "sources",
-        "serve",
-        "validation",
-        "benchmarks",
-        "dictionary",
-    },
+    # run/ plans, executes and reports a job; it starts the run's helper processes (the
+    # validation one among them) and reads the published file for the summary
+    "run": {"paths", "fiscal", "defs", "definitions", "ingest", "serve", "validation"},
+    "cli": {"paths", "fiscal", "run", "sources", "serve", "benchmarks", "dictionary"},
 }
+# the top level of orchestration/: the entry points (cli/ is a room; definitions.py is the
+# Dagster code location) and the modules every room shares; everything else lives in a room
+TOP_LEVEL_MODULES = {"definitions", "paths", "fiscal", "faults"}
 NO_DAGSTER = ("paths", "fiscal", "faults", "ingest", "sources", "validation", "serve", "dictionary")
 
 # Inside serve/: sub-room -> the sub-rooms it may import (besides itself). The pages sit on the
@@ -84,6 +81,17 @@ def test_every_module_belongs_to_a_known_room():
     assert {room_of(p) for p in MODULES} <= set(ALLOWED)
 
 
+@pytest.mark.parametrize("rules", [ALLOWED, SERVE_ALLOWED], ids=["rooms", "serve"])
+def test_the_rooms_form_no_cycle(rules):
+    graph = {room: allowed & set(rules) for room, allowed in rules.items()}
+    list(graphlib.TopologicalSorter(graph).static_order())  # raises CycleError on a cycle
+
+
+def test_the_top_level_keeps_only_entry_points_and_shared_modules():
+    loose = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__"}
+    assert loose <= TOP_LEVEL_MODULES, f"move {sorted(loose - TOP_LEVEL_MODULES)} into a room"
+
+
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_imports_follow_the_rooms(path):
     room = room_of(path)
@@ -107,7 +115,8 @@ def test_the_rule_catches_a_forbidden_import(tmp_path):
     # the check itself can fail: a reader importing Dagster is reported
     module = tmp_path / "reader.py"
     module.write_text("def f():\n    import dagster\n    from orchestration.cli import main\n")
-    assert imports_of(module) == ["dagster", "orchestration.cli"]
+    # (cli/ is a package: the imported name counts as one of its modules too)
+    assert imports_of(module) == ["dagster", "orchestration.cli", "orchestration.cli.main"]
 
 
 # --- the dashboard's sub-rooms ------------------------------------------------------------------
@@ -175,8 +184,15 @@ def oversized(paths: Iterable[Path]) -> list[str]:
     return found
 
 
-# The rooms held to the sizes so far (the rest of the package follows as it is split).
-SIZED = SERVE_MODULES
+# Every module is held to the sizes but these, still being split (issue 21): remove one from
+# here once it fits.
+NOT_YET_SPLIT = {
+    "defs/publish.py",
+    "ingest/cases.py",
+    "ingest/common.py",
+    "validation/gx.py",
+}
+SIZED = sorted(p for p in PACKAGE.rglob("*.py") if str(p.relative_to(PACKAGE)) not in NOT_YET_SPLIT)
 
 
 @pytest.mark.parametrize("path", SIZED, ids=lambda p: str(p.relative_to(PACKAGE)))

@@ -26,7 +26,7 @@ from orchestration.ingest.figures import load_raw_figures
 from orchestration.ingest.g287 import load_raw_g287
 from orchestration.ingest.interop import INTEROP_COLUMNS, parse_interop_csv
 from orchestration.paths import REPO_ROOT, SAMPLE_INTEROP
-from orchestration.runner import _root_cause
+from orchestration.run.report import root_cause
 
 SAMPLE = SAMPLE_INTEROP.read_text(encoding="utf-8").splitlines()
 HEADER, ROWS = SAMPLE[0], SAMPLE[1:]
@@ -508,9 +508,7 @@ def test_a_step_error_with_terminal_colours_is_reported_as_plain_text():
         "\x1b[31mDatabase Error in model stg_interop__reports\x1b[0m: Conversion Error",
     )
     wrapped = Error("DagsterExecutionStepExecutionError", "Error in step", dbt)
-    assert _root_cause(wrapped) == (
-        "Database Error in model stg_interop__reports: Conversion Error"
-    )
+    assert root_cause(wrapped) == ("Database Error in model stg_interop__reports: Conversion Error")
 
 
 G287_SAMPLE = REPO_ROOT / "data/sample/g287.csv"

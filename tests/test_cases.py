@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from orchestration.cli import main
 from orchestration.ingest.cases import load_raw_cases
 from orchestration.ingest.common import InputFileError
-from orchestration.runner import execute
+from orchestration.run.execute import execute
 
 HEADER = [
     "Departed Date",

@@ -14,7 +14,7 @@ import requests
 
 from orchestration.defs.publish import content_checksum
 from orchestration.faults import CHECKPOINTS
-from orchestration.runner import execute
+from orchestration.run.execute import execute
 from tests.conftest import DashboardServer, tmpfs, write_variant
 
 SCOMM = str(Path(sys.executable).parent / "scomm")

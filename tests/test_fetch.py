@@ -238,7 +238,7 @@ def test_sources_file_rejects_http_and_unknown_sources(tmp_path):
 
 
 def test_run_source_given_as_url_is_downloaded_into_the_cache(server, tmp_path):
-    from orchestration.cli import parse_sources
+    from orchestration.cli.run import parse_sources
 
     sources = parse_sources(
         (f"population={server}/ok/co-est2019-alldata.csv",), tmp_path, allow_http=True
@@ -250,7 +250,7 @@ def test_run_source_given_as_url_is_downloaded_into_the_cache(server, tmp_path):
 def test_run_source_url_over_plain_http_needs_the_flag(server, tmp_path):
     import click
 
-    from orchestration.cli import parse_sources
+    from orchestration.cli.run import parse_sources
 
     with pytest.raises(click.ClickException, match="only https"):
         parse_sources((f"population={server}/ok/co-est2019-alldata.csv",), tmp_path)

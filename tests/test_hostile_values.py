@@ -16,7 +16,8 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from orchestration.cli import main, summary_guard
+from orchestration.cli import main
+from orchestration.cli.printing import summary_guard
 from orchestration.paths import SAMPLE_INTEROP
 from orchestration.serve.published import csv_safe
 from tests.conftest import DashboardServer, tmpfs

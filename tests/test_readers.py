@@ -11,7 +11,7 @@ import duckdb
 from click.testing import CliRunner
 
 from orchestration.cli import main
-from orchestration.runner import execute
+from orchestration.run.execute import execute
 from tests.conftest import write_variant
 
 READER = r"""

@@ -34,7 +34,7 @@ def test_scomm_run_builds_dbt_in_its_worker_and_publishes_what_in_process_runs_d
     log = (warehouse / "logs" / "last_run.log").read_text(encoding="utf-8")
     assert "dbt build in the worker process" in log
     assert "Running with dbt" in log and "Completed successfully" in log
-    # sample_run built dbt in a thread of the test process (runner.execute: no worker)
+    # sample_run built dbt in a thread of the test process (run/execute.py: no worker)
     _, in_process = publication_state(sample_run.serving)
     _, in_worker = publication_state(warehouse / "marts.duckdb")
     assert in_worker == in_process
@@ -56,7 +56,7 @@ def test_the_dbt_step_starts_the_suites_of_the_checks_after_dbt_and_each_is_coll
     built — and every outcome started is collected by its check."""
     from concurrent.futures import Future
 
-    from orchestration.runner import execute
+    from orchestration.run.execute import execute
     from orchestration.validation import gx
 
     started: list[tuple[str, str]] = []

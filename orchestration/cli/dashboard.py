@@ -1,0 +1,30 @@
+"""`scomm dashboard`: serve the dashboard on the published file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from orchestration.cli.options import warehouse_option
+
+
+@click.command()
+@click.option("--port", type=int, default=8050, show_default=True)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to listen on (loopback by default).",
+)
+@warehouse_option
+def dashboard(port: int, host: str, warehouse: Path) -> None:
+    """Serve the dashboard (reads only the published marts.duckdb)."""
+    from orchestration.serve.app import serve
+    from orchestration.serve.published import not_published_yet
+
+    serving = warehouse.resolve() / "marts.duckdb"
+    if not serving.exists():
+        raise click.ClickException(not_published_yet(serving))
+    click.echo(f"dashboard on http://{host}:{port}/  (reading {serving}; Ctrl-C to stop)")
+    serve(serving, host, port)
