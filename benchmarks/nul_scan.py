@@ -17,8 +17,8 @@ from unittest import mock
 
 import duckdb
 
-from orchestration.ingest import cases
-from orchestration.ingest.common import sha256_of, sha256_of_text
+from orchestration.ingest.cases import scan
+from orchestration.ingest.readers.text import sha256_of, sha256_of_text
 
 
 def best(fn, repeat: int) -> float:
@@ -46,10 +46,10 @@ def measure(path: Path, repeat: int) -> dict:
     result["sha256_nul_scan_s"] = round(best(lambda: sha256_of_text(path, gz), repeat), 3)
 
     def load() -> None:
-        cases.load_raw_cases(duckdb.connect(), [path], "bench")
+        scan.load_raw_cases(duckdb.connect(), [path], "bench")
 
     result["load_with_scan_s"] = round(best(load, repeat), 3)
-    with mock.patch.object(cases, "sha256_of_text", lambda p, compressed=False: sha256_of(p)):
+    with mock.patch.object(scan, "sha256_of_text", lambda p, compressed=False: sha256_of(p)):
         result["load_without_scan_s"] = round(best(load, repeat), 3)
     return result
 

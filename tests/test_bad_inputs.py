@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from orchestration.cli import main
-from orchestration.ingest.common import InputFileError
+from orchestration.ingest.errors import InputFileError
 from orchestration.ingest.figures import load_raw_figures
 from orchestration.ingest.g287 import load_raw_g287
 from orchestration.ingest.interop import INTEROP_COLUMNS, parse_interop_csv

@@ -7,9 +7,9 @@ import csv
 import duckdb
 import pytest
 
-from orchestration.ingest.case_layouts import LAYOUTS_BY_NAME, recognise
-from orchestration.ingest.cases import load_raw_cases
-from orchestration.ingest.common import InputFileError
+from orchestration.ingest.cases.layouts import LAYOUTS_BY_NAME, recognise
+from orchestration.ingest.cases.scan import load_raw_cases
+from orchestration.ingest.errors import InputFileError
 from orchestration.ingest.jurisdictions import load_overrides, resolve_place
 from orchestration.paths import CASE_PLACE_OVERRIDES, CONVICTION_SEVERITY, JURISDICTION_OVERRIDES
 

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from orchestration.cli import main
-from orchestration.ingest.cases import load_raw_cases
-from orchestration.ingest.common import InputFileError
+from orchestration.ingest.cases.scan import load_raw_cases
+from orchestration.ingest.errors import InputFileError
 from orchestration.run.execute import execute
 
 HEADER = [

@@ -6,7 +6,7 @@ import csv
 import duckdb
 import pytest
 
-from orchestration.ingest.common import InputFileError, sha256_of
+from orchestration.ingest.errors import InputFileError
 from orchestration.ingest.g287 import (
     G287_COLUMNS,
     load_agency_overrides,
@@ -14,6 +14,7 @@ from orchestration.ingest.g287 import (
     parse_g287_csv,
     resolve_agency,
 )
+from orchestration.ingest.readers.text import sha256_of
 from orchestration.paths import REPO_ROOT
 from orchestration.sources.catalog import load_sources
 

@@ -3,7 +3,7 @@
 import duckdb
 import pytest
 
-from orchestration.ingest.common import InputFileError
+from orchestration.ingest.errors import InputFileError
 from orchestration.ingest.interop import INTEROP_COLUMNS, load_raw_interop, parse_interop_csv
 
 HEADER = ",".join(INTEROP_COLUMNS)
@@ -88,7 +88,7 @@ def test_load_replaces_raw_rows_so_a_rerun_never_duplicates(tmp_path):
 
 
 def test_a_transaction_commits_rolls_back_and_keeps_the_cause_when_rollback_fails(tmp_path):
-    from orchestration.ingest.common import transaction
+    from orchestration.ingest.raw_tables import transaction
 
     con = duckdb.connect(str(tmp_path / "t.duckdb"))
     con.execute("create table t (x integer)")

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orchestration.ingest.common import InputFileError
+from orchestration.ingest.errors import InputFileError
 from orchestration.ingest.interop import INTEROP_COLUMNS, parse_interop_csv
 from orchestration.paths import DBT_PROJECT_DIR
 

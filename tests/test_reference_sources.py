@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from orchestration.defs.checks.raw import ACTIVATION_FRAME_SQL
-from orchestration.ingest.common import InputFileError
+from orchestration.ingest.errors import InputFileError
 from orchestration.ingest.reference import (
     load_raw_activations,
     load_raw_noncitizen,

@@ -24,7 +24,6 @@ from orchestration.defs.keys import (
     RAW_PLACE_FIGURES,
 )
 from orchestration.defs.resources import WarehouseResource
-from orchestration.ingest.common import replace_table
 from orchestration.ingest.g287 import resolve_agency
 from orchestration.ingest.jurisdictions import (
     Override,
@@ -34,6 +33,7 @@ from orchestration.ingest.jurisdictions import (
     resolve_place,
 )
 from orchestration.ingest.place_figures import KEY_SEPARATOR, resolve_figure_place
+from orchestration.ingest.raw_tables import replace_table
 from orchestration.paths import CASE_PLACE_OVERRIDES, JURISDICTION_OVERRIDES
 
 REDACTED = "b(6), b(7)c"

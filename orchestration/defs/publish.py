@@ -25,7 +25,7 @@ from orchestration.dictionary.comments import write_comments
 from orchestration.dictionary.manifest import TableDoc
 from orchestration.faults import checkpoint
 from orchestration.ingest.build_state import mark_published
-from orchestration.ingest.common import scalar
+from orchestration.ingest.raw_tables import scalar
 from orchestration.sources.catalog import publication_status
 
 

@@ -32,18 +32,19 @@ from orchestration.defs.partitions import case_fiscal_years, run_fiscal_years
 from orchestration.defs.resources import WarehouseResource
 from orchestration.faults import checkpoint
 from orchestration.ingest.build_state import loaded_fingerprint, record_fingerprint
-from orchestration.ingest.cases import load_raw_cases, merge_cases_load
-from orchestration.ingest.common import (
-    ParsedFile,
+from orchestration.ingest.cases.scan import load_raw_cases
+from orchestration.ingest.cases.store import merge_cases_load
+from orchestration.ingest.figures import FIGURE_COLUMNS, load_raw_figures
+from orchestration.ingest.g287 import G287_COLUMNS, load_raw_g287
+from orchestration.ingest.interop import INTEROP_COLUMNS, load_raw_interop
+from orchestration.ingest.place_figures import PLACE_FIGURE_COLUMNS, load_raw_place_figures
+from orchestration.ingest.raw_tables import (
     SourceLoad,
     record_source_load,
     scalar,
     write_empty_raw_text,
 )
-from orchestration.ingest.figures import FIGURE_COLUMNS, load_raw_figures
-from orchestration.ingest.g287 import G287_COLUMNS, load_raw_g287
-from orchestration.ingest.interop import INTEROP_COLUMNS, load_raw_interop
-from orchestration.ingest.place_figures import PLACE_FIGURE_COLUMNS, load_raw_place_figures
+from orchestration.ingest.readers.csv import ParsedFile
 from orchestration.ingest.reference import (
     load_raw_activations,
     load_raw_noncitizen,

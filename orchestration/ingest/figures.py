@@ -8,13 +8,9 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.ingest.common import (
-    ParsedFile,
-    ValueRules,
-    read_layout_csv,
-    warehouse_days,
-    write_raw_text,
-)
+from orchestration.ingest.raw_tables import write_raw_text
+from orchestration.ingest.readers.csv import ParsedFile, read_layout_csv
+from orchestration.ingest.values import ValueRules, warehouse_days
 
 FIGURE_COLUMNS: tuple[str, ...] = (
     "scope",

@@ -35,13 +35,6 @@ from pathlib import Path
 import duckdb
 import us
 
-from orchestration.ingest.common import (
-    ParsedFile,
-    ValueRules,
-    read_layout_csv,
-    warehouse_days,
-    write_raw_text,
-)
 from orchestration.ingest.jurisdictions import (
     STATE_LEVEL,
     Override,
@@ -51,6 +44,9 @@ from orchestration.ingest.jurisdictions import (
     kind_of,
     resolve,
 )
+from orchestration.ingest.raw_tables import write_raw_text
+from orchestration.ingest.readers.csv import ParsedFile, read_layout_csv
+from orchestration.ingest.values import ValueRules, warehouse_days
 from orchestration.paths import DBT_PROJECT_DIR
 
 G287_COLUMNS: tuple[str, ...] = (

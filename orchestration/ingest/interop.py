@@ -8,13 +8,9 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.ingest.common import (
-    ParsedFile,
-    ValueRules,
-    program_days,
-    read_layout_csv,
-    write_raw_text,
-)
+from orchestration.ingest.raw_tables import write_raw_text
+from orchestration.ingest.readers.csv import ParsedFile, read_layout_csv
+from orchestration.ingest.values import ValueRules, program_days
 
 INTEROP_COLUMNS: tuple[str, ...] = (
     "state",

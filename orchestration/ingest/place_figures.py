@@ -17,7 +17,6 @@ from pathlib import Path
 import duckdb
 import us
 
-from orchestration.ingest.common import ParsedFile, ValueRules, read_layout_csv, write_raw_text
 from orchestration.ingest.jurisdictions import (
     STATE_LEVEL,
     Override,
@@ -27,6 +26,9 @@ from orchestration.ingest.jurisdictions import (
     kind_of,
     resolve,
 )
+from orchestration.ingest.raw_tables import write_raw_text
+from orchestration.ingest.readers.csv import ParsedFile, read_layout_csv
+from orchestration.ingest.values import ValueRules
 from orchestration.paths import CITY_COUNTIES
 
 PLACE_FIGURE_COLUMNS: tuple[str, ...] = (

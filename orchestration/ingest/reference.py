@@ -23,19 +23,16 @@ import addfips
 import duckdb
 import pandas as pd
 
-from orchestration.ingest.common import (
+from orchestration.ingest.errors import InputFileError
+from orchestration.ingest.raw_tables import (
     LOAD_METADATA_TYPES,
-    InputFileError,
-    ParsedFile,
-    ValueRules,
-    check_values,
-    program_days,
-    read_layout_csv,
     replace_table,
-    sha256_of,
     with_load_metadata,
     write_raw_text,
 )
+from orchestration.ingest.readers.csv import ParsedFile, read_layout_csv
+from orchestration.ingest.readers.text import sha256_of
+from orchestration.ingest.values import ValueRules, check_values, program_days
 
 POPULATION_YEARS = tuple(range(2010, 2020))
 POPULATION_COLUMNS: tuple[str, ...] = (

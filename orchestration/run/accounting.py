@@ -16,7 +16,7 @@ def row_accounting(warehouse: Path, run_id: str) -> list[str]:
     of each (tables this run did not reload are not reported)."""
     import duckdb
 
-    from orchestration.ingest.common import scalar
+    from orchestration.ingest.raw_tables import scalar
 
     build = warehouse / "build.duckdb"
     if not build.exists():
@@ -53,7 +53,7 @@ def row_accounting(warehouse: Path, run_id: str) -> list[str]:
 def _reloaded_by(con: Any, run_id: str, candidates: set[str]) -> set[str]:
     """The raw tables among ``candidates`` that this run loaded rows into (the tables rows are
     loaded into carry the load id; raw._source_loads does not)."""
-    from orchestration.ingest.common import scalar
+    from orchestration.ingest.raw_tables import scalar
 
     with_load_id = {
         r[0]
@@ -72,7 +72,7 @@ def _reloaded_by(con: Any, run_id: str, candidates: set[str]) -> set[str]:
 
 
 def _interop_line(con: Any) -> str:
-    from orchestration.ingest.common import first_row
+    from orchestration.ingest.raw_tables import first_row
 
     raw, loaded, quarantined = first_row(
         con,
@@ -89,7 +89,7 @@ def _interop_line(con: Any) -> str:
 
 def _case_lines(con: Any, run_id: str, cases: set[str]) -> list[str]:
     """The case load of this run: rows read, and, once merged, where the held rows went."""
-    from orchestration.ingest.common import first_row, scalar
+    from orchestration.ingest.raw_tables import first_row, scalar
 
     read = scalar(con, "select sum(n) from raw.cases_load")
     merged = (
@@ -132,7 +132,7 @@ def _case_lines(con: Any, run_id: str, cases: set[str]) -> list[str]:
 
 
 def _g287_line(con: Any) -> str:
-    from orchestration.ingest.common import first_row
+    from orchestration.ingest.raw_tables import first_row
 
     read, placed = first_row(
         con,
@@ -150,7 +150,7 @@ def _g287_line(con: Any) -> str:
 
 
 def published_counts(serving: Path) -> list[tuple[str, int]]:
-    from orchestration.ingest.common import scalar
+    from orchestration.ingest.raw_tables import scalar
     from orchestration.serve.published import published, published_tables
 
     with published(serving) as con:
@@ -159,7 +159,7 @@ def published_counts(serving: Path) -> list[tuple[str, int]]:
 
 def data_status(serving: Path) -> tuple[str, list[tuple[str, str, int]]]:
     """The published file's overall data status and (source, status, rows) per source."""
-    from orchestration.ingest.common import scalar
+    from orchestration.ingest.raw_tables import scalar
     from orchestration.serve.published import published
 
     with published(serving) as con:

@@ -52,7 +52,7 @@ def root_cause(error) -> str:
     if error.cls_name == "DagsterExecutionInterruptedError":
         return "interrupted (Ctrl-C or SIGINT) during this step"
     message = plain_text(error.message.strip())
-    # our own errors speak for themselves: drop "orchestration.ingest.common.InputFileError: "
+    # our own errors speak for themselves: drop "orchestration.ingest.errors.InputFileError: "
     prefix, sep, rest = message.partition(f"{error.cls_name}: ")
     if sep and prefix.startswith("orchestration."):
         return rest.strip()

@@ -24,7 +24,7 @@ from tenacity import (
     wait_exponential,
 )
 
-from orchestration.ingest.common import sha256_of
+from orchestration.ingest.readers.text import sha256_of
 from orchestration.sources.catalog import cache_file_for, check_url
 
 CHUNK = 1 << 16

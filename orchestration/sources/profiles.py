@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from orchestration.ingest.common import sha256_of
+from orchestration.ingest.readers.text import sha256_of
 from orchestration.sources.catalog import (
     SOURCE_NAMES,
     PublicFile,

@@ -16,8 +16,8 @@ from orchestration.defs.checks.common import (
 from orchestration.defs.keys import CASE_AGGREGATES, RAW_CASES, mart_key
 from orchestration.defs.resources import WarehouseResource
 from orchestration.fiscal import current_fiscal_year, fiscal_year_range
-from orchestration.ingest.case_layouts import LAYOUTS, LAYOUTS_BY_NAME
-from orchestration.ingest.common import scalar
+from orchestration.ingest.cases.layouts import LAYOUTS, LAYOUTS_BY_NAME
+from orchestration.ingest.raw_tables import scalar
 from orchestration.paths import CONVICTION_SEVERITY
 
 

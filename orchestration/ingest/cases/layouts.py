@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from orchestration.ingest.common import InputFileError
+from orchestration.ingest.errors import InputFileError
 
 RECORD_FIELDS = (
     "date",

@@ -1,0 +1,207 @@
+"""The one scan of a load's case files into raw.cases_load (counts by file, layout, fiscal year
+and the counted fields), then the refusals, then the staged load (store.py). Each file is hashed
+beside DuckDB's scan (hashing a gigabyte takes seconds; DuckDB releases the GIL), and the
+hashing read of a CSV refuses a NUL byte anywhere in its text."""
+
+from __future__ import annotations
+
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from orchestration.fiscal import fiscal_year_sql
+from orchestration.ingest.cases.fields import COUNTED, event_date_sql, projection
+from orchestration.ingest.cases.layouts import CaseLayout, is_header, recognise
+from orchestration.ingest.cases.refusals import (
+    refuse_nul_values,
+    refuse_out_of_range,
+    refuse_outside,
+    years,
+)
+from orchestration.ingest.cases.store import stage
+from orchestration.ingest.errors import InputFileError
+from orchestration.ingest.raw_tables import has_table, scalar, transaction
+from orchestration.ingest.readers.parquet import typed_as_text
+from orchestration.ingest.readers.text import sha256_of, sha256_of_text, sniff_text_file
+from orchestration.ingest.readers.xlsx import xlsx_to_parquet
+from orchestration.ingest.sql_text import literal
+
+CASE_HEADER = "a case layout (a date and a state column)"
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    """One file of a load, opened for the scan."""
+
+    original: Path  # the file as given (a workbook's, not its Parquet copy's)
+    relation: str  # SQL reading it, every column as text
+    sha: Future[str] | str  # its sha256 (a future while the hashing read runs)
+    kind: str  # .csv | .csv.gz | .parquet (a workbook is read from its Parquet copy)
+    layout: CaseLayout
+    projection: str  # the select list onto the counted fields
+
+    @property
+    def name(self) -> str:
+        return str(self.original.resolve())
+
+
+def _kind(path: Path) -> str:
+    name = path.name.lower()
+    for suffix in (".csv.gz", ".csv", ".parquet", ".xlsx"):
+        if name.endswith(suffix):
+            return suffix
+    raise InputFileError(path, "unsupported file type: expected .csv, .csv.gz, .parquet or .xlsx")
+
+
+def _relation_sql(path: Path, kind: str) -> str:
+    quoted = literal(str(path))
+    if kind == ".parquet":
+        return f"read_parquet({quoted})"
+    return (
+        f"read_csv({quoted}, header = true, all_varchar = true, "
+        f"compression = '{'gzip' if kind == '.csv.gz' else 'none'}')"
+    )
+
+
+def load_raw_cases(
+    con: duckdb.DuckDBPyConnection,
+    paths: list[Path],
+    load_id: str,
+    copies: Path | None = None,
+    fiscal_years: list[int] | None = None,
+) -> int:
+    """Scan ``paths`` once into the staged load raw.cases_load (counts by file, state, county,
+    fiscal year and codes; its files in raw.cases_load_files and the view
+    raw.cases_load_records); returns the number of records scanned. ``copies`` is where .xlsx
+    workbooks are converted to Parquet. The checks run on the staged load; merge_cases_load
+    then moves it into raw.cases_grouped.
+
+    ``fiscal_years`` None is a full load: the files will replace every case record the
+    warehouse held. A list is an incremental load of those fiscal years (Dagster partitions):
+    their rows will be replaced by the files' rows and every other fiscal year kept as loaded
+    before, so only the new files are read. A file of an incremental load holding a dated
+    record outside its fiscal years is refused (InputFileError naming file, row and column),
+    never half loaded; undated records travel with their file."""
+    if not paths:
+        raise ValueError("no case files given")
+    con.execute("create schema if not exists raw")
+    if fiscal_years is not None and not has_table(con, "raw", "cases_grouped"):
+        raise InputFileError(
+            paths[0],
+            "an incremental load (fiscal years "
+            f"{years(fiscal_years)}) needs a warehouse that already holds a "
+            "full load of the case records: run without --fiscal-year first",
+        )
+    hashing = ThreadPoolExecutor(max_workers=1)
+    files = [_open(con, Path(path), copies, hashing) for path in paths]
+    _scan(con, files, load_id, Path(paths[0]))
+    shas = [f.sha.result() if isinstance(f.sha, Future) else f.sha for f in files]
+    hashing.shutdown()
+    selects = {f.name: _records_select(f, sha, load_id) for f, sha in zip(files, shas, strict=True)}
+    kinds = {f.name: f.kind for f in files}
+    refuse_out_of_range(con, selects, kinds)
+    refuse_nul_values(con, selects, kinds)
+    if fiscal_years is not None:
+        refuse_outside(con, fiscal_years, selects)
+    rows = [
+        (f.name, sha, f.kind, load_id, selects[f.name], f.layout.name)
+        for f, sha in zip(files, shas, strict=True)
+    ]
+    with transaction(con):
+        stage(con, rows, fiscal_years, load_id)
+    return scalar(con, "select coalesce(sum(n), 0) from raw.cases_load")
+
+
+def _open(
+    con: duckdb.DuckDBPyConnection, original: Path, copies: Path | None, hashing: ThreadPoolExecutor
+) -> CaseFile:
+    """``original`` ready to scan: its format, its hashing read started, a workbook converted
+    to Parquet, its columns described and its layout recognised from them."""
+    if not original.is_file():
+        raise InputFileError(original, "file not found")
+    path, kind = original, _kind(original)
+    if kind == ".csv":
+        sniff_text_file(path)
+    # the one read that hashes a CSV also refuses a NUL byte anywhere in its text
+    future = (
+        hashing.submit(sha256_of_text, path, kind == ".csv.gz")
+        if kind in (".csv", ".csv.gz")
+        else hashing.submit(sha256_of, path)
+    )
+    sha: Future[str] | str = future
+    if kind == ".xlsx":
+        sha = future.result()
+        path = xlsx_to_parquet(con, path, sha, copies or path.parent, is_header, CASE_HEADER)
+        kind = ".parquet"
+    relation = _relation_sql(path, kind)
+    try:
+        types = [(r[0], r[1]) for r in con.execute(f"describe select * from {relation}").fetchall()]
+    except duckdb.Error as exc:
+        _raise_hash_error(future)
+        raise InputFileError(path, f"not readable as {kind}: {exc}") from exc
+    columns = [c for c, _ in types]
+    layout = recognise(original, columns)
+    return CaseFile(
+        original, typed_as_text(relation, types), sha, kind, layout, projection(layout, columns)
+    )
+
+
+def _scan(
+    con: duckdb.DuckDBPyConnection, files: list[CaseFile], load_id: str, first_path: Path
+) -> None:
+    """The single pass: raw.cases_load, the load's records counted by file, layout, fiscal
+    year and the counted fields. It reads the files without row numbers (a window over
+    millions of rows costs more than the scan); raw.cases numbers them for anyone who looks a
+    row up."""
+    plain_selects = [
+        f"select {literal(f.name)} as _source_file, {f.projection} from {f.relation}" for f in files
+    ]
+    counted = ", ".join(alias for _, alias in COUNTED)
+    try:
+        con.execute(f"""
+            create or replace table raw.cases_load as
+            with parsed as (
+                select
+                    _source_file, _layout, event_kind, {counted},
+                    {event_date_sql("_event_date")} as d
+                from ({" union all by name ".join(plain_selects)})
+            )
+            select
+                _source_file,
+                apprehension_state,
+                apprehension_county,
+                {fiscal_year_sql("d")} as fiscal_year,
+                case_threat_level,
+                case_criminality,
+                _layout,
+                event_kind,
+                place,
+                method,
+                most_serious_conviction,
+                count(*) as n,
+                {literal(load_id)} as _load_id
+            from parsed
+            group by all""")
+    except duckdb.Error as exc:
+        for f in files:  # a NUL byte found by the hashing read comes first
+            _raise_hash_error(f.sha)
+        raise InputFileError(first_path, f"could not read the case files: {exc}") from exc
+
+
+def _records_select(file: CaseFile, sha: str, load_id: str) -> str:
+    """The file's records as published, with file, sha256, row number and load id: the view
+    raw.cases_load_records is the union of these, and a refusal looks its row up in one."""
+    return f"""select *, {literal(file.name)} as _source_file,
+                   {literal(sha)} as _source_sha256,
+                   row_number() over () as _source_row, {literal(load_id)} as _load_id
+            from {file.relation}"""
+
+
+def _raise_hash_error(sha: Future[str] | str) -> None:
+    """Raise the InputFileError the hashing read found (a NUL byte), if any."""
+    if isinstance(sha, Future):
+        error = sha.exception()
+        if isinstance(error, InputFileError):
+            raise error
