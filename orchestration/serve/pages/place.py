@@ -23,67 +23,6 @@ from orchestration.serve.published import (
 )
 
 
-def _bars(
-    measure: str,
-    jur: dict | None,
-    state: dict | None,
-    nation: dict | None,
-    labels: tuple[str, str, str],
-) -> list[Bar]:
-    bars = []
-    for row, label in zip((jur, state, nation), labels, strict=True):
-        if row is None:
-            continue
-        bars.append(
-            Bar(label, {lv: row[f"{measure}_{lv}"] for lv in LEVELS}, row[f"{measure}_total"])
-        )
-    return bars
-
-
-def _points(rows: list[dict], measure: str, interval: bool) -> list[Point]:
-    return [
-        Point(
-            r["fiscal_year"],
-            r[f"minor_share_{measure}"],
-            r[f"minor_share_{measure}_low"] if interval else None,
-            r[f"minor_share_{measure}_high"] if interval else None,
-            r[f"{measure}_total"],
-        )
-        for r in rows
-    ]
-
-
-def _state_alone(measure: str, jur_by_year: dict, state_by_year: dict) -> set[int]:
-    """Fiscal years in which the state figure sums this jurisdiction alone: the state line or
-    bar would only repeat the jurisdiction's, so it is not drawn."""
-    return {
-        fy
-        for fy, s in state_by_year.items()
-        if (s.get(f"{measure}_jurisdictions") or 0) <= 1
-        and fy in jur_by_year
-        and jur_by_year[fy].get(f"{measure}_total") is not None
-    }
-
-
-def _state_note(measure: str, state_rows: list[dict], alone: set[int]) -> str:
-    """How many jurisdictions the state figure sums, e.g. "sums 3–5 jurisdictions"."""
-    counts = sorted(
-        {
-            r[f"{measure}_jurisdictions"]
-            for r in state_rows
-            if r["fiscal_year"] not in alone and r.get(f"{measure}_jurisdictions")
-        }
-    )
-    if not counts:
-        return "this jurisdiction only: not drawn" if alone else "no state figure"
-    span = str(counts[0]) if len(counts) == 1 else f"{counts[0]}–{counts[-1]}"
-    note = f"sums {span} jurisdictions"
-    if alone:
-        years = ", ".join(f"FY{fy % 100:02d}" for fy in sorted(alone))
-        note += f"; not drawn in {years} (this jurisdiction only)"
-    return note
-
-
 def jurisdiction_panel(
     con: duckdb.DuckDBPyConnection,
     j: Jurisdiction,
@@ -205,6 +144,67 @@ def _level_charts(
     return share_charts, minor_charts, state_notes
 
 
+def _bars(
+    measure: str,
+    jur: dict | None,
+    state: dict | None,
+    nation: dict | None,
+    labels: tuple[str, str, str],
+) -> list[Bar]:
+    bars = []
+    for row, label in zip((jur, state, nation), labels, strict=True):
+        if row is None:
+            continue
+        bars.append(
+            Bar(label, {lv: row[f"{measure}_{lv}"] for lv in LEVELS}, row[f"{measure}_total"])
+        )
+    return bars
+
+
+def _points(rows: list[dict], measure: str, interval: bool) -> list[Point]:
+    return [
+        Point(
+            r["fiscal_year"],
+            r[f"minor_share_{measure}"],
+            r[f"minor_share_{measure}_low"] if interval else None,
+            r[f"minor_share_{measure}_high"] if interval else None,
+            r[f"{measure}_total"],
+        )
+        for r in rows
+    ]
+
+
+def _state_alone(measure: str, jur_by_year: dict, state_by_year: dict) -> set[int]:
+    """Fiscal years in which the state figure sums this jurisdiction alone: the state line or
+    bar would only repeat the jurisdiction's, so it is not drawn."""
+    return {
+        fy
+        for fy, s in state_by_year.items()
+        if (s.get(f"{measure}_jurisdictions") or 0) <= 1
+        and fy in jur_by_year
+        and jur_by_year[fy].get(f"{measure}_total") is not None
+    }
+
+
+def _state_note(measure: str, state_rows: list[dict], alone: set[int]) -> str:
+    """How many jurisdictions the state figure sums, e.g. "sums 3–5 jurisdictions"."""
+    counts = sorted(
+        {
+            r[f"{measure}_jurisdictions"]
+            for r in state_rows
+            if r["fiscal_year"] not in alone and r.get(f"{measure}_jurisdictions")
+        }
+    )
+    if not counts:
+        return "this jurisdiction only: not drawn" if alone else "no state figure"
+    span = str(counts[0]) if len(counts) == 1 else f"{counts[0]}–{counts[-1]}"
+    note = f"sums {span} jurisdictions"
+    if alone:
+        years = ", ".join(f"FY{fy % 100:02d}" for fy in sorted(alone))
+        note += f"; not drawn in {years} (this jurisdiction only)"
+    return note
+
+
 def _facts(jur_rows: list[dict], programs: list[dict]) -> list[dict[str, Any]]:
     """Per fiscal year: months active, non-citizens, the rates, and 287(g) beside Secure
     Communities (mart_jurisdiction_year, else mart_programs_county_year)."""
@@ -231,6 +231,41 @@ def _facts(jur_rows: list[dict], programs: list[dict]) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def _rate_chart(
+    j: Jurisdiction,
+    view: View,
+    jur_rows: list[dict],
+    programs: list[dict],
+    status: str,
+    publication: dict | None,
+) -> dict[str, Any] | None:
+    """Removals (and referrals) per 100,000 non-citizen residents; 287(g) removals beside
+    Secure Communities' where the county had both. None when no rate is known."""
+
+    def series(rows_: list[dict], column: str) -> list[Point]:
+        return [
+            Point(r["fiscal_year"], r.get(column))
+            for r in rows_
+            if view.fy_from <= r["fiscal_year"] <= view.fy_to
+        ]
+
+    lines = [
+        Series("SC removals", series(jur_rows, "removals_per_100k_noncitizens")),
+        Series("SC referrals", series(jur_rows, "referrals_per_100k_noncitizens"), style=1),
+        Series("287(g) removals", series(programs, "g287_removed_per_100k_noncitizens"), style=3),
+    ]
+    lines = [s for s in lines if any(p.share is not None for p in s.points)]
+    if not lines:
+        return None
+    title = f"Per 100,000 non-citizen residents, {j.label}, FY{view.fy_from}–FY{view.fy_to}"
+    svg = line_chart(
+        title, lines, view.fy_from, view.fy_to, j.activation_date, status, percent=False
+    )
+    g287 = ["g287"] if any("287" in s.label for s in lines) else []
+    sources = ["interop", "noncitizen", *g287]
+    return _figure(title, svg, citation(publication, *sources))
 
 
 def _case_chart(
@@ -275,38 +310,3 @@ def _case_chart(
 def _figure(title: str, svg: Any, cite: str) -> dict[str, Any]:
     """A chart as the page shows it: its title, the SVG, and the citation line under it."""
     return {"title": title, "svg": svg, "cite": cite}
-
-
-def _rate_chart(
-    j: Jurisdiction,
-    view: View,
-    jur_rows: list[dict],
-    programs: list[dict],
-    status: str,
-    publication: dict | None,
-) -> dict[str, Any] | None:
-    """Removals (and referrals) per 100,000 non-citizen residents; 287(g) removals beside
-    Secure Communities' where the county had both. None when no rate is known."""
-
-    def series(rows_: list[dict], column: str) -> list[Point]:
-        return [
-            Point(r["fiscal_year"], r.get(column))
-            for r in rows_
-            if view.fy_from <= r["fiscal_year"] <= view.fy_to
-        ]
-
-    lines = [
-        Series("SC removals", series(jur_rows, "removals_per_100k_noncitizens")),
-        Series("SC referrals", series(jur_rows, "referrals_per_100k_noncitizens"), style=1),
-        Series("287(g) removals", series(programs, "g287_removed_per_100k_noncitizens"), style=3),
-    ]
-    lines = [s for s in lines if any(p.share is not None for p in s.points)]
-    if not lines:
-        return None
-    title = f"Per 100,000 non-citizen residents, {j.label}, FY{view.fy_from}–FY{view.fy_to}"
-    svg = line_chart(
-        title, lines, view.fy_from, view.fy_to, j.activation_date, status, percent=False
-    )
-    g287 = ["g287"] if any("287" in s.label for s in lines) else []
-    sources = ["interop", "noncitizen", *g287]
-    return _figure(title, svg, citation(publication, *sources))
