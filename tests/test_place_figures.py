@@ -161,16 +161,18 @@ def test_a_published_percentage_gets_an_interval_only_from_a_total_of_the_same_p
 
 
 BROKEN = [
-    ("source_url", "ftp://example.org/a", "source_url"),
-    ("quote", "369 " + "word " * 30, "quote__words"),
-    ("quote", "no number here at all", "quote__has_value"),
-    ("metric", "removals_fugitives", "metric__known"),
+    ({"source_url": "ftp://example.org/a"}, "source_url"),
+    ({"quote": "369 " + "word " * 30}, "quote__words"),
+    ({"quote": "no number here at all"}, "quote__has_value"),
+    ({"quote": "removed 13690 people"}, "quote__has_value"),
+    ({"metric": "removals_fugitives"}, "metric__known"),
+    ({"value": "48", "quote": "48 percent had no conviction"}, "quote__value_unit_agrees"),
 ]
 
 
 def test_rows_the_suite_refuses_stop_the_run_naming_file_line_and_column(dbt_manifest, tmp_path):
     template = next(csv.DictReader(BAD_ROWS.splitlines()))
-    rows = [template | {column: value} for column, value, _ in BROKEN]
+    rows = [template | change for change, _ in BROKEN]
     path = tmp_path / "place_figures.csv"
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=PLACE_FIGURE_COLUMNS)
@@ -182,7 +184,7 @@ def test_rows_the_suite_refuses_stop_the_run_naming_file_line_and_column(dbt_man
     )
     assert result.exit_code == 1, result.output[-2000:]
     assert "place_figures_raw_suite" in result.output
-    for line, (_, _, message) in enumerate(BROKEN, start=2):
+    for line, (_, message) in enumerate(BROKEN, start=2):
         assert message in result.output
         assert f"{path.name}:{line}" in result.output, (line, result.output[-3000:])
     assert "Traceback" not in result.output

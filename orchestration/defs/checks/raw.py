@@ -2,6 +2,8 @@
 statistics, the three reference sources and the 287(g) statistics (layout, types, keys,
 arithmetic, ranges)."""
 
+import re
+
 import pandas as pd
 
 from orchestration.defs.checks.common import SuiteCheck, ahead_of, read_frame, suite_check
@@ -136,8 +138,26 @@ def _place_figures_frame(warehouse: WarehouseResource) -> tuple[pd.DataFrame, st
     values = frame["value"].fillna("").astype(str).str.strip()
     frame["metric__known"] = frame["metric"].isin(metrics)
     frame["quote__words"] = quotes.str.split().str.len()
-    frame["quote__has_value"] = [bool(v) and v in q for v, q in zip(values, quotes, strict=True)]
+    found = [_value_in_quote(v, q) for v, q in zip(values, quotes, strict=True)]
+    frame["quote__has_value"] = [f is not None for f in found]
+    frame["quote__value_unit_agrees"] = [f is not False for f in found]
     return frame, "place_figures_raw", "raw.place_figures"
+
+
+def _value_in_quote(value: str, quote: str) -> bool | None:
+    """None when the quote does not hold the value as a whole number (not "15" inside "2015");
+    False when it does, but the value is a count and the quote writes a percentage there every
+    time ("15" from "15 percent"); True otherwise."""
+    if not value:
+        return None
+    at = [
+        m.end() for m in re.finditer(rf"(?<![0-9.,]){re.escape(value)}(?![0-9]|[.,][0-9])", quote)
+    ]
+    if not at:
+        return None
+    if re.search(r"%|percent", value, re.IGNORECASE):
+        return True
+    return not all(re.match(r"\s*(%|percent|per cent)", quote[i:], re.IGNORECASE) for i in at)
 
 
 def _in_fiscal_year(column: str) -> str:
