@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from orchestration.serve.charts.base import fit, finish, svg_root, text_width
+from orchestration.serve.charts.base import finish, fit, svg_root
 
 WIDTH = 960
 LABEL_W = 470
@@ -38,7 +38,7 @@ def shares_chart(title: str, points: list[SharePoint], status: str) -> Markup | 
     """The dot plot of ``points`` (None when there is none)."""
     if not points:
         return None
-    height = TOP + ROW_H * len(points) + 64
+    height = TOP + ROW_H * len(points) + 90
     desc = (
         f"{len(points)} share(s) from published figures, each cumulative to its as-of date "
         "(not a fiscal-year flow): " + "; ".join(f"{p.label}: {p.share:.0%}" for p in points)
@@ -73,14 +73,13 @@ def shares_chart(title: str, points: list[SharePoint], status: str) -> Markup | 
         out.append("</g>")
     key_y = bottom + 42
     derived = "derived from two published counts (line: 95% Wilson interval)"
-    printed = "percentage as the page printed it (interval only when it gives the total)"
+    printed = "percentage as printed (line: only when the page gives the total)"
     out.append(
-        f'<circle cx="{PLOT_L - 460}" cy="{key_y - 5}" r="6" fill="#1f4e79"/>'
-        f'<text x="{PLOT_L - 448}" y="{key_y}" class="legend">{escape(derived)}</text>'
-        f'<circle cx="{PLOT_L - 460 + text_width(derived) + 40:.1f}" cy="{key_y - 5}" r="6" '
-        f'fill="#fff" stroke="#1f4e79" stroke-width="2.5"/>'
-        f'<text x="{PLOT_L - 448 + text_width(derived) + 40:.1f}" y="{key_y}" class="legend">'
-        f"{escape(fit(printed, WIDTH - text_width(derived) - 60))}</text>"
+        f'<circle cx="30" cy="{key_y - 5}" r="6" fill="#1f4e79"/>'
+        f'<text x="42" y="{key_y}" class="legend">{escape(derived)}</text>'
+        f'<circle cx="30" cy="{key_y + 17}" r="6" fill="#fff" stroke="#1f4e79" '
+        f'stroke-width="2.5"/>'
+        f'<text x="42" y="{key_y + 22}" class="legend">{escape(printed)}</text>'
     )
     return finish(out, WIDTH, height, status)
 

@@ -114,6 +114,33 @@ def activation_cells(con: duckdb.DuckDBPyConnection) -> list[Cell]:
     return cells
 
 
+def reported_cells(con: duckdb.DuckDBPyConnection) -> list[Cell]:
+    """Per county, the latest published share of removals with no criminal conviction
+    (mart_place_figure_shares), with its as-of date and page; ties at one date go to the later
+    line of the figures file."""
+    cells = []
+    for r in rows(
+        con,
+        """
+        select jurisdiction_id, jurisdiction_name, state, share, share_low, share_high,
+               value_published, numerator, denominator, basis, period_end, source_name
+        from mart_place_figure_shares
+        where measure = 'removals' and severity = 'nc'
+        qualify row_number() over (
+            partition by jurisdiction_id order by period_end desc, source_line desc) = 1""",
+    ):
+        cell = Cell(r["jurisdiction_id"], r["jurisdiction_name"], r["state"])
+        cell.value = r["share"]
+        cell.text = f"{pct(r['share'])} with no conviction, as of {r['period_end']}"
+        of = f" of {count(r['denominator'])} removals" if r["denominator"] is not None else ""
+        what = f"{count(r['numerator'])}" if r["numerator"] is not None else r["value_published"]
+        cell.count = f"{what}{of} ({r['basis']}; {r['source_name'] or 'source'})"
+        if r["share_low"] is not None:
+            cell.interval = f"95% interval {100 * r['share_low']:.1f}–{pct(r['share_high'])}"
+        cells.append(cell)
+    return cells
+
+
 def g287_cells(con: duckdb.DuckDBPyConnection, fiscal_year: int, presence: bool) -> list[Cell]:
     cells = []
     for r in rows(

@@ -33,7 +33,7 @@ def classify(view: MapView) -> None:
     valued = [c for c in view.cells.values() if c.value is not None and not c.muted]
     breaks: list[float]
     labels: list[str]
-    if key in ("minor_removals", "minor_referrals"):
+    if key in ("minor_removals", "minor_referrals", "reported_no_conviction"):
         breaks = [0.2, 0.4, 0.6, 0.8]
         labels = ["0–20%", "20–40%", "40–60%", "60–80%", "80–100%"]
     elif key == "removals_per_100k":

@@ -66,6 +66,16 @@ MEASURES = {
             "fiscal year (state agencies are listed beside the map).",
         ),
         Measure(
+            "reported_no_conviction",
+            "Share with no conviction, as reported",
+            "Share of removals with no criminal conviction, as ICE's figures for the place give it",
+            "place_figures",
+            False,
+            "The latest share of people removed with no criminal conviction that a published "
+            "figure for the county (or a city in it) gives, cumulative to its as-of date (in the "
+            "tooltip) — not a fiscal-year flow; counties without one are blank.",
+        ),
+        Measure(
             "g287_removed",
             "287(g) removals",
             "People removed through the county's 287(g) agencies",

@@ -9,7 +9,13 @@ from typing import Any
 import duckdb
 
 from orchestration.serve.map import geometry
-from orchestration.serve.map.cells import activation_cells, g287_cells, rate_cells, share_cells
+from orchestration.serve.map.cells import (
+    activation_cells,
+    g287_cells,
+    rate_cells,
+    reported_cells,
+    share_cells,
+)
 from orchestration.serve.map.classes import classify
 from orchestration.serve.map.measures import MEASURES, Cell, MapView
 from orchestration.serve.published import Source, source_named
@@ -53,6 +59,8 @@ def map_view(
             cells = rate_cells(con, fiscal_year)
         elif measure.key == "activation":
             cells = activation_cells(con)
+        elif measure.key == "reported_no_conviction" and "mart_place_figure_shares" in tables:
+            cells = reported_cells(con)
         elif measure.key.startswith("g287") and fiscal_year is not None:
             cells = g287_cells(con, fiscal_year, measure.key == "g287_presence")
     on_map = {c.fips for c in geometry.atlas().counties}

@@ -91,6 +91,9 @@ def download(page: dict[str, Any], kind: str) -> tuple[str, list[dict[str, Any]]
             {"ranked": False, "rank": None, **r} for r in page["flagged"]
         ]
         return f"ranking_{view.measure}_FY{view.fy_from}-FY{view.fy_to}.csv", records
+    if kind == "place_figures" and page.get("record") is not None:
+        record = page["record"]
+        return f"{record.jurisdiction_id}_place_figures.csv", list(record.figures)
     if "rows" in page:
         j = page["jurisdiction"]
         records = (

@@ -22,6 +22,7 @@ from orchestration.serve.map.classes import other_classes
 from orchestration.serve.map.draw import draw_map
 from orchestration.serve.map.measures import MEASURES
 from orchestration.serve.map.view import csv_records, map_view
+from orchestration.serve.pages.reported import reported_chart, reported_shares
 from orchestration.serve.params import place_url
 from orchestration.serve.published import (
     SMALL_COUNT,
@@ -109,6 +110,7 @@ def context(con: duckdb.DuckDBPyConnection, params: Mapping[str, str]) -> dict[s
     view = map_view(con, params, all_sources, tables)
     names = cells.names(con, f"{publication['run_id']}@{published_at}" if publication else None)
     interop = source_named(all_sources, "interop")
+    reported = [] if interop.loaded else reported_shares(con, tables)
     figures_source = source_named(all_sources, "figures")
     activations = source_named(all_sources, "activations")
     return {
@@ -124,6 +126,11 @@ def context(con: duckdb.DuckDBPyConnection, params: Mapping[str, str]) -> dict[s
             [fiscal.fiscal_year(r["activation_date"]) for r in rollout],
         ),
         "national_citation": interop.citation(published_at),
+        "reported": reported,
+        "reported_chart": reported_chart(reported, status) if reported else None,
+        "reported_citation": source_named(all_sources, "figures").citation(published_at)
+        + " "
+        + source_named(all_sources, "place_figures").citation(published_at),
         "published_shares": published_shares,
         "figures": figures,
         "figures_source": figures_source,
@@ -159,7 +166,7 @@ def context(con: duckdb.DuckDBPyConnection, params: Mapping[str, str]) -> dict[s
 # ---------------------------------------------------------------------------------------------
 # CSV of each view
 
-CSV_VIEWS = ("national", "figures", "rollout", "map")
+CSV_VIEWS = ("national", "figures", "reported", "rollout", "map")
 
 
 def csv_rows(
@@ -172,6 +179,8 @@ def csv_rows(
         return "national_by_fiscal_year.csv", national_rows(con)
     if kind == "figures":
         return "published_figures_national.csv", published_national(con, tables)
+    if kind == "reported":
+        return "published_no_conviction_shares.csv", reported_shares(con, tables)
     if kind == "rollout":
         return "rollout.csv", rollout_rows(con, tables)
     if kind == "map":

@@ -11,6 +11,7 @@ import duckdb
 
 from orchestration.fiscal import fiscal_year_range
 from orchestration.serve.charts.place import Bar, Point, Series, line_chart, stacked_shares
+from orchestration.serve.pages.record import figures_context
 from orchestration.serve.params import View
 from orchestration.serve.published import (
     LEVELS,
@@ -77,6 +78,7 @@ def jurisdiction_panel(
         "g287_rows": g287,
         "facts": _facts(jur_rows, programs),
         "case_events": case_events,
+        **figures_context(con, j.jurisdiction_id, status, citation(publication, "place_figures")),
         "citations": {
             "interop": citation(publication, "interop"),
             "rates": citation(publication, "interop", "noncitizen", "g287"),

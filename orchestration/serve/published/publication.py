@@ -78,6 +78,7 @@ SOURCE_TITLES = {
     "population": "Census population estimates (vintage 2019)",
     "figures": "Figures ICE and DHS published",
     "cases": "ICE case-level records (FOIA)",
+    "place_figures": "Figures ICE and DHS gave for single places (compiled)",
 }
 
 

@@ -27,18 +27,31 @@ class Jurisdiction:
     in_interop_reports: bool = True
     in_287g_statistics: bool = False
     in_case_records: bool = False
+    in_place_figures: bool = False
 
     @property
     def label(self) -> str:
         return f"{self.name}, {self.state}"
+
+    @property
+    def has_reports(self) -> bool:
+        """Some program's numbers are published for it (the search's suggestions list these);
+        a county without any still has a page with what is known: activation, population."""
+        return (
+            self.in_interop_reports
+            or self.in_287g_statistics
+            or self.in_case_records
+            or self.in_place_figures
+        )
 
 
 CASE_MARTS = ("mart_case_removals_year", "mart_case_events_county_year")
 
 
 def jurisdictions(con: duckdb.DuckDBPyConnection) -> list[Jurisdiction]:
-    """Every jurisdiction with reports in this publication: in the interoperability statistics,
-    the 287(g) statistics or the case records."""
+    """Every jurisdiction the publication knows anything about: reports in the interoperability
+    statistics, the 287(g) statistics, the case records or the place figures, or an activation
+    date or a population (dim_jurisdiction: every county with the Census file)."""
     return per_version(con, "jurisdictions", lambda: _jurisdictions(con))
 
 
@@ -51,19 +64,27 @@ def _jurisdictions(con: duckdb.DuckDBPyConnection) -> list[Jurisdiction]:
         if _has_column(con, "dim_jurisdiction", "in_287g_statistics")
         else "false"
     )
+    figure_ids = (
+        "select jurisdiction_id from mart_place_figures"
+        if "mart_place_figures" in tables
+        else "select null::varchar as jurisdiction_id"
+    )
     return [
         Jurisdiction(**r)
         for r in rows(
             con,
             f"""
-        with case_ids as ({case_ids})
+        with case_ids as ({case_ids}), figure_ids as ({figure_ids})
         select jurisdiction_id, name, state, activation_date,
                coalesce(in_interop_reports, false) as in_interop_reports,
                {g287} as in_287g_statistics,
-               jurisdiction_id in (select jurisdiction_id from case_ids) as in_case_records
+               jurisdiction_id in (select jurisdiction_id from case_ids) as in_case_records,
+               jurisdiction_id in (select jurisdiction_id from figure_ids) as in_place_figures
         from dim_jurisdiction
         where in_interop_reports or {g287}
            or jurisdiction_id in (select jurisdiction_id from case_ids)
+           or jurisdiction_id in (select jurisdiction_id from figure_ids)
+           or activation_date is not null or population_2010 is not null
         order by name, state""",
         )
     ]

@@ -12,6 +12,8 @@ from typing import Any
 
 import duckdb
 
+from orchestration.serve.charts.figures import SharePoint, as_of_label, shares_chart
+
 # PEP replaced Secure Communities on 20 November 2014 (DHS memo); the months a county was active
 PROGRAM_REPLACED = dt.date(2014, 11, 20)
 MEASURE_WORDS = {
@@ -28,6 +30,14 @@ SEVERITY_WORDS = {
     "l3": "Level 3 (misdemeanour)",
     "nc": "no criminal conviction",
     "convicted": "with a criminal conviction",
+}
+SEVERITY_SHORT = {
+    "total": "all",
+    "l1": "Level 1",
+    "l2": "Level 2",
+    "l3": "Level 3",
+    "nc": "no conviction",
+    "convicted": "convicted",
 }
 QUALIFIER_WORDS = {
     "exact": "",
@@ -211,3 +221,39 @@ def _removals_sentence(share: dict[str, Any]) -> list[Link]:
             ),
         ]
     return [*head, _cite(share), Link(".")]
+
+
+def figures_context(
+    con: duckdb.DuckDBPyConnection,
+    jurisdiction_id: str,
+    status: str,
+    cite: str,
+) -> dict[str, Any]:
+    """The place page's record: the sentences, the facts, "What ICE reported for this place"
+    (every figure with its period, quote and page) and the shares drawn as points."""
+    record = place_record(con, jurisdiction_id)
+    points = [
+        SharePoint(
+            label=(
+                f"{s['measure']}, {SEVERITY_SHORT[s['severity']]}, as of "
+                f"{as_of_label(s['period_end'], s['period_end_precision'])} "
+                f"({s['source_name'] or 'source'})"
+            ),
+            share=s["share"],
+            low=s["share_low"],
+            high=s["share_high"],
+            derived=s["basis"] == "derived from published figures",
+            tooltip=f"{s['quote']} — {s['source_url']}",
+        )
+        for s in record.shares
+    ]
+    title = (
+        f"Shares the published figures allow, {record.name or jurisdiction_id}: "
+        "cumulative to each as-of date, not fiscal-year flows"
+    )
+    chart = shares_chart(title, points, status)
+    return {
+        "record": record,
+        "figures_chart": {"title": title, "svg": chart, "cite": cite} if chart else None,
+        "place_figures_citation": cite,
+    }
