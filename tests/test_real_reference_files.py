@@ -3,6 +3,7 @@ checked from the files themselves."""
 
 import csv
 import hashlib
+import re
 from collections import defaultdict
 
 import duckdb
@@ -704,7 +705,146 @@ def test_county_pages_show_what_a_public_run_loaded(real_run, tmp_path):
     assert "Minor share of arrests and book-ins" in seattle and "Real data" in seattle
     assert 'id="table-case-events"' in seattle
     assert "287(g) removals" in harris and 'id="has-287g"' in harris
-    assert "No reports for Suffolk County, MA (Boston, MA)" in boston
+    # Boston has no interop rows, 287(g) or case records, but what ICE reported for it
+    assert 'id="jurisdiction-name">Suffolk County, MA<' in boston
+    assert "No reports" not in boston and 'id="table-place-figures"' in boston
+
+
+# ---------------------------------------------------------------------------------------------
+# What ICE reported for single places (data/published/place_figures.csv), checked against counts
+# computed here from the file itself
+
+
+def _figure_rows() -> list[dict[str, str]]:
+    from orchestration.paths import PLACE_FIGURES
+
+    with PLACE_FIGURES.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+# the two places of the file the normalizer cannot place: Lexington (a consolidated city-county
+# not in the city seed) and New York City (five counties)
+UNPLACED = {("KY", "Lexington"), ("NY", "New York City")}
+
+
+def test_every_place_figure_is_published_or_quarantined_as_the_file_says(real_run):
+    output, con, _ = real_run
+    rows = _figure_rows()
+    published = con.execute("select count(*) from mart_place_figures").fetchone()[0]
+    quarantined = dict(
+        con.execute(
+            "select split_part(quarantine_reason, ':', 1), count(*) "
+            "from qa_place_figures_quarantined group by 1"
+        ).fetchall()
+    )
+    assert published + sum(quarantined.values()) == len(rows)
+    placed = [r for r in rows if (r["state"], r["place"]) not in UNPLACED]
+    assert quarantined["place"] == len(rows) - len(placed)
+    words = [r for r in placed if not re.search(r"[0-9]", r["value"])]
+    assert quarantined["value"] == len(words)
+    blank_end = [r for r in placed if re.search(r"[0-9]", r["value"]) and not r["period_end"]]
+    assert quarantined["period_end"] == len(blank_end)
+    # places with a usable figure, and with a severity breakdown, counted from the file
+    usable = [r for r in placed if re.search(r"[0-9]", r["value"]) and r["period_end"]]
+    assert published == len(usable)
+    ids = con.execute(
+        "select count(distinct jurisdiction_id), count(distinct jurisdiction_id) filter "
+        "(where severity <> 'total') from mart_place_figures"
+    ).fetchone()
+    places = {(r["state"], r["place"]) for r in usable}
+    broken_down = {(r["state"], r["place"]) for r in usable if not r["metric"].endswith("_total")}
+    # several spellings of one place ("Boston" and "Suffolk County") share a jurisdiction
+    assert 40 <= ids[0] <= len(places) and 15 <= ids[1] <= len(broken_down)
+    assert f"place_figures real {len(rows)} rows" in output
+
+
+def test_boston_from_the_file_to_the_mart_to_its_page(real_run, tmp_path):
+    import shutil
+
+    import requests
+
+    from tests.conftest import DashboardServer
+
+    _, con, warehouse = real_run
+    row = next(
+        r
+        for r in _figure_rows()
+        if r["place"] == "Boston" and r["metric"] == "removals_total" and r["value"] == "369"
+    )
+    mart = con.execute(
+        "select jurisdiction_id, value_count, unit, quote, source_url, time_basis "
+        "from mart_place_figures where place_published = 'Boston' and value_published = '369'"
+    ).fetchall()
+    assert mart == [
+        ("25025", 369, "count", row["quote"], row["source_url"], mart[0][5]),
+    ]
+    assert "not a fiscal-year flow" in mart[0][5]
+    nc = next(
+        r
+        for r in _figure_rows()
+        if r["source_url"] == row["source_url"] and r["metric"] == "removals_nc"
+    )
+    copy = tmp_path / "marts.duckdb"
+    shutil.copy((warehouse / "marts.duckdb").resolve(), copy)
+    with DashboardServer(copy) as server:
+        page = requests.get(server.url + "/", params={"q": "Boston"}, timeout=60).text
+    summary = re.search(r'<div id="place-summary".*?</div>', page, re.S)
+    assert summary is not None
+    text = re.sub(r"<[^>]+>", "", summary.group(0)).replace("&#39;", "'")
+    began = "Secure Communities began sharing fingerprints in Suffolk County on 5 November 2008"
+    assert began in text
+    reported = f"ICE reported 369 removals from Boston, {nc['value']} with no criminal conviction"
+    assert reported in text
+    # each number links to its source page
+    assert f'<a href="{row["source_url"]}" rel="noopener noreferrer external">369</a>' in page
+    assert 'id="table-place-figures"' in page and row["quote"] in page.replace("&#39;", "'")
+
+
+def test_place_pages_in_a_browser_with_figures_and_without(real_run, browser, tmp_path):
+    """Boston: the sentences, the shares drawn as points with their intervals, every figure
+    linked to its page; Cook County (no figure compiled): what is known, and no "No reports"."""
+    import shutil
+
+    from tests.conftest import BROWSER_OUTPUT, DashboardServer
+
+    _, con, warehouse = real_run
+    shares = con.execute(
+        "select count(*), count(share_low) from mart_place_figure_shares "
+        "where jurisdiction_id = '25025'"
+    ).fetchone()
+    figures = con.execute(
+        "select count(*) from mart_place_figures where jurisdiction_id = '25025'"
+    ).fetchone()[0]
+    copy = tmp_path / "marts.duckdb"
+    shutil.copy((warehouse / "marts.duckdb").resolve(), copy)
+    with DashboardServer(copy) as server:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.goto(server.url + "/?q=Boston")
+        sentences = page.locator("#place-summary .summary-sentence").all_inner_texts()
+        assert sentences[0].startswith("Secure Communities began sharing fingerprints")
+        assert any("with no criminal conviction" in s for s in sentences)
+        assert page.locator("#place-summary a[href^='http']").count() >= 2
+        chart = page.locator("#place-figures svg.figures-chart")
+        assert chart.locator("circle").count() == shares[0] + 2  # + the legend's two keys
+        assert chart.locator("line[stroke-width='3']").count() == shares[1]  # the intervals
+        assert "Real data" in chart.locator("text.data-status").text_content()
+        rows = page.locator("#table-place-figures tbody tr")
+        assert rows.count() == figures
+        assert rows.locator("a[href^='http']").count() == figures
+        page.screenshot(path=str(BROWSER_OUTPUT / "place_boston_real.png"), full_page=True)
+
+        page.goto(server.url + "/?q=Cook County, IL")
+        assert page.inner_text("#jurisdiction-name") == "Cook County, IL"
+        assert page.locator("#no-place-figures").is_visible()
+        assert "began sharing fingerprints in Cook County" in page.inner_text("#place-summary")
+        assert "No reports" not in page.content()
+        assert page.locator("#population").is_visible()
+
+        page.goto(server.url + "/")
+        assert page.locator("#reported-figure svg circle").count() >= 3
+        assert page.locator("#reported-table a[href*='#place-figures']").count() >= 1
+        context.close()
 
 
 def test_every_column_holding_null_in_the_real_publication_says_what_null_means(
