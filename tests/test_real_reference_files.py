@@ -756,6 +756,10 @@ def test_every_place_figure_is_published_or_quarantined_as_the_file_says(real_ru
     # several spellings of one place ("Boston" and "Suffolk County") share a jurisdiction
     assert 40 <= ids[0] <= len(places) and 15 <= ids[1] <= len(broken_down)
     assert f"place_figures real {len(rows)} rows" in output
+    assert (
+        f"place figure rows: {len(rows)} read = {published} published + "
+        f"{sum(quarantined.values())} quarantined" in output
+    )
 
 
 def test_boston_from_the_file_to_the_mart_to_its_page(real_run, tmp_path):

@@ -41,6 +41,9 @@ def row_accounting(warehouse: Path, run_id: str) -> list[str]:
                 lines += _case_lines(con, run_id, cases)
             if {"raw.g287_agency_years", "raw.g287_agency_matches"} <= tables:
                 lines.append(_g287_line(con))
+            figure_tables = {"marts.mart_place_figures", "marts.qa_place_figures_quarantined"}
+            if "raw.place_figures" in tables and figure_tables <= set(_all(con)):
+                lines.append(_place_figures_line(con))
             for table in REFERENCE_TABLES:
                 if f"raw.{table}" in tables:
                     n = scalar(con, f"select count(*) from raw.{table}")
@@ -129,6 +132,32 @@ def _case_lines(con: Any, run_id: str, cases: set[str]) -> list[str]:
                 "(qa_case_places)"
             )
     return lines
+
+
+def _all(con: Any) -> list[str]:
+    return [
+        r[0]
+        for r in con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables"
+        ).fetchall()
+    ]
+
+
+def _place_figures_line(con: Any) -> str:
+    """Compiled place figures: every row read is published or quarantined with its reason."""
+    from orchestration.ingest.raw_tables import first_row
+
+    read, published, quarantined = first_row(
+        con,
+        """
+        select (select count(*) from raw.place_figures),
+               (select count(*) from marts.mart_place_figures),
+               (select count(*) from marts.qa_place_figures_quarantined)""",
+    )
+    return (
+        f"place figure rows: {read:,} read = {published:,} published + {quarantined:,} "
+        "quarantined (qa_place_figures_quarantined)"
+    )
 
 
 def _g287_line(con: Any) -> str:
