@@ -844,6 +844,16 @@ def test_place_pages_in_a_browser_with_figures_and_without(real_run, browser, tm
         assert "began sharing fingerprints in Cook County" in page.inner_text("#place-summary")
         assert "No reports" not in page.content()
         assert page.locator("#population").is_visible()
+        # Illinois's own figures are shown as the state's, not as Cook County's
+        illinois = con.execute(
+            "select count(*) from mart_place_figures where jurisdiction_id = '17000'"
+        ).fetchone()[0]
+        assert illinois and page.locator("#table-state-figures tbody tr").count() == illinois
+
+        page.goto(server.url + "/?map=reported_no_conviction#map-section")
+        tips = page.locator("svg.usmap title").all_text_contents()
+        suffolk = [t for t in tips if t.startswith("Suffolk County, MA")]
+        assert suffolk and "with no conviction, as of 2011-" in suffolk[0]
 
         page.goto(server.url + "/")
         assert page.locator("#reported-figure svg circle").count() >= 3

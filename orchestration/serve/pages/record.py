@@ -66,6 +66,7 @@ class PlaceRecord:
     activation_date: dt.date | None = None
     population_2010: int | None = None
     figures: list[dict[str, Any]] = field(default_factory=list)
+    state_figures: list[dict[str, Any]] = field(default_factory=list)  # the whole state's
     shares: list[dict[str, Any]] = field(default_factory=list)
     sentences: list[list[Link]] = field(default_factory=list)
 
@@ -114,6 +115,12 @@ def place_record(con: duckdb.DuckDBPyConnection, jurisdiction_id: str) -> PlaceR
             "select * from mart_place_figures where jurisdiction_id = ? "
             "order by period_end, measure, severity, source_line",
             [jurisdiction_id],
+        )
+        record.state_figures = _dicts(
+            con,
+            "select * from mart_place_figures where jurisdiction_id = ? "
+            "order by period_end, measure, severity, source_line",
+            [jurisdiction_id[:2] + "000"],
         )
     if "mart_place_figure_shares" in tables:
         record.shares = _dicts(
