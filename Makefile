@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DBT_MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/seeds dbt_project/macros dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
 
-.PHONY: run run-public test lint dev dashboard export bench clean lock sample
+.PHONY: run run-public test test-fast lint dev dashboard export bench clean lock sample
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,15 @@ $(DUCKDB1_STAMP): $(DUCKDB1_LOCK)
 
 test: $(DBT_MANIFEST) $(CHROMIUM) $(AXE_STAMP) $(DUCKDB1_STAMP)
 	$(BIN)/python -m pytest
+
+# The inner loop, under 90 s on the 2-core machine: the tests marked `fast` (the marker is in
+# pyproject.toml; a module opts in with `pytestmark = pytest.mark.fast`): unit tests of the
+# readers, rules, suites, fetching and the package's rooms, and the tests that read the one
+# small end-to-end run (the whole job on the embedded sample, built once), the read-only SQL
+# command and the README's SQL. No browser, no DuckDB 1.x client, no crash or daemon tests:
+# `make test` runs everything.
+test-fast: $(DBT_MANIFEST)
+	$(BIN)/python -m pytest -m fast -n 2
 
 # ruff (lint and format), mypy on the package and the benchmarks, sqlfluff on the dbt SQL.
 PY_SOURCES := orchestration tests data/sample benchmarks

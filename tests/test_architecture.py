@@ -14,6 +14,8 @@ import pytest
 
 from orchestration.paths import REPO_ROOT
 
+pytestmark = pytest.mark.fast  # make test-fast
+
 PACKAGE = REPO_ROOT / "orchestration"
 
 # room -> the rooms of orchestration it may import (besides itself)

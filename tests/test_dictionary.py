@@ -18,6 +18,8 @@ from orchestration.dictionary.comments import (
 )
 from orchestration.dictionary.manifest import TableDoc, published_docs
 
+pytestmark = pytest.mark.fast  # make test-fast
+
 
 @pytest.fixture(scope="module")
 def docs(dbt_manifest: Path) -> dict[str, TableDoc]:

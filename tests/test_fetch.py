@@ -17,6 +17,8 @@ from orchestration.sources.catalog import (
 )
 from orchestration.sources.fetch import FetchError, fetch
 
+pytestmark = pytest.mark.fast  # make test-fast
+
 PAYLOAD = b"SUMLEV,STATE,COUNTY\n" + b"050,25,025\n" * 20000  # ~220 kB
 
 

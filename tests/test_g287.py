@@ -18,6 +18,8 @@ from orchestration.ingest.readers.text import sha256_of
 from orchestration.paths import REPO_ROOT
 from orchestration.sources.catalog import load_sources
 
+pytestmark = pytest.mark.fast  # make test-fast
+
 HEADER = ",".join(f'"{c}"' for c in G287_COLUMNS)
 ROW = (
     '"ARIZONA","Maricopa County Sheriff Office","Maricopa Co. Sheriff",2009,2008-10-01,'

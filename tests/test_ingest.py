@@ -6,6 +6,8 @@ import pytest
 from orchestration.ingest.errors import InputFileError
 from orchestration.ingest.interop import INTEROP_COLUMNS, load_raw_interop, parse_interop_csv
 
+pytestmark = pytest.mark.fast  # make test-fast
+
 HEADER = ",".join(INTEROP_COLUMNS)
 ROW = "MA,Suffolk County,2008-11-05,2009-09-30,14042,128,121,267,382,898,52,19,68,41,180"
 

@@ -4,6 +4,8 @@ import pytest
 
 from orchestration.ingest.jurisdictions import fold, load_overrides, resolve
 
+pytestmark = pytest.mark.fast  # make test-fast
+
 
 @pytest.fixture(scope="module")
 def overrides():

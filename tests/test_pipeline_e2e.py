@@ -8,6 +8,8 @@ import pytest
 
 from orchestration.paths import DBT_PROJECT_DIR
 
+pytestmark = pytest.mark.fast  # make test-fast
+
 
 @pytest.fixture(scope="module")
 def published(sample_run):

@@ -7,6 +7,8 @@ import pytest
 
 from orchestration.serve.published import published
 
+pytestmark = pytest.mark.fast  # make test-fast
+
 README = Path(__file__).resolve().parents[1] / "README.md"
 BLOCKS = re.findall(r"```sql\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
 

@@ -16,6 +16,8 @@ from orchestration.ingest.reference import (
 )
 from orchestration.validation.gx import run_suite
 
+pytestmark = pytest.mark.fast  # make test-fast
+
 POP_HEADER = (
     "SUMLEV,REGION,DIVISION,STATE,COUNTY,STNAME,CTYNAME,CENSUS2010POP,ESTIMATESBASE2010,"
     + ",".join(f"POPESTIMATE{y}" for y in range(2010, 2020))

@@ -15,6 +15,8 @@ from orchestration.defs.resources import (
     shared_connections,
 )
 
+pytestmark = pytest.mark.fast  # make test-fast
+
 
 def test_a_run_opens_the_build_database_once_and_lets_it_go_for_another_process(tmp_path):
     warehouse = WarehouseResource(warehouse_dir=str(tmp_path))

@@ -3,9 +3,12 @@
 import json
 
 import duckdb
+import pytest
 from click.testing import CliRunner
 
 from orchestration.cli import main
+
+pytestmark = pytest.mark.fast  # make test-fast
 
 
 def sql(sample_run, *args):

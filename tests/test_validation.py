@@ -11,6 +11,8 @@ from orchestration.fiscal import current_fiscal_year
 from orchestration.ingest.interop import INTEROP_COLUMNS, load_raw_interop
 from orchestration.validation.gx import run_suite
 
+pytestmark = pytest.mark.fast  # make test-fast
+
 HEADER = ",".join(INTEROP_COLUMNS)
 LEVELS = ("l1", "l2", "l3", "nc")
 GOOD = [
