@@ -73,6 +73,8 @@ def generate(rows: int, out: Path, fiscal_year: int | None = None) -> Path:
     first_day, days = (
         ("2014-10-01", 6 * 365) if fiscal_year is None else (f"{fiscal_year - 1}-10-01", 365)
     )
+    # a record's identifier is unique across files too: a one-year file numbers its own
+    id_prefix = "U" if fiscal_year is None else f"U{fiscal_year}-"
     tmp = out.with_name(out.name + ".tmp")
     con.execute(f"""
         copy (
@@ -103,7 +105,7 @@ def generate(rows: int, out: Path, fiscal_year: int | None = None) -> Path:
                 case when u_level < 58 then 'DRUGS - POSSESSION' end as "MSC NCIC Charge",
                 case when u_level < 58 then '3599' end as "MSC NCIC Charge Code",
                 'SC' as "Final Program",
-                'U' || lpad(cast(i as varchar), 10, '0') as "Unique Identifier",
+                '{id_prefix}' || lpad(cast(i as varchar), 10, '0') as "Unique Identifier",
                 'MEXICO' as "Citizenship Country"
             from placed
             order by i

@@ -146,8 +146,16 @@ def test_csv_gzip_parquet_and_xlsx_with_preamble_and_sheets_load_the_same_rows(t
         ).fetchall()
         assert [g[0] for g in got] == [r[8] for r in ROWS]
         assert got[6][1] == "b(6), b(7)c" and got[0][2] == "BOS"  # raw keeps everything
+    # several files per load (other records: the same records twice are refused,
+    # test_duplicate_records.py)
+    other = write_csv(tmp_path / "other.csv", renumbered(ROWS, "V"))
     con = duckdb.connect()
-    assert load_raw_cases(con, [plain, gz], "t") == 2 * len(ROWS)  # several files per load
+    assert load_raw_cases(con, [gz, other], "t") == 2 * len(ROWS)
+
+
+def renumbered(rows: list[list[str]], prefix: str) -> list[list[str]]:
+    """``rows`` as other records: their Unique Identifier under another prefix."""
+    return [[*r[:8], prefix + r[8][1:], *r[9:]] for r in rows]
 
 
 def typed_parquet(plain, path, date_type, level_type):
@@ -195,7 +203,7 @@ def test_parquet_with_typed_columns_reads_like_the_csv_and_runs_through(tmp_path
             "--source",
             f"cases={files[0]}",
             "--source",
-            f"cases={write_csv(tmp_path / 'more.csv', ROWS[:3])}",
+            f"cases={write_csv(tmp_path / 'more.csv', renumbered(ROWS[:3], 'V'))}",
             "--warehouse",
             str(tmp_path / "wh"),
         ],

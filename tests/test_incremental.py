@@ -4,6 +4,8 @@ and the completeness gate against the last published load.
 The strongest check of an incremental path: loading FY2015-2020 and then FY2021 on its own must
 publish exactly what one full load of both files publishes (same content checksums)."""
 
+import getpass
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -168,6 +170,7 @@ def test_completeness_gate_refuses_a_release_that_lost_records(incremental, file
         "published"
     ) in out
     assert "(not merged: a check refused it)" in out
+    assert 'If this smaller release is right, run again with --accept-smaller "REASON"' in out
     assert (incremental / "marts.duckdb").resolve() == before
     # the refused load never reached the warehouse's records, so no later run publishes it
     assert build_query(
@@ -185,6 +188,54 @@ def test_completeness_gate_refuses_a_release_that_lost_records(incremental, file
     )
     assert code == 0, out
     assert published_checksums(incremental) == checksums
+
+
+def publication_acceptance(warehouse: Path) -> tuple:
+    with duckdb.connect(str((warehouse / "marts.duckdb").resolve()), read_only=True) as con:
+        found = con.execute(
+            "select accepted_smaller_by, accepted_smaller_reason, accepted_smaller_years "
+            "from _publication"
+        ).fetchone()
+    assert found is not None
+    return found
+
+
+def test_the_operator_accepts_a_smaller_release_and_the_publication_says_who_and_why(
+    incremental, files, tmp_path
+):
+    warehouse = tmp_path / "wh"
+    shutil.copytree(incremental, warehouse, symlinks=True)
+    assert publication_acceptance(warehouse) == (None, None, None)
+    reason = "FY2021 re-released by ICE without 100 records withdrawn as duplicates"
+    short = ("--fiscal-year", "2021", "--source", f"cases={files['short']}")
+    code, out = scomm_run(*short, "--accept-smaller", reason, "--warehouse", str(warehouse))
+    assert code == 0, out
+    drop = f"FY2021: {NEW_ROWS - 100:,} records, 100 (16.7%) fewer than the load published"
+    assert f"WARNING cases_completeness: smaller release accepted by {getpass.getuser()}" in out
+    assert drop in out
+    by, why, years = publication_acceptance(warehouse)
+    assert (by, why) == (getpass.getuser(), reason) and years.startswith(drop)
+    assert build_query(
+        warehouse, "select sum(n) from raw.cases_grouped where fiscal_year = 2021"
+    ) == [(NEW_ROWS - 100,)]
+    # the accepted release is the baseline now: loading it again needs no acceptance, and the
+    # new publication records none
+    code, out = scomm_run(*short, "--warehouse", str(warehouse))
+    assert code == 0, out
+    assert publication_acceptance(warehouse) == (None, None, None)
+
+
+@pytest.mark.parametrize(
+    "reason, message",
+    [("", "give the reason"), ("  ", "give the reason"), ("two\nlines", "one line")],
+)
+def test_accept_smaller_needs_a_reason_on_one_line(reason, message, tmp_path):
+    result = CliRunner().invoke(
+        main, ["run", "--accept-smaller", reason, "--warehouse", str(tmp_path / "wh")]
+    )
+    output = " ".join(result.output.split())
+    assert result.exit_code == 2 and "--accept-smaller" in output and message in output
+    assert not (tmp_path / "wh").exists()
 
 
 def test_a_full_load_that_drops_a_published_year_is_refused(incremental, files):

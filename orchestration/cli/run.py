@@ -152,6 +152,15 @@ RUN_OPTIONS = (
         help="Rebuild and publish every source even when nothing changed since the last "
         "publication (by default a run does only what changed, or nothing: 'up to date').",
     ),
+    click.option(
+        "--accept-smaller",
+        "accept_smaller",
+        metavar="REASON",
+        default=None,
+        help="Accept, for this run, a case release with fewer records than the last published "
+        "load of some fiscal year (the completeness gate warns instead of refusing). Who "
+        "(your user name) and REASON are recorded in the publication (_publication).",
+    ),
     warehouse_option,
 )
 
@@ -167,11 +176,13 @@ def run(
     mirror: Path | None,
     step_timings: Path | None,
     full: bool,
+    accept_smaller: str | None,
     warehouse: Path,
 ) -> None:
     """Ingest, validate, build the dbt marts, validate them and publish marts.duckdb: only
     the sources whose input changed since the last publication (--full: all of them)."""
     console = literal_console()
+    _check_reason(accept_smaller)
     sources = _chosen_sources(source_values, cache, allow_http, fiscal_year, profile, mirror)
     warehouse = warehouse.resolve()
     serving = warehouse / "marts.duckdb"
@@ -179,7 +190,9 @@ def run(
         _check_incremental(sources, warehouse)
     try:
         with warehouse_lock(warehouse):
-            outcome = _run_locked(console, warehouse, sources, fiscal_year, full, profile)
+            outcome = _run_locked(
+                console, warehouse, sources, fiscal_year, full, profile, accept_smaller
+            )
             if outcome is None:  # up to date: nothing was run
                 return
             report, result = outcome
@@ -199,6 +212,18 @@ def run(
         print_run_summary(console, report, warehouse, serving)
     if not report.success:
         sys.exit(1)
+
+
+def _check_reason(reason: str | None) -> None:
+    """--accept-smaller REASON: a reason that can be recorded (refused before the run)."""
+    if reason is None:
+        return
+    from orchestration.run.plan import acceptance_of
+
+    try:
+        acceptance_of(reason)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--accept-smaller") from None
 
 
 def _chosen_sources(
@@ -247,6 +272,7 @@ def _run_locked(
     fiscal_year: tuple[int, int] | None,
     full: bool,
     profile: str | None,
+    accept_smaller: str | None = None,
 ) -> tuple[RunReport, object] | None:
     """Under the warehouse's lock: the header, the plan, and the run (None: up to date)."""
     from rich.text import Text
@@ -275,7 +301,7 @@ def _run_locked(
     # run has imported dbt (run/workers.py)
     start_workers()
     atexit.register(stop_workers)
-    return execute_with_result(warehouse, sources, fiscal_year, only)
+    return execute_with_result(warehouse, sources, fiscal_year, only, accept_smaller)
 
 
 def _as_list(files: Path | list[Path]) -> list[Path]:

@@ -14,6 +14,7 @@ import datetime as dt
 import os
 import shutil
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
@@ -25,6 +26,14 @@ from orchestration.dictionary.comments import write_comments
 from orchestration.dictionary.manifest import TableDoc
 from orchestration.faults import checkpoint
 from orchestration.ingest.build_state import mark_published
+from orchestration.ingest.cases.completeness import (
+    Acceptance,
+    Drop,
+    accepted,
+    compared_years,
+    drops,
+    loaded_by,
+)
 from orchestration.ingest.raw_tables import scalar
 from orchestration.sources.catalog import publication_status
 
@@ -44,6 +53,37 @@ def status_note(statuses: dict[str, str]) -> str:
 
 KEEP_VERSIONS = 3
 
+
+@dataclass(frozen=True)
+class SmallerRelease:
+    """A case release the operator accepted although the completeness gate found drops."""
+
+    acceptance: Acceptance
+    drops: list[Drop]
+
+    def columns(self) -> tuple[str, str, str]:
+        """_publication's accepted_smaller_by, _reason and _years."""
+        return self.acceptance.by, self.acceptance.reason, "; ".join(map(str, self.drops))
+
+
+def smaller_release(
+    warehouse: WarehouseResource, run_id: str, tags: Mapping[str, str]
+) -> SmallerRelease | None:
+    """The smaller release this run published on the operator's word: its acceptance (run
+    tags) and the drops the completeness gate found in this run's case load (None when the
+    run carries no acceptance, loaded no cases, or nothing dropped)."""
+    acceptance = accepted(tags)
+    if acceptance is None:
+        return None
+    from orchestration.sources.catalog import load_sources
+
+    with warehouse.connect(read_only=True) as con:
+        if not loaded_by(con, run_id):
+            return None
+        found = drops(compared_years(con, run_id), load_sources()["cases"].completeness_max_drop)
+    return SmallerRelease(acceptance, found) if found else None
+
+
 # The storage format the published file is written in: the pinned engine (DuckDB 2.x) writes its
 # own newer format by default, which DuckDB 1.x refuses to open ("newer version of DuckDB"). BI
 # tools, R and notebooks embed their own DuckDB, mostly 1.x, so the serving file is written in the
@@ -58,10 +98,12 @@ def publish_marts(
     run_id: str,
     tables: list[str],
     docs: Mapping[str, TableDoc] | None = None,
+    smaller: SmallerRelease | None = None,
 ) -> dict[str, int]:
     """Write every published table to a new version file, with each table's and column's
     description from ``docs`` as a DuckDB comment, then atomically point ``serving_db`` (a
-    symlink) at it. On any error the published version is untouched."""
+    symlink) at it. On any error the published version is untouched. ``smaller``: the
+    operator's acceptance of a smaller case release, recorded in _publication."""
     versions = serving_db.parent / "published"
     versions.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(versions, serving_db)
@@ -118,7 +160,9 @@ def publish_marts(
             con.execute(
                 "create table main._publication as select ? as run_id, ? as published_at, "
                 "? as duckdb_version, ? as storage_version, ? as sources, ? as data_status, "
-                "? as data_status_note",
+                "? as data_status_note, cast(? as varchar) as accepted_smaller_by, "
+                "cast(? as varchar) as accepted_smaller_reason, "
+                "cast(? as varchar) as accepted_smaller_years",
                 [
                     run_id,
                     dt.datetime.now(dt.UTC).replace(tzinfo=None),
@@ -127,6 +171,7 @@ def publish_marts(
                     "; ".join(f"{f} (sha256 {s})" for f, s in sources),
                     publication_status(statuses),
                     status_note(statuses),
+                    *(smaller.columns() if smaller else (None, None, None)),
                 ],
             )
             con.execute("detach build")
@@ -218,9 +263,10 @@ def publish_asset(
         jurisdiction dimension, the long severity fact and the QA tables, plus `_publication` (run,
         time, source files and their sha256). Replaced atomically, only after every blocking check
         passed."""
+        smaller = smaller_release(warehouse, context.run_id, context.run.tags)
         release_connections()  # the publish attaches the file in a database of its own
         counts = publish_marts(
-            warehouse.build_db, warehouse.serving_db, context.run_id, tables, docs
+            warehouse.build_db, warehouse.serving_db, context.run_id, tables, docs, smaller
         )
         with warehouse.connect() as con:  # this load's case counts become the completeness baseline
             con.execute(

@@ -26,8 +26,10 @@ def execute_with_result(
     sources: dict,
     fiscal_years: tuple[int, int] | None = None,
     only: set[str] | None = None,
+    accept_smaller: str | None = None,
 ) -> tuple[RunReport, object]:
-    """execute(), also returning Dagster's ExecuteInProcessResult (events, timings)."""
+    """execute(), also returning Dagster's ExecuteInProcessResult (events, timings);
+    ``accept_smaller``: the operator's reason to accept a smaller case release this run."""
     warehouse = warehouse.resolve()
     import dagster as dg
 
@@ -37,7 +39,7 @@ def execute_with_result(
     from orchestration.defs.resources import shared_connections
     from orchestration.ingest.build_state import forget
     from orchestration.paths import DBT_TARGET
-    from orchestration.run.plan import plan_job
+    from orchestration.run.plan import acceptance_of, plan_job
     from orchestration.run.recovery import recover_build_database
     from orchestration.run.report import report_of
 
@@ -50,7 +52,8 @@ def execute_with_result(
     running = dbt_runner.start_wanted_worker(log_path)
     if running is not None:
         running.warm(warehouse / DBT_TARGET, log_path)
-    plan = plan_job(sources, fiscal_years, only)
+    acceptance = acceptance_of(accept_smaller) if accept_smaller is not None else None
+    plan = plan_job(sources, fiscal_years, only, acceptance)
     # what a failed run left behind goes first (a leftover write-ahead log is folded in or
     # removed); then, before anything is touched: these sources are no longer as published in
     # the build database, until this run publishes (ingest/build_state.py)

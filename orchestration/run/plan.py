@@ -7,7 +7,10 @@ into a Dagster job."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from orchestration.ingest.cases.completeness import Acceptance
 
 PARTIAL_JOB = "scomm_partial"
 
@@ -22,15 +25,28 @@ class RunPlan:
     tags: dict[str, str] = field(default_factory=dict)
 
 
+def acceptance_of(reason: str) -> Acceptance:
+    """The operator's acceptance of a smaller release (`--accept-smaller REASON`), by the user
+    running this process; ValueError when the reason cannot be recorded as given."""
+    from orchestration.ingest.cases.completeness import Acceptance, operator, reason_problem
+
+    problem = reason_problem(reason)
+    if problem:
+        raise ValueError(problem)
+    return Acceptance(operator(), reason.strip())
+
+
 def plan_job(
     sources: dict,
     fiscal_years: tuple[int, int] | None = None,
     only: set[str] | None = None,
+    acceptance: Acceptance | None = None,
 ) -> RunPlan:
     """The job for a full load (neither argument), a case load of ``fiscal_years`` (first,
     last), or a partial run of the sources in ``only``: those sources, their checks,
     everything downstream of them (the dbt models built on them and their tests, the mart
-    checks) and the publish; the rest of the build database is reused as it was published."""
+    checks) and the publish; the rest of the build database is reused as it was published.
+    ``acceptance`` travels as run tags to the completeness gate and the publication."""
     import dagster as dg
 
     from orchestration.defs.keys import SERVING
@@ -55,4 +71,6 @@ def plan_job(
         **run_config_for(plan.sources),
     }
     plan.tags = fiscal_year_tags(*(fiscal_years or ()))
+    if acceptance is not None:
+        plan.tags |= acceptance.tags()
     return plan

@@ -68,7 +68,8 @@ class SourceSpec(BaseModel):
     allow_insecure: bool = False
     # Completeness gate (case records): a load whose record count for a fiscal year falls by
     # more than this share below the last published load of that year is refused before
-    # publishing. Raise it for one run to accept a deliberate correction.
+    # publishing. A release that is right although smaller is accepted for one run with
+    # `scomm run --accept-smaller REASON` (recorded in the publication), not by editing this.
     completeness_max_drop: float = Field(default=0.02, ge=0, le=1)
 
     @model_validator(mode="after")

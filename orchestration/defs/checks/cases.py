@@ -16,6 +16,7 @@ from orchestration.defs.checks.common import (
 from orchestration.defs.keys import CASE_AGGREGATES, RAW_CASES, mart_key
 from orchestration.defs.resources import WarehouseResource
 from orchestration.fiscal import current_fiscal_year, fiscal_year_range
+from orchestration.ingest.cases.completeness import accepted, compared_years, drops
 from orchestration.ingest.cases.layouts import LAYOUTS, LAYOUTS_BY_NAME
 from orchestration.ingest.raw_tables import scalar
 from orchestration.paths import CONVICTION_SEVERITY
@@ -154,7 +155,8 @@ def case_convictions_recorded(warehouse: WarehouseResource) -> dg.AssetCheckResu
     description="Completeness gate: for every fiscal year this load replaces, its "
     "record count is at most completeness_max_drop (sources.yml, 2%) "
     "below the last published load of that year. A full load that no "
-    "longer holds a year the warehouse published fails too.",
+    "longer holds a year the warehouse published fails too. `scomm run --accept-smaller "
+    "REASON` accepts the drops of one run (a warning, recorded in the publication).",
 )
 def cases_completeness(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
@@ -163,53 +165,38 @@ def cases_completeness(
 
     max_drop = load_sources()["cases"].completeness_max_drop
     with warehouse.connect(read_only=True) as con:
-        compared = con.execute(
-            """
-            with previous as (
-                select fiscal_year, arg_max(rows, loaded_at) as rows,
-                       max(loaded_at) as loaded_at, arg_max(load_id, loaded_at) as load_id
-                from raw.cases_load_counts
-                where published and load_id <> $run
-                group by fiscal_year
-            ),
-            this_load as (
-                select fiscal_year, rows from raw.cases_load_counts where load_id = $run
-            )
-            select p.fiscal_year, p.rows, coalesce(t.rows, 0) as now, p.loaded_at, p.load_id
-            from previous p
-            join raw.cases_load_scope s using (fiscal_year)
-            left join this_load t using (fiscal_year)
-            order by p.fiscal_year""",
-            {"run": context.run.run_id},
-        ).fetchall()
-    drops = [
-        (fy, before, now, at, load)
-        for fy, before, now, at, load in compared
-        if before > 0 and (before - now) / before > max_drop
-    ]
-    lines = [
-        f"FY{fy}: {now:,} records, {before - now:,} ({(before - now) / before:.1%}) fewer "
-        f"than the load published {at:%Y-%m-%d %H:%M} (run {load[:8]}, {before:,})"
-        for fy, before, now, at, load in drops
-    ]
-    return dg.AssetCheckResult(
-        passed=not drops,
-        severity=dg.AssetCheckSeverity.ERROR,
-        description=(
+        compared = compared_years(con, context.run.run_id)
+    dropped = drops(compared, max_drop)
+    acceptance = accepted(context.run.tags)
+    lines = [str(d) for d in dropped]
+    metadata: dict[str, dg.RawMetadataValue] = {
+        "max_drop": max_drop,
+        "fiscal_years_compared": len(compared),
+        "drops": dg.MetadataValue.json(lines),
+    }
+    if not dropped:
+        description = (
             f"{len(compared)} fiscal year(s) compared with the last published load; "
             f"none dropped more than {max_drop:.0%}"
-            if not drops
-            else f"records missing against the last published load (more than "
-            f"{max_drop:.0%} fewer): "
-            + "; ".join(lines)
-            + ". If the release was corrected on purpose, raise "
-            "completeness_max_drop for cases in sources.yml for this load."
-        ),
-        metadata={
-            "max_drop": max_drop,
-            "fiscal_years_compared": len(compared),
-            "drops": dg.MetadataValue.json(lines),
-        },
+        )
+        return dg.AssetCheckResult(passed=True, description=description, metadata=metadata)
+    if acceptance is not None:  # the operator accepted them: a warning, and the publication says so
+        return dg.AssetCheckResult(
+            passed=False,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=f"smaller release {acceptance} (recorded in _publication): "
+            + "; ".join(lines),
+            metadata={**metadata, "accepted_by": acceptance.by, "reason": acceptance.reason},
+        )
+    return dg.AssetCheckResult(
+        passed=False,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=f"records missing against the last published load (more than "
+        f"{max_drop:.0%} fewer): "
+        + "; ".join(lines)
+        + '. If this smaller release is right, run again with --accept-smaller "REASON" '
+        "(who and why are recorded in the publication).",
+        metadata=metadata,
     )
 
 

@@ -1,5 +1,6 @@
 """The case record's counted fields as SQL: which column of raw.cases_load each field is counted
-under, a file's projection onto them (by its layout), and the event date parsed from its text."""
+under, a file's projection onto them (by its layout) and its record identifier, and the event
+date parsed from its text."""
 
 from __future__ import annotations
 
@@ -32,8 +33,20 @@ def projection(layout: CaseLayout, file_columns: list[str]) -> str:
             f"{literal(layout.event_kind)} as event_kind",
             f"{text(layout.date)} as _event_date",
             *(f"{text(layout.column(field))} as {alias}" for field, alias in COUNTED),
+            f"{record_id_sql(text(layout.identifier))} as _record_id",
         ]
     )
+
+
+# FOIA redaction markers ("(b)(7)e)", "b(6), b(7)c"): a withheld identifier identifies nothing
+REDACTED_PREFIXES = ("(b)", "b(")
+
+
+def record_id_sql(text: str) -> str:
+    """A record's identifier from its text: NULL when blank or redacted (a release that
+    withholds every event number repeats the same marker on every row)."""
+    redacted = " or ".join(f"starts_with({text}, {literal(p)})" for p in REDACTED_PREFIXES)
+    return f"case when {redacted} then null else {text} end"
 
 
 DATE_FORMATS = "['%Y-%m-%d', '%Y-%m-%d %H:%M:%S', '%m/%d/%Y %H:%M']"

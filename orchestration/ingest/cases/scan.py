@@ -1,5 +1,6 @@
 """The one scan of a load's case files into raw.cases_load (counts by file, layout, fiscal year
-and the counted fields), then the refusals, then the staged load (store.py). Each file is hashed
+and the counted fields), then the refusals (duplicates.py, refusals.py), then the staged load
+(store.py). Each file is hashed
 beside DuckDB's scan (hashing a gigabyte takes seconds; DuckDB releases the GIL), and the
 hashing read of a CSV refuses a NUL byte anywhere in its text."""
 
@@ -12,6 +13,12 @@ from pathlib import Path
 import duckdb
 
 from orchestration.fiscal import fiscal_year_sql
+from orchestration.ingest.cases.duplicates import (
+    IdentifiedFile,
+    refuse_repeated_records,
+    refuse_same_content,
+    refuse_same_path,
+)
 from orchestration.ingest.cases.fields import COUNTED, event_date_sql, projection
 from orchestration.ingest.cases.layouts import CaseLayout, is_header, recognise
 from orchestration.ingest.cases.refusals import (
@@ -41,6 +48,7 @@ class CaseFile:
     kind: str  # .csv | .csv.gz | .parquet (a workbook is read from its Parquet copy)
     layout: CaseLayout
     projection: str  # the select list onto the counted fields
+    identifier: str | None  # the layout's identifier column, when the file has it
 
     @property
     def name(self) -> str:
@@ -94,12 +102,21 @@ def load_raw_cases(
             f"{years(fiscal_years)}) needs a warehouse that already holds a "
             "full load of the case records: run without --fiscal-year first",
         )
+    refuse_same_path(paths)
     hashing = ThreadPoolExecutor(max_workers=1)
     files = [_open(con, Path(path), copies, hashing) for path in paths]
-    _scan(con, files, load_id, Path(paths[0]))
+    repeated = _scan(con, files, load_id, Path(paths[0]))
     shas = [f.sha.result() if isinstance(f.sha, Future) else f.sha for f in files]
     hashing.shutdown()
     selects = {f.name: _records_select(f, sha, load_id) for f, sha in zip(files, shas, strict=True)}
+    refuse_same_content([f.name for f in files], shas)
+    if repeated:
+        identified = [
+            IdentifiedFile(f.name, n, selects[f.name], f.identifier, f.kind)
+            for n, f in enumerate(files)
+            if f.identifier is not None
+        ]
+        refuse_repeated_records(con, repeated, identified)
     kinds = {f.name: f.kind for f in files}
     refuse_out_of_range(con, selects, kinds)
     refuse_nul_values(con, selects, kinds)
@@ -143,51 +160,61 @@ def _open(
         raise InputFileError(path, f"not readable as {kind}: {exc}") from exc
     columns = [c for c, _ in types]
     layout = recognise(original, columns)
+    identifier = layout.identifier if layout.identifier in columns else None
     return CaseFile(
-        original, typed_as_text(relation, types), sha, kind, layout, projection(layout, columns)
+        original,
+        typed_as_text(relation, types),
+        sha,
+        kind,
+        layout,
+        projection(layout, columns),
+        identifier,
     )
 
 
 def _scan(
     con: duckdb.DuckDBPyConnection, files: list[CaseFile], load_id: str, first_path: Path
-) -> None:
+) -> list[tuple[int, int]]:
     """The single pass: raw.cases_load, the load's records counted by file, layout, fiscal
-    year and the counted fields. It reads the files without row numbers (a window over
-    millions of rows costs more than the scan); raw.cases numbers them for anyone who looks a
-    row up."""
+    year and the counted fields; and, from the same read, every record identifier hash found
+    on more than one row, as (hash, rows) (duplicates.py). It reads the files without row
+    numbers (a window over millions of rows costs more than the scan); raw.cases numbers them
+    for anyone who looks a row up."""
     plain_selects = [
         f"select {literal(f.name)} as _source_file, {f.projection} from {f.relation}" for f in files
     ]
     counted = ", ".join(alias for _, alias in COUNTED)
+    keys = (
+        "_source_file, apprehension_state, apprehension_county, fiscal_year, case_threat_level, "
+        "case_criminality, _layout, event_kind, place, method, most_serious_conviction"
+    )
     try:
         con.execute(f"""
-            create or replace table raw.cases_load as
+            create or replace temp table cases_scan as
             with parsed as (
                 select
                     _source_file, _layout, event_kind, {counted},
-                    {event_date_sql("_event_date")} as d
+                    {event_date_sql("_event_date")} as d,
+                    case when _record_id is not null then hash(_record_id) end as _record_hash
                 from ({" union all by name ".join(plain_selects)})
-            )
-            select
-                _source_file,
-                apprehension_state,
-                apprehension_county,
-                {fiscal_year_sql("d")} as fiscal_year,
-                case_threat_level,
-                case_criminality,
-                _layout,
-                event_kind,
-                place,
-                method,
-                most_serious_conviction,
-                count(*) as n,
-                {literal(load_id)} as _load_id
-            from parsed
-            group by all""")
+            ),
+            dated as (select *, {fiscal_year_sql("d")} as fiscal_year from parsed)
+            select {keys}, count(*) as n, grouping(_record_hash) = 1 as _counts, _record_hash
+            from dated
+            group by grouping sets (({keys}), (_record_hash))
+            having grouping(_record_hash) = 1 or (_record_hash is not null and count(*) > 1)""")
     except duckdb.Error as exc:
         for f in files:  # a NUL byte found by the hashing read comes first
             _raise_hash_error(f.sha)
         raise InputFileError(first_path, f"could not read the case files: {exc}") from exc
+    con.execute(f"""
+        create or replace table raw.cases_load as
+        select {keys}, n, {literal(load_id)} as _load_id from cases_scan where _counts""")
+    repeated = con.execute(
+        "select _record_hash, n from cases_scan where not _counts order by 1"
+    ).fetchall()
+    con.execute("drop table cases_scan")
+    return [(int(h), int(n)) for h, n in repeated]
 
 
 def _records_select(file: CaseFile, sha: str, load_id: str) -> str:
