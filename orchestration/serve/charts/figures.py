@@ -84,6 +84,19 @@ def shares_chart(title: str, points: list[SharePoint], status: str) -> Markup | 
     return finish(out, WIDTH, height, status)
 
 
+def share_point(share: dict, label: str) -> SharePoint:
+    """A row of mart_place_figure_shares (or one shaped like it) as a point labelled ``label``:
+    filled when derived from two published counts, hollow for a percentage as printed."""
+    return SharePoint(
+        label=label,
+        share=share["share"],
+        low=share["share_low"],
+        high=share["share_high"],
+        derived=share["basis"] == "derived from published figures",
+        tooltip=f"{share['quote']} — {share.get('source_name') or ''} {share['source_url']}",
+    )
+
+
 def as_of_label(date: dt.date, precision: str | None) -> str:
     if precision == "year":
         return str(date.year)

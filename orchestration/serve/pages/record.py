@@ -12,7 +12,7 @@ from typing import Any
 
 import duckdb
 
-from orchestration.serve.charts.figures import SharePoint, as_of_label, shares_chart
+from orchestration.serve.charts.figures import as_of_label, share_point, shares_chart
 
 # PEP replaced Secure Communities on 20 November 2014 (DHS memo); the months a county was active
 PROGRAM_REPLACED = dt.date(2014, 11, 20)
@@ -240,17 +240,11 @@ def figures_context(
     (every figure with its period, quote and page) and the shares drawn as points."""
     record = place_record(con, jurisdiction_id)
     points = [
-        SharePoint(
-            label=(
-                f"{s['measure']}, {SEVERITY_SHORT[s['severity']]}, as of "
-                f"{as_of_label(s['period_end'], s['period_end_precision'])} "
-                f"({s['source_name'] or 'source'})"
-            ),
-            share=s["share"],
-            low=s["share_low"],
-            high=s["share_high"],
-            derived=s["basis"] == "derived from published figures",
-            tooltip=f"{s['quote']} — {s['source_url']}",
+        share_point(
+            s,
+            f"{s['measure']}, {SEVERITY_SHORT[s['severity']]}, as of "
+            f"{as_of_label(s['period_end'], s['period_end_precision'])} "
+            f"({s['source_name'] or 'source'})",
         )
         for s in record.shares
     ]

@@ -9,7 +9,7 @@ from typing import Any
 
 import duckdb
 
-from orchestration.serve.charts.figures import SharePoint, as_of_label, shares_chart
+from orchestration.serve.charts.figures import as_of_label, share_point, shares_chart
 from orchestration.serve.published import rows, wilson
 
 LARGEST = 12  # counties, by 2010 population, with a published share
@@ -75,15 +75,8 @@ def reported_shares(con: duckdb.DuckDBPyConnection, tables: set[str]) -> list[di
 
 def reported_chart(shares: list[dict[str, Any]], status: str) -> Any:
     points = [
-        SharePoint(
-            label=(
-                f"{s['place']}, as of {as_of_label(s['period_end'], s['period_end_precision'])}"
-            ),
-            share=s["share"],
-            low=s["share_low"],
-            high=s["share_high"],
-            derived=s["basis"] == "derived from published figures",
-            tooltip=f"{s['quote']} — {s['source_name'] or ''} {s['source_url']}",
+        share_point(
+            s, f"{s['place']}, as of {as_of_label(s['period_end'], s['period_end_precision'])}"
         )
         for s in shares
     ]
