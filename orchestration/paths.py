@@ -18,5 +18,14 @@ CASE_PLACE_OVERRIDES = DBT_PROJECT_DIR / "seeds" / "case_place_overrides.csv"
 CONVICTION_SEVERITY = DBT_PROJECT_DIR / "seeds" / "case_conviction_severity.csv"
 CITY_COUNTIES = DBT_PROJECT_DIR / "seeds" / "city_counties.csv"
 PLACE_FIGURES = REPO_ROOT / "data" / "published" / "place_figures.csv"
-SOURCES_FILE = REPO_ROOT / "sources.yml"
+SOURCES_FILE = REPO_ROOT / "sources.yml"  # SCOMM_SOURCES_FILE names another (sources_file())
 DEFAULT_CACHE = REPO_ROOT / "data" / "raw"
+
+
+def sources_file() -> Path:
+    """The sources file this process reads: $SCOMM_SOURCES_FILE when set (a test, or a site's
+    own copy), else the repository's sources.yml."""
+    import os
+
+    override = os.environ.get("SCOMM_SOURCES_FILE")
+    return Path(override) if override else SOURCES_FILE

@@ -235,7 +235,7 @@ def test_sources_file_rejects_http_and_unknown_sources(tmp_path):
     with pytest.raises(SourcesFileError, match="unknown source"):
         load_sources(bad)
     bad.write_text("sources:\n  population: [\n")  # not YAML: where, not a parser traceback
-    with pytest.raises(SourcesFileError, match=r"not valid YAML.*line 3, column 1"):
+    with pytest.raises(SourcesFileError, match=r"line 3, column 1: not valid YAML"):
         load_sources(bad)
 
 

@@ -22,9 +22,11 @@ def dashboard(port: int, host: str, warehouse: Path) -> None:
     """Serve the dashboard (reads only the published marts.duckdb)."""
     from orchestration.serve.app import serve
     from orchestration.serve.published import not_published_yet
+    from orchestration.serve.published.connection import sweep_spills
 
     serving = warehouse.resolve() / "marts.duckdb"
     if not serving.exists():
         raise click.ClickException(not_published_yet(serving))
+    sweep_spills()  # spill folders of readers that were killed
     click.echo(f"dashboard on http://{host}:{port}/  (reading {serving}; Ctrl-C to stop)")
     serve(serving, host, port)

@@ -184,6 +184,7 @@ def run(
     console = literal_console()
     _check_reason(accept_smaller)
     sources = _chosen_sources(source_values, cache, allow_http, fiscal_year, profile, mirror)
+    _check_catalog(sources if fiscal_year is None else None)
     warehouse = warehouse.resolve()
     serving = warehouse / "marts.duckdb"
     if fiscal_year is not None:
@@ -242,12 +243,36 @@ def _chosen_sources(
         return sources
     if fiscal_year is not None:
         raise click.BadParameter("--profile is a full load", param_hint="--fiscal-year")
+    from orchestration.sources.catalog import SourcesFileError
     from orchestration.sources.profiles import ProfileError, profile_files
 
     try:
         return {**profile_files(profile, cache, mirror).sources, **sources}
+    except SourcesFileError as exc:
+        raise click.ClickException(str(exc)) from None
     except ProfileError as exc:
         raise click.ClickException(f"profile {profile}: {exc}") from exc
+
+
+def _check_catalog(sources: dict | None) -> None:
+    """Before anything runs: the sources file is valid (else one line: file, line, column), and
+    every source this full load takes from its default (``sources``: those given; None: an
+    incremental load, which takes no defaults) has that file."""
+    from orchestration.sources.catalog import SourcesFileError, load_catalog
+
+    try:
+        specs = load_catalog()
+    except SourcesFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    for name, spec in specs.items():
+        default = spec.default_path
+        if sources is None or name in sources or default is None:
+            continue
+        if not default.is_file():
+            raise click.ClickException(
+                f"{default}: no such file: the default file of source {name!r} (its `default` "
+                f"in sources.yml); restore it, or give one with --source {name}=PATH"
+            )
 
 
 def _check_incremental(sources: dict, warehouse: Path) -> None:
@@ -287,6 +312,9 @@ def _run_locked(
         Text.assemble(("scomm run", "bold"), f" → {warehouse}  (sources: {named})"),
         soft_wrap=True,
     )
+    from orchestration.serve.published.connection import sweep_spills
+
+    sweep_spills()  # readers' spill folders left by killed `scomm sql` processes
     only = None
     if fiscal_year is None and not full:
         # decided before Dagster, dbt or Great Expectations are imported

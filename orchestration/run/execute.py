@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 from orchestration.paths import RUN_LOG
 from orchestration.run.report import RunReport
+from orchestration.tempdirs import owned_tempdir, sweep_dead
 
 
 def execute(
@@ -58,6 +61,7 @@ def execute_with_result(
     # removed); then, before anything is touched: these sources are no longer as published in
     # the build database, until this run publishes (ingest/build_state.py)
     recovered = recover_build_database(warehouse)
+    sweep_dead("run")  # the temporary folders of runs that were killed
     forget(warehouse / "build.duckdb", plan.rebuilt)
     defs = build_definitions(str(warehouse), extra_jobs=plan.extra_jobs)
     # dagster-dbt echoes every dbt event to stdout; keep it in the run's log, not the summary:
@@ -66,12 +70,26 @@ def execute_with_result(
         log_path.open("a", encoding="utf-8", buffering=1) as log,
         contextlib.redirect_stdout(log),
         shared_connections(),
+        run_tempdir() as tempdir,
     ):
         result = defs.resolve_job_def(plan.job).execute_in_process(
             run_config=plan.run_config,
-            instance=dg.DagsterInstance.ephemeral(),
+            instance=dg.DagsterInstance.ephemeral(tempdir=str(tempdir)),
             raise_on_error=False,
             tags=plan.tags,
         )
     discard_ahead(result.run_id)
     return report_of(result, recovered), result
+
+
+@contextlib.contextmanager
+def run_tempdir() -> Iterator[Path]:
+    """Dagster's artifact folder for one run, in $TMPDIR, named after this process
+    (tempdirs.py: `scomm-run-PID-…`) so the next run removes it should this one be killed;
+    removed when the run ends. (Dagster's own ephemeral folder, `tmpXXXXXXXX`, could not be
+    told from anyone else's.)"""
+    folder = owned_tempdir("run")
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import unquote, urlparse
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from orchestration.paths import REPO_ROOT, SOURCES_FILE
+from orchestration.paths import REPO_ROOT, sources_file
 
 Layout = Literal[
     "interop_canonical",
@@ -128,17 +128,19 @@ class Profile(BaseModel):
     sources: list[str]
 
 
-def load_profiles(path: Path = SOURCES_FILE) -> dict[str, Profile]:
-    document = read_yaml(path)
+def load_profiles(path: Path | None = None) -> dict[str, Profile]:
+    path = path or sources_file()
+    document, root = _read_document(path)
+    entries = _mapping(path, root, document, "profiles")
     profiles = {}
-    for name, entry in (document.get("profiles") or {}).items():
-        try:
-            profiles[name] = Profile(name=name, **(entry or {}))
-        except ValidationError as exc:
-            raise SourcesFileError(f"{path}: profile {name!r}: {exc}") from exc
+    for name, entry in entries.items():
+        where = _child(root, "profiles", name)
+        profiles[name] = _model(path, where, f"profile {name!r}", Profile, name, entry)
         unknown = sorted(set(profiles[name].sources) - set(SOURCE_NAMES))
         if unknown:
-            raise SourcesFileError(f"{path}: profile {name!r}: unknown source(s) {unknown}")
+            raise SourcesFileError(
+                f"{_at(path, where)}: profile {name!r}: unknown source(s) {unknown}"
+            )
     return profiles
 
 
@@ -158,32 +160,161 @@ def check_url(url: str, allow_insecure: bool = False) -> None:
     )
 
 
-def read_yaml(path: Path) -> dict:
-    """The sources file as safe_load reads it, by libyaml's parser (≈10× faster than the pure
-    Python one; it is read once per source during a run). Not YAML: SourcesFileError naming
-    the line and column."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+def read_yaml(path: Path | None = None) -> dict:
+    """The sources file as safe_load reads it (a mapping at its top), by libyaml's parser
+    (≈10× faster than the pure Python one; it is read once per source during a run). Not YAML,
+    not a mapping, missing or unreadable: SourcesFileError, one line naming the file and, where
+    the parser knows them, the line and column."""
+    return _read_document(path or sources_file())[0]
+
+
+def _read_document(path: Path) -> tuple[dict, Any]:
+    """The document and its YAML node tree (for the line and column of an entry): one parse."""
+    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         with path.open(encoding="utf-8") as f:
-            return yaml.load(f, Loader=loader) or {}  # noqa: S506 - a safe loader
+            loader = loader_class(f)
+            try:
+                root = loader.get_single_node()
+                document = loader.construct_document(root) if root is not None else None
+            finally:
+                loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        what = " ".join(f"{exc.context or ''} {exc.problem or ''}".split())
+        raise SourcesFileError(
+            f"{_at(path, exc)}: not valid YAML: {what or ' '.join(str(exc).split())}"
+        ) from None
     except yaml.YAMLError as exc:
-        raise SourcesFileError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from exc
+        raise SourcesFileError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None
+    except UnicodeDecodeError as exc:
+        raise SourcesFileError(
+            f"{path}: not UTF-8 text (byte {exc.start + 1} cannot be decoded)"
+        ) from exc
+    except OSError as exc:
+        raise SourcesFileError(
+            f"{path}: cannot read the sources file ({exc.strerror or exc})"
+        ) from exc
+    if document is None:
+        return {}, root
+    if not isinstance(document, dict):
+        raise SourcesFileError(
+            f"{_at(path, root)}: expected a mapping (version, profiles, sources), "
+            f"got {_kind(document)}"
+        )
+    return document, root
 
 
-def load_sources(path: Path = SOURCES_FILE) -> dict[str, SourceSpec]:
-    document = read_yaml(path)
-    entries = document.get("sources") or {}
+def _kind(value: object) -> str:
+    return {
+        list: "a list",
+        str: "text",
+        int: "a number",
+        float: "a number",
+        bool: "true/false",
+    }.get(type(value), type(value).__name__)
+
+
+def _at(path: Path, node: Any) -> str:
+    """`FILE, line L, column C` of a YAML node or parser error (1-based), or `FILE`."""
+    mark = getattr(node, "problem_mark", None) or getattr(node, "start_mark", None)
+    if mark is None:
+        return str(path)
+    return f"{path}, line {mark.line + 1}, column {mark.column + 1}"
+
+
+def _child(node: Any, *keys: object) -> Any:
+    """The value node under ``keys`` (mapping keys or list indexes) as deep as it exists:
+    for a missing key, the node that should hold it."""
+    for key in keys:
+        value = None
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if getattr(k, "value", None) == str(key):
+                    value = v
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
+            if 0 <= key < len(node.value):
+                value = node.value[key]
+        if value is None:
+            return node
+        node = value
+    return node
+
+
+def _mapping(path: Path, root: Any, document: dict, key: str) -> dict:
+    """``document[key]``, a mapping of entries by name (absent or empty: none)."""
+    entries = document.get(key)
+    if entries is None:
+        return {}
+    if not isinstance(entries, dict):
+        raise SourcesFileError(
+            f"{_at(path, _child(root, key))}: {key}: expected a mapping of entries by name, "
+            f"got {_kind(entries)}"
+        )
+    for name in entries:
+        if not isinstance(name, str):
+            raise SourcesFileError(
+                f"{_at(path, _child(root, key))}: {key}: entry name {name!r} is not text"
+            )
+    return entries
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _model(path: Path, where: Any, what: str, model: type[M], name: str, entry: object) -> M:
+    """``model`` from one entry; a bad entry is one line: file, line, column, the entry and
+    every field that is wrong (pydantic's errors, each with the line of its value)."""
+    if entry is None:
+        entry = {}
+    if not isinstance(entry, dict):
+        raise SourcesFileError(
+            f"{_at(path, where)}: {what}: expected a mapping, got {_kind(entry)}"
+        )
+    for key in entry:
+        if not isinstance(key, str):
+            raise SourcesFileError(f"{_at(path, where)}: {what}: field name {key!r} is not text")
+    try:
+        return model(**{**entry, "name": name})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        fields = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']) or 'entry'}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise SourcesFileError(
+            f"{_at(path, _child(where, *first['loc']))}: {what}: {fields}"
+        ) from None
+    except SourcesFileError as exc:
+        raise SourcesFileError(f"{_at(path, where)}: {what}: {exc}") from None
+
+
+def load_sources(path: Path | None = None) -> dict[str, SourceSpec]:
+    path = path or sources_file()
+    document, root = _read_document(path)
+    entries = _mapping(path, root, document, "sources")
     specs: dict[str, SourceSpec] = {}
     for name, entry in entries.items():
-        try:
-            specs[name] = SourceSpec(name=name, **(entry or {}))
-        except ValidationError as exc:
-            raise SourcesFileError(f"{path}: source {name!r}: {exc}") from exc
-        except SourcesFileError as exc:
-            raise SourcesFileError(f"{path}: source {name!r}: {exc}") from exc
+        where = _child(root, "sources", name)
+        specs[name] = _model(path, where, f"source {name!r}", SourceSpec, name, entry)
     unknown = sorted(set(specs) - set(SOURCE_NAMES))
     if unknown:
         raise SourcesFileError(f"{path}: unknown source(s) {unknown}; known: {SOURCE_NAMES}")
+    return specs
+
+
+def load_catalog(path: Path | None = None) -> dict[str, SourceSpec]:
+    """What a run needs of the sources file, checked before anything runs: every source's
+    entry and every profile, each valid (SourcesFileError, one line, otherwise)."""
+    path = path or sources_file()
+    specs = load_sources(path)
+    load_profiles(path)
+    missing = [name for name in SOURCE_NAMES if name not in specs]
+    if missing:
+        raise SourcesFileError(
+            f"{path}: no entry for source(s) {', '.join(missing)} under `sources:` "
+            f"(every source needs one: {', '.join(SOURCE_NAMES)})"
+        )
     return specs
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.ingest.build_state import clean_sources
-from orchestration.paths import DBT_PROJECT_DIR, EXPECTATIONS_DIR, REPO_ROOT, SOURCES_FILE
+from orchestration.paths import DBT_PROJECT_DIR, EXPECTATIONS_DIR, REPO_ROOT
 from orchestration.sources.catalog import SOURCE_NAMES, load_sources, read_yaml
 
 # what turns files into published tables; a change to any of these rebuilds every source
@@ -76,7 +76,7 @@ def code_version() -> str:
     return digest.hexdigest()
 
 
-def spec_hashes(path: Path = SOURCES_FILE) -> dict[str, str]:
+def spec_hashes(path: Path | None = None) -> dict[str, str]:
     """sha256 of each source's entry in sources.yml (its terms, pins and thresholds)."""
     entries = read_yaml(path).get("sources") or {}
     return {

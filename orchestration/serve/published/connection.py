@@ -6,7 +6,6 @@ lock the pipeline needs and each new connection sees the latest complete publica
 from __future__ import annotations
 
 import shutil
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,6 +16,7 @@ from typing import Any, TypeVar
 import duckdb
 
 from orchestration.paths import RUN_LOG
+from orchestration.tempdirs import owned_tempdir, sweep_dead
 
 T = TypeVar("T")
 
@@ -51,17 +51,23 @@ class _SpillFolder:
     database instance per file inside a process, so concurrent connections must have the same
     configuration): created with the first connection, removed when the last one closes. In the
     system's temporary folder ($TMPDIR), never in the warehouse, where a spill could fill the
-    disk the next publication needs."""
+    disk the next publication needs. Named after this process (tempdirs.py): the first folder a
+    process creates comes after removing those of readers that are gone (killed: no exit
+    handler ran), which may hold gigabytes."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._users = 0
         self._path: Path | None = None
+        self._swept = False
 
     def acquire(self) -> Path:
         with self._lock:
             if self._path is None:
-                self._path = Path(tempfile.mkdtemp(prefix="scomm-query-spill-"))
+                if not self._swept:
+                    sweep_spills()
+                    self._swept = True
+                self._path = owned_tempdir("query-spill")
             self._users += 1
             return self._path
 
@@ -74,6 +80,12 @@ class _SpillFolder:
 
 
 _SPILL = _SpillFolder()
+
+
+def sweep_spills() -> list[Path]:
+    """Remove the spill folders of readers (`scomm sql`, `scomm export`, dashboards) that are
+    gone; never a live one's. `scomm sql`, `scomm run` and a dashboard's start call it."""
+    return sweep_dead("query-spill")
 
 
 class _Watchdog:

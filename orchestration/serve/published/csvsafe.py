@@ -11,13 +11,15 @@ import duckdb
 # run as a formula by Excel, LibreOffice and Google Sheets. Every CSV written for people (scomm
 # export --format csv, scomm sql --format csv, the dashboard's downloads) gets a leading
 # apostrophe on such text cells, as OWASP recommends; numbers stay numbers, Parquet stays exact.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# The full-width forms of = + - @ (U+FF1D, U+FF0B, U+FF0D, U+FF20) too: some spreadsheets
+# normalise them to ASCII (NFKC) before deciding whether a cell is a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 def csv_safe(value: Any) -> Any:
     """``value`` as a CSV cell that no spreadsheet runs as a formula: text starting with = + - @
-    tab or carriage return gets a leading apostrophe; anything that is not text (a negative
-    number, a date, NULL) is returned unchanged."""
+    (ASCII or full-width), tab or carriage return gets a leading apostrophe; anything that is
+    not text (a negative number, a date, NULL) is returned unchanged."""
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
