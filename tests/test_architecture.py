@@ -25,22 +25,34 @@ ALLOWED: dict[str, set[str]] = {
     "dictionary": {"paths"},
     "fiscal": {"paths"},
     "faults": set(),
+    # temporary folders named after their owner process, swept when it is gone
+    "tempdirs": set(),
     "ingest": {"paths", "fiscal"},
     "sources": {"paths", "ingest"},
     "validation": {"paths", "faults"},
     # serve reads ingest's name normalization for its search (no Dagster there either)
-    "serve": {"paths", "fiscal", "ingest", "dictionary"},
+    "serve": {"paths", "fiscal", "ingest", "dictionary", "tempdirs"},
     "defs": {"paths", "fiscal", "faults", "ingest", "sources", "validation", "dictionary"},
     "definitions": {"paths", "defs"},
     # run/ plans, executes and reports a job; it starts the run's helper processes (the
     # validation one among them) and reads the published file for the summary
-    "run": {"paths", "fiscal", "defs", "definitions", "ingest", "serve", "validation"},
+    "run": {"paths", "fiscal", "defs", "definitions", "ingest", "serve", "validation", "tempdirs"},
     "cli": {"paths", "fiscal", "run", "sources", "serve", "benchmarks", "dictionary"},
 }
 # the top level of orchestration/: the entry points (cli/ is a room; definitions.py is the
 # Dagster code location) and the modules every room shares; everything else lives in a room
-TOP_LEVEL_MODULES = {"definitions", "paths", "fiscal", "faults"}
-NO_DAGSTER = ("paths", "fiscal", "faults", "ingest", "sources", "validation", "serve", "dictionary")
+TOP_LEVEL_MODULES = {"definitions", "paths", "fiscal", "faults", "tempdirs"}
+NO_DAGSTER = (
+    "paths",
+    "fiscal",
+    "faults",
+    "tempdirs",
+    "ingest",
+    "sources",
+    "validation",
+    "serve",
+    "dictionary",
+)
 
 # Inside serve/: sub-room -> the sub-rooms it may import (besides itself). The pages sit on the
 # charts, the map and the published file; the charts and the map never import a page or the app.
