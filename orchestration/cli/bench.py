@@ -25,7 +25,9 @@ BENCH_KEYS = (
 
 
 @click.command()
-@click.option("--rows", type=int, required=True, help="Case records to generate and load.")
+@click.option(
+    "--rows", type=click.IntRange(min=1), required=True, help="Case records to generate and load."
+)
 @click.option(
     "--no-pandas",
     is_flag=True,
@@ -33,7 +35,7 @@ BENCH_KEYS = (
 )
 @click.option(
     "--repeat",
-    type=int,
+    type=click.IntRange(min=1),
     default=3,
     show_default=True,
     help="Runs per measurement (N); the best counts.",

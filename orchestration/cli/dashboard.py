@@ -10,7 +10,7 @@ from orchestration.cli.options import warehouse_option
 
 
 @click.command()
-@click.option("--port", type=int, default=8050, show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8050, show_default=True)
 @click.option(
     "--host",
     default="127.0.0.1",
