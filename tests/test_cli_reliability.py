@@ -437,3 +437,22 @@ def test_dashboard_downloads_neutralise_full_width_formula_characters():
     rows = list(csv.reader(io.StringIO(text)))
     assert [r[0] for r in rows[1:]] == ["'" + v for v in FULL_WIDTH]
     assert {r[1] for r in rows[1:]} == {"-1"}
+
+
+def test_a_sigkilled_run_leaves_a_named_folder_that_the_next_run_removes(sample_copy, tmp_path):
+    """Issue #23 item 11: Dagster's artifact folder of a killed run was an anonymous
+    `$TMPDIR/tmpXXXXXXXX` left for good; it is `scomm-run-PID-…` and the next run removes it
+    (and a run that ends removes its own: nothing is left in $TMPDIR)."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    warehouse = str(sample_copy.warehouse)
+    env = {"TMPDIR": str(tmp)}
+    killed = scomm(
+        "run", "--full", "--warehouse", warehouse, env={**env, "SCOMM_KILL_AT": "ingest"}
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
+    (left,) = tmp.iterdir()
+    assert re.fullmatch(r"scomm-run-\d+-\d+-\w+", left.name), left.name
+    again = scomm("run", "--full", "--warehouse", warehouse, env=env)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert list(tmp.iterdir()) == []
