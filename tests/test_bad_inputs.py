@@ -61,6 +61,29 @@ class Case:
     source: str = "interop"
 
 
+def latin1_e(column: str) -> Callable[[list[str]], None]:
+    """Append a Latin-1 "é" (byte 0xe9, not UTF-8) to ``column`` (written with surrogateescape)."""
+
+    def edit(fields: list[str]) -> None:
+        fields[INTEROP_COLUMNS.index(column)] += "\udce9"
+
+    return edit
+
+
+def whole_case_file_with(line: int, old: bytes, new: bytes) -> Callable[[Path], Path]:
+    """The whole sample case file (20,000 records) with ``old`` replaced by ``new`` on ``line``."""
+
+    def write(folder: Path) -> Path:
+        lines = (REPO_ROOT / "data/sample/cases.csv").read_bytes().split(b"\n")
+        assert old in lines[line - 1]
+        lines[line - 1] = lines[line - 1].replace(old, new)
+        path = folder / "cases.csv"
+        path.write_bytes(b"\n".join(lines))
+        return path
+
+    return write
+
+
 def csv_file(content: str | bytes, name: str = "reports.csv") -> Callable[[Path], Path]:
     def write(folder: Path) -> Path:
         path = folder / name
@@ -176,7 +199,25 @@ REFUSED = [
         csv_file(
             text(SAMPLE).replace("Doña Ana", "Do\udcf1a Ana").encode("utf-8", "surrogateescape")
         ),
-        ("{file}, line", "not UTF-8"),
+        ("{file}, line 66, column 'jurisdiction': not UTF-8 text (byte 0xf1 at byte",),
+    ),
+    Case(  # the decoder reads ahead of the parser: reported as line 1 before
+        "non_utf8_byte_on_line_3",
+        csv_file(text(with_row(1, latin1_e("jurisdiction"))).encode("utf-8", "surrogateescape")),
+        ("{file}, line 3, column 'jurisdiction': not UTF-8 text (byte 0xe9 at byte",),
+    ),
+    Case(  # reported as line 288 before
+        "non_utf8_byte_on_line_300",
+        csv_file(text(with_row(298, latin1_e("jurisdiction"))).encode("utf-8", "surrogateescape")),
+        ("{file}, line 300, column 'jurisdiction': not UTF-8 text (byte 0xe9 at byte",),
+    ),
+    Case(  # reported as "line 390: unexpected end of data" before
+        "unbalanced_quote_on_line_3",
+        csv_file(text(with_row(1, set_field("jurisdiction", '"Autauga County')))),
+        (
+            "{file}, line 3: not readable as CSV: a quote in the record starting on this line "
+            "is never closed (the parser read to the end of the file, line 390",
+        ),
     ),
     Case(
         "truncated_last_line",
@@ -369,6 +410,27 @@ REFUSED = [
         ("{file}, line 1001", "contains a NUL byte", "of its decompressed text"),
         source="cases",
     ),
+    Case(  # DuckDB's sniffer dump ("CSV Error on Line: 5 …") before
+        "case_latin1_byte_in_the_sniffed_rows",
+        case_variant(4, 9, "MÉXICO", encoding="latin-1"),
+        ("{file}, line 5, column 'Citizenship Country': not UTF-8 text (byte 0xc9 at byte",),
+        source="cases",
+    ),
+    Case(  # a column no count reads: loaded as it was before, the raw view unreadable
+        "case_latin1_byte_on_line_5001",
+        whole_case_file_with(5001, b"MEXICO", b"M\xc9XICO"),
+        ("{file}, line 5001, column 'Citizenship Country': not UTF-8 text (byte 0xc9 at byte",),
+        source="cases",
+    ),
+    Case(
+        "case_latin1_byte_inside_gzip",
+        case_variant(1000, 9, "MÉXICO", "cases.csv.gz", encoding="latin-1"),
+        (
+            "{file}, line 1001, column 'Citizenship Country': not UTF-8 text (byte 0xc9 at byte",
+            "of its decompressed text",
+        ),
+        source="cases",
+    ),
     Case(
         "case_utf16",
         case_variant(1, 2, "ISABELLA", "cases.csv", encoding="utf-16"),
@@ -417,6 +479,7 @@ def test_bad_input_is_refused_with_file_line_column_and_nothing_published(case, 
     for expected in case.expect:
         assert " ".join(expected.format(file=bad).split()) in output, result.output
     assert "Traceback" not in result.output and "Stack Trace" not in result.output
+    assert "CSV Error" not in output and "Possible Solution" not in output  # DuckDB's dump
     assert "nothing was published" in output
     assert sha256(seeded / "marts.duckdb") == before
 

@@ -194,3 +194,40 @@ def test_flows_sum_back_and_no_share_leaves_zero_one(compiled_models, jurisdicti
                 if not restated_total:
                     assert total == (values[-1], 0), (measure, level, values)
     con.close()
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from([b"a", b"\n", b"\xc3\xa9", b"\xe2\x82\xac", b"\xe9", b"\xc3"])))
+def test_the_first_byte_that_is_not_utf8_is_found_across_block_and_piece_edges(
+    tmp_path, monkeypatch, parts
+):
+    """The streaming check (blocks of 5 bytes, pieces of 3 here) names the same byte and line
+    as decoding the whole file at once would, whether a character is split between blocks or
+    pieces, and whether the file is gzip-compressed."""
+    import gzip
+
+    from orchestration.ingest.readers import locate, text
+
+    monkeypatch.setattr(locate, "BLOCK", 5)
+    monkeypatch.setattr(text, "BLOCK", 5)
+    monkeypatch.setattr(locate.Utf8Check, "PIECE", 3)
+    data = b"".join(parts)
+    try:
+        data.decode("utf-8")
+        expected = None
+    except UnicodeDecodeError as exc:
+        expected = exc.start
+    plain, packed = tmp_path / "t.csv", tmp_path / "t.csv.gz"
+    plain.write_bytes(data)
+    packed.write_bytes(gzip.compress(data))
+    for path, compressed in ((plain, False), (packed, True)):
+        found = locate.first_undecodable(path, "utf-8", compressed)
+        assert (found[0] if found else None) == expected
+        if expected is None:
+            text.sha256_of_text(path, compressed, utf8=True)
+            continue
+        with pytest.raises(InputFileError) as refused:
+            text.sha256_of_text(path, compressed, utf8=True)
+        line = data[:expected].count(b"\n") + 1
+        assert refused.value.line == line
+        assert f"(byte 0x{data[expected]:02x} at byte {expected:,}" in str(refused.value)

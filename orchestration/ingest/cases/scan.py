@@ -141,9 +141,9 @@ def _open(
     path, kind = original, _kind(original)
     if kind == ".csv":
         sniff_text_file(path)
-    # the one read that hashes a CSV also refuses a NUL byte anywhere in its text
+    # the one read that hashes a CSV also refuses a NUL byte or a byte that is not UTF-8
     future = (
-        hashing.submit(sha256_of_text, path, kind == ".csv.gz")
+        hashing.submit(sha256_of_text, path, kind == ".csv.gz", True)
         if kind in (".csv", ".csv.gz")
         else hashing.submit(sha256_of, path)
     )

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from orchestration.ingest.errors import InputFileError
+from orchestration.ingest.readers.locate import first_undecodable, not_decodable
 from orchestration.ingest.readers.text import sha256_of_text, sniff_text_file
 
 
@@ -67,42 +69,43 @@ class _Undecodable(Exception):
         self.error = error
 
 
+def _header(path: Path, reader: Iterator[list[str]], required: tuple[str, ...]) -> list[str]:
+    """The header's names (folded), refusing an empty file, a duplicated or missing column."""
+    header = next(reader, None)
+    if header is None:
+        raise InputFileError(
+            path, "empty file: expected a header row with columns " + ", ".join(required), line=1
+        )
+    names = [_normalize_header(h) for h in header]
+    duplicated = sorted({n for n in names if n and names.count(n) > 1})
+    if duplicated:
+        raise InputFileError(path, f"duplicated column(s) {duplicated} in the header", line=1)
+    missing = [c for c in required if c not in names]
+    if missing:
+        raise InputFileError(
+            path,
+            f"missing required column(s) {missing}; the header has "
+            f"{names[:20]}{' …' if len(names) > 20 else ''}" + _delimiter_hint(",".join(header)),
+            line=1,
+            column=missing[0],
+        )
+    return names
+
+
 def _read_csv(
     path: Path, required: tuple[str, ...], keep_extra: bool, encoding: str, sha: str
 ) -> ParsedFile:
     records: list[dict[str, object]] = []
     with path.open("r", encoding=encoding, newline="") as f:
         reader = csv.reader(f, strict=True)
+        line = 0  # the last line of the last record read
         try:
-            header = next(reader, None)
-            if header is None:
-                raise InputFileError(
-                    path,
-                    "empty file: expected a header row with columns " + ", ".join(required),
-                    line=1,
-                )
-            names = [_normalize_header(h) for h in header]
-            duplicated = sorted({n for n in names if n and names.count(n) > 1})
-            if duplicated:
-                raise InputFileError(
-                    path, f"duplicated column(s) {duplicated} in the header", line=1
-                )
-            missing = [c for c in required if c not in names]
-            if missing:
-                raise InputFileError(
-                    path,
-                    f"missing required column(s) {missing}; the header has "
-                    f"{names[:20]}{' …' if len(names) > 20 else ''}"
-                    + _delimiter_hint(",".join(header)),
-                    line=1,
-                    column=missing[0],
-                )
+            names = _header(path, reader, required)
             extra = tuple(n for n in names if n not in required and n) if keep_extra else ()
             index = {n: i for i, n in enumerate(names)}
             line = reader.line_num
             for fields in reader:
-                start_line = line + 1
-                line = reader.line_num
+                start_line, line = line + 1, reader.line_num
                 if not fields or all(not v.strip() for v in fields):
                     continue  # blank line
                 if len(fields) != len(names):
@@ -120,19 +123,36 @@ def _read_csv(
                 )
                 records.append(rec)
         except UnicodeDecodeError as exc:
-            raise _Undecodable(
-                InputFileError(
-                    path,
-                    f"not {encoding.removesuffix('-sig').upper()} text ({exc.reason} at byte "
-                    f"{exc.start} of a read block); save the file as UTF-8",
-                    line=reader.line_num + 1,
-                )
-            ) from exc
+            raise _Undecodable(_undecodable(path, encoding, exc)) from exc
         except csv.Error as exc:
-            raise InputFileError(path, f"not readable as CSV: {exc}", line=reader.line_num) from exc
+            raise _not_csv(path, exc, line + 1, reader.line_num) from exc
     if not records:
         raise InputFileError(path, "no data rows below the header", line=2)
     names_out = [*required, "_source_line", "_extra_columns"]
     # Explicit object columns: pandas would otherwise turn None (not reported) into NaN.
     frame = pd.DataFrame({c: pd.Series([r[c] for r in records], dtype=object) for c in names_out})
     return ParsedFile(rows=frame, sha256=sha, extra_columns=extra)
+
+
+def _undecodable(path: Path, encoding: str, exc: UnicodeDecodeError) -> InputFileError:
+    """The refusal naming the line and column of the first byte ``encoding`` cannot decode (the
+    decoder reads ahead of the CSV parser, so its error says nothing of the line)."""
+    found = first_undecodable(path, encoding)
+    if found is None:  # (the file changed under the read)
+        return InputFileError(path, f"not {encoding.upper()} text ({exc.reason})")
+    return not_decodable(path, *found, encoding)
+
+
+def _not_csv(path: Path, exc: csv.Error, start: int, reached: int) -> InputFileError:
+    """The refusal of a record the CSV parser cannot read, at the line the record starts on: an
+    unbalanced quote makes the parser read to the end of the file, so the line it reached says
+    nothing of where the open quote is."""
+    if "unexpected end of data" in str(exc):
+        return InputFileError(
+            path,
+            f"not readable as CSV: a quote in the record starting on this line is never closed "
+            f"(the parser read to the end of the file, line {reached}, for its closing quote)",
+            line=start,
+        )
+    where = f" (at line {reached}, in the record that starts here)" if reached != start else ""
+    return InputFileError(path, f"not readable as CSV: {exc}{where}", line=start)

@@ -5,12 +5,12 @@ pieces."""
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import zlib
 from pathlib import Path
 
 from orchestration.ingest.errors import InputFileError
+from orchestration.ingest.readers.locate import Utf8Check, line_at, not_decodable
 
 
 def sha256_of(path: Path) -> str:
@@ -18,17 +18,20 @@ def sha256_of(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-BLOCK = 1 << 20
+BLOCK = 1 << 20  # (as readers/locate.py reads)
 
 
-def sha256_of_text(path: Path, compressed: bool = False) -> str:
+def sha256_of_text(path: Path, compressed: bool = False, utf8: bool = False) -> str:
     """sha256 of the file's bytes, refusing on the way a NUL byte anywhere in its text (the
     same single read: a NUL test per 1 MiB block is a memchr, so it costs next to nothing
-    beside the hash). ``compressed``: a gzip file, whose decompressed text is scanned in
-    bounded pieces (its sha256 stays that of the bytes on disk)."""
+    beside the hash) and, with ``utf8``, a byte that is not UTF-8 (an ASCII block costs one
+    test; others are decoded). ``compressed``: a gzip file, whose decompressed text is scanned
+    in bounded pieces (its sha256 stays that of the bytes on disk). A refusal names the line
+    (and column) holding the byte."""
     digest = hashlib.sha256()
     offset = 0  # of the text scanned so far (decompressed for a gzip file)
     inflate = zlib.decompressobj(wbits=31)
+    check = Utf8Check() if utf8 else None
     with path.open("rb") as f:
         for block in iter(lambda: f.read(BLOCK), b""):
             digest.update(block)
@@ -39,10 +42,30 @@ def sha256_of_text(path: Path, compressed: bool = False) -> str:
                 except zlib.error as exc:
                     raise InputFileError(path, f"not readable as gzip: {exc}") from exc
             for text in pieces:  # (a zlib.error surfaces as the caller's read error)
-                if b"\x00" in text:
-                    _refuse_nul(path, offset + text.index(b"\x00"), compressed)
+                _scan(path, text, offset, check, compressed)
                 offset += len(text)
+    if check is not None:
+        _scan(path, b"", offset, check, compressed, final=True)
     return digest.hexdigest()
+
+
+def _scan(
+    path: Path,
+    text: bytes,
+    offset: int,
+    check: Utf8Check | None,
+    compressed: bool,
+    final: bool = False,
+) -> None:
+    """Refuse a NUL byte in ``text`` (at text offset ``offset``), or a byte that is not UTF-8."""
+    if b"\x00" in text:
+        _refuse_nul(path, offset + text.index(b"\x00"), compressed)
+    if check is None:
+        return
+    try:
+        check.check(text, final)
+    except UnicodeDecodeError as exc:
+        raise not_decodable(path, offset + exc.start, exc, "utf-8", compressed) from None
 
 
 def _inflated(inflate: zlib._Decompress, block: bytes) -> tuple[list[bytes], zlib._Decompress]:
@@ -65,21 +88,11 @@ def _inflated(inflate: zlib._Decompress, block: bytes) -> tuple[list[bytes], zli
 def _refuse_nul(path: Path, at: int, compressed: bool) -> None:
     """Raise the NUL-byte refusal for the text byte at offset ``at``, naming its line (counted
     only now, on the failure path)."""
-    newlines = 0
-    opener = gzip.open if compressed else open
-    with opener(path, "rb") as f:
-        left = at
-        while left > 0:
-            block = f.read(min(BLOCK, left))
-            if not block:
-                break
-            newlines += block.count(b"\n")
-            left -= len(block)
     raise InputFileError(
         path,
         f"contains a NUL byte (at byte {at:,}{' of its decompressed text' if compressed else ''})"
         ": this is binary data, not CSV text",
-        line=newlines + 1,
+        line=line_at(path, at, compressed)[0],
     )
 
 
