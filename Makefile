@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DBT_MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/seeds dbt_project/macros dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
 
-.PHONY: run run-public test test-fast lint dev dashboard export bench clean lock sample
+.PHONY: run run-public test test-fast lint dev dashboard docs export bench clean lock sample
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -83,6 +83,12 @@ PORT ?= 8050
 WAREHOUSE ?= data/warehouse
 dashboard: $(STAMP)
 	$(BIN)/scomm dashboard --port $(PORT) --warehouse $(WAREHOUSE)
+
+# dbt's documentation site (data dictionary and lineage graph) as static files, offline: into
+# WAREHOUSE/docs, which `make dashboard` serves under /docs (DOCS_OUT=DIR to write elsewhere).
+DOCS_OUT ?=
+docs: $(DBT_MANIFEST)
+	$(BIN)/scomm docs --warehouse $(WAREHOUSE) $(if $(DOCS_OUT),--out $(DOCS_OUT))
 
 ROWS ?= 1000000
 bench: $(DBT_MANIFEST)

@@ -66,7 +66,8 @@ SERVE_ALLOWED: dict[str, set[str]] = {
     "charts": {"published", "formats"},
     "map": {"published", "formats", "params"},
     "pages": {"published", "formats", "params", "search", "charts", "map"},
-    "app": {"published", "formats", "params", "search", "charts", "map", "pages"},
+    "docs": set(),  # /docs: dbt's documentation site, as `scomm docs` wrote it
+    "app": {"published", "formats", "params", "search", "charts", "map", "pages", "docs"},
 }
 
 

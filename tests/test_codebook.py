@@ -14,17 +14,20 @@ from pathlib import Path
 import duckdb
 import frictionless
 import pytest
+from click.testing import CliRunner
 
+from orchestration.cli import main
 from orchestration.dictionary.codebook import DATAPACKAGE, field_type
-from orchestration.serve.published import QueryLimits, published
-from orchestration.serve.published.export import export_tables
 
 
 def export(sample_run, out: Path, fmt: str) -> dict:
-    with published(
-        sample_run.serving, external_access=True, limits=QueryLimits(timeout_s=None)
-    ) as con:
-        export_tables(con, out, fmt)
+    """`scomm export` as a user runs it; returns the codebook it wrote."""
+    result = CliRunner().invoke(
+        main,
+        ["export", "--format", fmt, "--out", str(out), "--warehouse", str(sample_run.warehouse)],
+    )
+    assert result.exit_code == 0, result.output
+    assert f"{out / DATAPACKAGE}  (the codebook" in result.output
     return json.loads((out / DATAPACKAGE).read_text(encoding="utf-8"))
 
 

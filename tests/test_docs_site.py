@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -21,13 +23,16 @@ from orchestration.dictionary.dbt_docs import (
 from orchestration.paths import DBT_PROJECT_DIR
 
 
+@dataclass(frozen=True)
+class Site:
+    folder: Path
+    nodes: int
+
+
 @pytest.fixture(scope="module")
-def site(sample_run, tmp_path_factory):
-    out = tmp_path_factory.mktemp("docs")
-    before = sample_run.build.stat().st_mtime_ns
-    generated = generate(sample_run.build, out)
-    assert sample_run.build.stat().st_mtime_ns == before  # attached read-only: never written
-    return generated
+def site(docs_warehouse):
+    assert docs_warehouse.build_untouched  # attached read-only: never written
+    return Site(docs_warehouse.docs, docs_warehouse.nodes)
 
 
 def test_the_site_documents_every_published_table_with_its_columns(site, sample_run):
@@ -79,3 +84,19 @@ def test_text_that_ends_a_script_cannot_break_out_of_the_page():
 def test_no_build_database_is_a_clear_error(tmp_path):
     with pytest.raises(DocsError, match="no build database at .*: run `scomm run` first"):
         generate(tmp_path / "build.duckdb", tmp_path / "docs")
+
+
+def test_scomm_docs_needs_a_build_database_and_the_warehouse_to_itself(tmp_path):
+    from click.testing import CliRunner
+
+    from orchestration.cli import main
+    from orchestration.run.lock import warehouse_lock
+
+    result = CliRunner().invoke(main, ["docs", "--warehouse", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "has no build database: `scomm run --warehouse" in result.output
+    (tmp_path / "build.duckdb").touch()
+    with warehouse_lock(tmp_path):  # a run in progress
+        result = CliRunner().invoke(main, ["docs", "--warehouse", str(tmp_path)])
+    assert result.exit_code == 1 and "another scomm run is using" in result.output
+    assert not (tmp_path / "docs").exists()

@@ -117,7 +117,10 @@ def test_export_writes_every_published_table(sample_run, tmp_path):
                     "select table_name from information_schema.tables"
                 ).fetchall()
             ]
-            assert sorted(p.stem for p in out.iterdir()) == sorted(tables)
+            # one file per table, and the codebook (tests/test_codebook.py)
+            assert sorted(p.name for p in out.iterdir()) == sorted(
+                [f"{t}.{fmt}" for t in tables] + ["datapackage.json"]
+            )
             for table in tables:
                 reader = "read_parquet" if fmt == "parquet" else "read_csv_auto"
                 exported = con.execute(

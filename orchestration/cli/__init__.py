@@ -2,8 +2,11 @@
 
 scomm run [--source interop=PATH] [--warehouse DIR]   ingest → validate → dbt → publish
 scomm sql "select …" [--format table|csv|json]         read-only SQL on the published file
+scomm tables / scomm describe TABLE                    what each table and column means
+scomm docs                                             dbt's docs site (dictionary, lineage)
 
-One module per command (run.py, fetch.py, sql.py, dashboard.py, export.py, bench.py), each
+One module per command (run.py, fetch.py, sql.py, describe.py, dashboard.py, docs.py, export.py,
+bench.py), each
 parsing its arguments and printing its result; printing.py holds what several print (the run
 summary, the plan, the console, unknown-name messages), options.py the shared options. What a
 run does and reports is in run/, the readers in ingest/, the dashboard in serve/. Heavy
@@ -19,7 +22,7 @@ from typing import Any
 
 import click
 
-from orchestration.cli import bench, dashboard, export, fetch, run, sql
+from orchestration.cli import bench, dashboard, describe, docs, export, fetch, run, sql
 from orchestration.run.workers import stop_workers
 
 
@@ -29,7 +32,17 @@ def main() -> None:
     """Secure Communities enforcement statistics warehouse."""
 
 
-for _command in (run.run, fetch.fetch, sql.sql, dashboard.dashboard, export.export, bench.bench):
+for _command in (
+    run.run,
+    fetch.fetch,
+    sql.sql,
+    describe.tables,
+    describe.describe,
+    dashboard.dashboard,
+    docs.docs,
+    export.export,
+    bench.bench,
+):
     main.add_command(_command)
 
 

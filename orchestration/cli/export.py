@@ -1,4 +1,5 @@
-"""`scomm export`: every published table as a Parquet or CSV file."""
+"""`scomm export`: every published table as a Parquet or CSV file, with its codebook
+(`datapackage.json`) beside them (serve/published/export.py)."""
 
 from __future__ import annotations
 
@@ -18,21 +19,17 @@ from orchestration.cli.options import warehouse_option
     type=click.Path(file_okay=False),
     required=True,
     callback=lambda ctx, param, value: _out_folder(value),
-    help="Folder to write one file per published table into.",
+    help="Folder to write one file per published table and datapackage.json into.",
 )
 @warehouse_option
 def export(fmt: str, out: Path, warehouse: Path) -> None:
-    """Write every published table to OUT as Parquet or CSV."""
+    """Write every published table to OUT as Parquet or CSV, and the codebook
+    datapackage.json (Frictionless Data Package: every table and column with its type and
+    description, the data status, the sources and their sha256)."""
     import duckdb
 
-    from orchestration.serve.published import (
-        PublishedFileMissing,
-        QueryLimits,
-        csv_safe_columns,
-        publication_info,
-        published,
-        published_tables,
-    )
+    from orchestration.serve.published import PublishedFileMissing, QueryLimits, published
+    from orchestration.serve.published.export import export_tables
 
     _check_out(out, warehouse)
     try:
@@ -45,32 +42,14 @@ def export(fmt: str, out: Path, warehouse: Path) -> None:
             external_access=True,
             limits=QueryLimits(timeout_s=None),  # memory, threads and spill as for any reader
         ) as con:
-            info = publication_info(con)
-            status = info["data_status"] if info else "unknown"
-            for table in published_tables(con):
-                target = out / f"{table}.{fmt}"
-                # every exported table says whether its numbers are real: a data_status column
-                # in CSV, file metadata in Parquet (the columns stay exactly as published)
-                if fmt == "parquet":
-                    con.execute(
-                        f'copy (select * from "{table}") to ? '
-                        "(format parquet, kv_metadata {data_status: ?})",
-                        [str(target), status],
-                    )
-                else:  # text cells formula-safe (csv_safe_sql), numbers as they are
-                    con.sql(
-                        f"select {csv_safe_columns(con, table)}, ? as data_status from {table}",
-                        params=[status],
-                    ).write_csv(str(target), header=True)
-                count = con.table(table).shape[0]
-                click.echo(f"{target}  ({count:,} rows)")
-            click.echo(f"data status of this publication: {status}")
+            _, _, status = export_tables(con, out, fmt, click.echo)
     except PublishedFileMissing as exc:
         raise click.ClickException(str(exc)) from exc
     except (OSError, duckdb.IOException) as exc:  # disk full, permission denied …
         raise click.ClickException(
             f"cannot write into {out}: {' '.join(str(exc).split())}"
         ) from None
+    click.echo(f"data status of this publication: {status}")
 
 
 def _out_folder(value: str) -> Path:

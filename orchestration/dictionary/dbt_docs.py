@@ -26,6 +26,7 @@ from typing import Any
 
 from orchestration.paths import DBT_PROJECT_DIR
 
+WAREHOUSE_FOLDER = "docs"  # WAREHOUSE/docs: where `scomm docs` writes, what the dashboard serves
 INDEX = "index.html"
 MANIFEST = "manifest.json"
 CATALOG = "catalog.json"
