@@ -150,6 +150,23 @@ ACTIVATION_OBSERVATION = 5  # the first county-year of the sample panel with a d
 CASE_LINES = (REPO_ROOT / "data/sample/cases.csv").read_text(encoding="utf-8").splitlines()[:1200]
 
 
+def case_parquet_with_nul(row: int, column: str) -> Callable[[Path], Path]:
+    """The 1,199 sample records as Parquet, with data row ``row`` of ``column`` 'DRUGS' + NUL."""
+
+    def write(folder: Path) -> Path:
+        plain = folder / "plain.csv"
+        plain.write_text(text(CASE_LINES), encoding="utf-8")
+        path = folder / "cases.parquet"
+        duckdb.sql(f"""copy (select * replace (
+            case when "Unique Identifier" = 'U{row - 1:010d}' then 'DRUGS' || chr(0)
+                 else "{column}" end as "{column}")
+            from read_csv('{plain}', all_varchar = true)) to '{path}'""")
+        plain.unlink()
+        return path
+
+    return write
+
+
 def case_variant(
     index: int, column: int, value: str, name: str = "cases.csv", encoding: str = "utf-8"
 ) -> Callable[[Path], Path]:
@@ -435,6 +452,12 @@ REFUSED = [
         "case_utf16",
         case_variant(1, 2, "ISABELLA", "cases.csv", encoding="utf-16"),
         ("{file}, line 1", "UTF-16"),
+        source="cases",
+    ),
+    Case(  # a column no count reads: only the counted ones were checked before
+        "case_parquet_nul_in_a_column_no_count_reads",
+        case_parquet_with_nul(1000, "MSC NCIC Charge"),
+        ("{file}, row 1000, column 'MSC NCIC Charge': value 'DRUGS\\x00' contains a NUL byte",),
         source="cases",
     ),
     Case(

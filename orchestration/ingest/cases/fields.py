@@ -19,8 +19,11 @@ COUNTED = (
 )
 
 
-def projection(layout: CaseLayout, file_columns: list[str]) -> str:
-    """The select list mapping a file of ``layout`` onto the counted fields (text)."""
+def projection(
+    layout: CaseLayout, file_columns: list[str], nul_checked: tuple[str, ...] = ()
+) -> str:
+    """The select list mapping a file of ``layout`` onto the counted fields (text), its record
+    identifier, and ``_nul``: whether any of the ``nul_checked`` columns holds a NUL byte."""
 
     def text(column: str | None) -> str:
         if column is None or column not in file_columns:
@@ -34,8 +37,14 @@ def projection(layout: CaseLayout, file_columns: list[str]) -> str:
             f"{text(layout.date)} as _event_date",
             *(f"{text(layout.column(field))} as {alias}" for field, alias in COUNTED),
             f"{record_id_sql(text(layout.identifier))} as _record_id",
+            f"{nul_sql(nul_checked)} as _nul",
         ]
     )
+
+
+def nul_sql(columns: tuple[str, ...]) -> str:
+    """Whether any of ``columns`` holds a NUL byte (false without columns)."""
+    return " or ".join(f"contains({ident(c)}, chr(0))" for c in columns) or "false"
 
 
 # FOIA redaction markers ("(b)(7)e)", "b(6), b(7)c"): a withheld identifier identifies nothing

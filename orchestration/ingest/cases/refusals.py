@@ -1,7 +1,7 @@
 """The refusals of a scanned load, before anything is staged: an event date outside the
 fiscal years the warehouse accepts, a record of an incremental load outside its fiscal years,
-a NUL byte in a counted field. Each names the file, the first such record's line (a CSV) or row
-(Parquet, a workbook), its column and value."""
+a NUL byte in a text column of a Parquet file or a workbook. Each names the file, the first
+such record's line (a CSV) or row (Parquet, a workbook), its column and value."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.fiscal import fiscal_year_range, fiscal_year_sql
-from orchestration.ingest.cases.fields import COUNTED, event_date_sql
+from orchestration.ingest.cases.fields import event_date_sql, nul_sql
 from orchestration.ingest.cases.layouts import LAYOUTS_BY_NAME
 from orchestration.ingest.errors import InputFileError
 from orchestration.ingest.raw_tables import scalar
@@ -63,30 +63,25 @@ def refuse_out_of_range(
 
 
 def refuse_nul_values(
-    con: duckdb.DuckDBPyConnection, selects: dict[str, str], kinds: dict[str, str]
+    con: duckdb.DuckDBPyConnection, select: str, file: str, columns: tuple[str, ...]
 ) -> None:
-    """No counted (published) field holds a NUL byte, whatever the format (a CSV's bytes are
-    scanned whole by the hashing read). The counts say whether any does; only then is the
-    first such row looked up."""
-    counted = [alias for _, alias in COUNTED]
-    nul = con.execute(
-        f"select _source_file, _layout, {', '.join(counted)} from raw.cases_load where "
-        + " or ".join(f"contains({c}, chr(0))" for c in counted)
-        + " order by 1 limit 1"
+    """Refuse the first record of ``file`` (a Parquet file or a workbook: the scan found one)
+    whose text ``columns`` hold a NUL byte, counted or not: binary data where text belongs,
+    which no reader of the raw view or of an export should meet. (A CSV's every byte is
+    checked by the read that hashes it.)"""
+    found = con.execute(
+        f"select _source_row, {', '.join(ident(c) for c in columns)} from ({select}) "
+        f"where {nul_sql(columns)} order by _source_row limit 1"
     ).fetchone()
-    if nul:
-        file, layout = nul[0], LAYOUTS_BY_NAME[nul[1]]
-        index = next(i for i, c in enumerate(nul[2:]) if c is not None and "\x00" in c)
-        column = layout.column(COUNTED[index][0]) or ""
-        row, value = first_row_where(
-            con, selects[file], f"contains({ident(column)}, chr(0))", column
-        )
-        raise InputFileError(
-            Path(file),
-            f"value {value!r} contains a NUL byte: binary data, not text",
-            column=column,
-            **_where(file, kinds[file], row),
-        )
+    if found is None:
+        raise LookupError(f"{file}: the scan found a NUL byte the records do not show")
+    index = next(i for i, v in enumerate(found[1:]) if v is not None and "\x00" in v)
+    raise InputFileError(
+        Path(file),
+        f"value {found[1 + index]!r} contains a NUL byte: binary data, not text",
+        column=columns[index],
+        row=int(found[0]),
+    )
 
 
 def first_row_where(

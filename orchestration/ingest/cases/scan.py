@@ -49,6 +49,9 @@ class CaseFile:
     layout: CaseLayout
     projection: str  # the select list onto the counted fields
     identifier: str | None  # the layout's identifier column, when the file has it
+    # the text columns the scan checks for NUL bytes (a Parquet file's or a workbook's: every
+    # byte of a CSV is checked by the read that hashes it)
+    nul_checked: tuple[str, ...]
 
     @property
     def name(self) -> str:
@@ -105,21 +108,22 @@ def load_raw_cases(
     refuse_same_path(paths)
     hashing = ThreadPoolExecutor(max_workers=1)
     files = [_open(con, Path(path), copies, hashing) for path in paths]
-    repeated = _scan(con, files, load_id, Path(paths[0]))
+    scanned = _scan(con, files, load_id, Path(paths[0]))
     shas = [f.sha.result() if isinstance(f.sha, Future) else f.sha for f in files]
     hashing.shutdown()
     selects = {f.name: _records_select(f, sha, load_id) for f, sha in zip(files, shas, strict=True)}
     refuse_same_content([f.name for f in files], shas)
-    if repeated:
+    if scanned.repeated:
         identified = [
             IdentifiedFile(f.name, n, selects[f.name], f.identifier, f.kind)
             for n, f in enumerate(files)
             if f.identifier is not None
         ]
-        refuse_repeated_records(con, repeated, identified)
+        refuse_repeated_records(con, scanned.repeated, identified)
     kinds = {f.name: f.kind for f in files}
     refuse_out_of_range(con, selects, kinds)
-    refuse_nul_values(con, selects, kinds)
+    for file in scanned.with_nul:
+        refuse_nul_values(con, selects[file.name], file.name, file.nul_checked)
     if fiscal_years is not None:
         refuse_outside(con, fiscal_years, selects)
     rows = [
@@ -161,23 +165,34 @@ def _open(
     columns = [c for c, _ in types]
     layout = recognise(original, columns)
     identifier = layout.identifier if layout.identifier in columns else None
+    nul_checked = tuple(c for c, t in types if t.upper() == "VARCHAR") if kind == ".parquet" else ()
     return CaseFile(
         original,
         typed_as_text(relation, types),
         sha,
         kind,
         layout,
-        projection(layout, columns),
+        projection(layout, columns, nul_checked),
         identifier,
+        nul_checked,
     )
+
+
+@dataclass(frozen=True)
+class Scanned:
+    """What the one scan found besides the counts."""
+
+    repeated: list[tuple[int, int]]  # (identifier hash, rows) of every hash on several rows
+    with_nul: list[CaseFile]  # the files with a NUL byte in a checked text column
 
 
 def _scan(
     con: duckdb.DuckDBPyConnection, files: list[CaseFile], load_id: str, first_path: Path
-) -> list[tuple[int, int]]:
+) -> Scanned:
     """The single pass: raw.cases_load, the load's records counted by file, layout, fiscal
     year and the counted fields; and, from the same read, every record identifier hash found
-    on more than one row, as (hash, rows) (duplicates.py). It reads the files without row
+    on more than one row (duplicates.py) and the files whose checked text columns hold a NUL
+    byte. It reads the files without row
     numbers (a window over millions of rows costs more than the scan); raw.cases numbers them
     for anyone who looks a row up."""
     plain_selects = [
@@ -194,12 +209,13 @@ def _scan(
             with parsed as (
                 select
                     _source_file, _layout, event_kind, {counted},
-                    {event_date_sql("_event_date")} as d,
+                    {event_date_sql("_event_date")} as d, _nul,
                     case when _record_id is not null then hash(_record_id) end as _record_hash
                 from ({" union all by name ".join(plain_selects)})
             ),
             dated as (select *, {fiscal_year_sql("d")} as fiscal_year from parsed)
-            select {keys}, count(*) as n, grouping(_record_hash) = 1 as _counts, _record_hash
+            select {keys}, count(*) as n, grouping(_record_hash) = 1 as _counts, _record_hash,
+                   bool_or(_nul) as _nul
             from dated
             group by grouping sets (({keys}), (_record_hash))
             having grouping(_record_hash) = 1 or (_record_hash is not null and count(*) > 1)""")
@@ -213,8 +229,10 @@ def _scan(
     repeated = con.execute(
         "select _record_hash, n from cases_scan where not _counts order by 1"
     ).fetchall()
+    nul = con.execute("select distinct _source_file from cases_scan where _nul").fetchall()
     con.execute("drop table cases_scan")
-    return [(int(h), int(n)) for h, n in repeated]
+    with_nul = [f for f in files if (f.name,) in nul]
+    return Scanned([(int(h), int(n)) for h, n in repeated], with_nul)
 
 
 def _records_select(file: CaseFile, sha: str, load_id: str) -> str:
