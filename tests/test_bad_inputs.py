@@ -448,6 +448,24 @@ REFUSED = [
         ),
         source="cases",
     ),
+    Case(  # DuckDB's sniffer read the header as one column: "missing required column(s)" before
+        "case_unbalanced_quote_on_line_3",
+        case_variant(2, 3, '"'),
+        ("{file}, line 3: not readable as CSV", "unbalanced quote"),
+        source="cases",
+    ),
+    Case(  # the sniffer's own error ("Error when sniffing file") before
+        "case_unbalanced_quote_on_line_15001",
+        whole_case_file_with(15001, b"ISABELLA,,3", b'ISABELLA,",3'),
+        ("{file}, line 15001: not readable as CSV", "unbalanced quote"),
+        source="cases",
+    ),
+    Case(
+        "case_unbalanced_quote_inside_gzip",
+        case_variant(2, 3, '"', "cases.csv.gz"),
+        ("{file}, line 3: not readable as CSV", "unbalanced quote"),
+        source="cases",
+    ),
     Case(
         "case_utf16",
         case_variant(1, 2, "ISABELLA", "cases.csv", encoding="utf-16"),

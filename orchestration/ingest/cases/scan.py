@@ -30,6 +30,7 @@ from orchestration.ingest.cases.refusals import (
 from orchestration.ingest.cases.store import stage
 from orchestration.ingest.errors import InputFileError
 from orchestration.ingest.raw_tables import has_table, scalar, transaction
+from orchestration.ingest.readers.csv import csv_structure_error
 from orchestration.ingest.readers.parquet import typed_as_text
 from orchestration.ingest.readers.text import sha256_of, sha256_of_text, sniff_text_file
 from orchestration.ingest.readers.xlsx import xlsx_to_parquet
@@ -161,9 +162,15 @@ def _open(
         types = [(r[0], r[1]) for r in con.execute(f"describe select * from {relation}").fetchall()]
     except duckdb.Error as exc:
         _raise_hash_error(future)
+        _raise_broken_csv(original, kind)
         raise InputFileError(path, f"not readable as {kind}: {exc}") from exc
     columns = [c for c, _ in types]
-    layout = recognise(original, columns)
+    try:
+        layout = recognise(original, columns)
+    except InputFileError:
+        if len(columns) == 1:  # how DuckDB's sniffer reads a file whose quote is never closed
+            _raise_broken_csv(original, kind)
+        raise
     identifier = layout.identifier if layout.identifier in columns else None
     nul_checked = tuple(c for c, t in types if t.upper() == "VARCHAR") if kind == ".parquet" else ()
     return CaseFile(
@@ -222,6 +229,8 @@ def _scan(
     except duckdb.Error as exc:
         for f in files:  # a NUL byte found by the hashing read comes first
             _raise_hash_error(f.sha)
+        for f in files:  # then a quote never closed, at the line its record starts
+            _raise_broken_csv(f.original, f.kind)
         raise InputFileError(first_path, f"could not read the case files: {exc}") from exc
     con.execute(f"""
         create or replace table raw.cases_load as
@@ -233,6 +242,16 @@ def _scan(
     con.execute("drop table cases_scan")
     with_nul = [f for f in files if (f.name,) in nul]
     return Scanned([(int(h), int(n)) for h, n in repeated], with_nul)
+
+
+def _raise_broken_csv(path: Path, kind: str) -> None:
+    """On a failure path: refuse a CSV whose records Python's strict parser cannot read (a
+    quote never closed, named at the line its record starts) rather than report what DuckDB's
+    sniffer made of it (a header of one column, or its sniffing dump)."""
+    if kind in (".csv", ".csv.gz"):
+        broken = csv_structure_error(path, kind == ".csv.gz")
+        if broken is not None:
+            raise broken
 
 
 def _records_select(file: CaseFile, sha: str, load_id: str) -> str:

@@ -154,5 +154,32 @@ def _not_csv(path: Path, exc: csv.Error, start: int, reached: int) -> InputFileE
             f"(the parser read to the end of the file, line {reached}, for its closing quote)",
             line=start,
         )
+    if "expected after '\"'" in str(exc):
+        return InputFileError(
+            path,
+            "not readable as CSV: a quoted field in the record starting on this line is "
+            f"followed by text after its closing quote (at line {reached}): an unbalanced "
+            "quote opens a field that runs on until the next quote",
+            line=start,
+        )
     where = f" (at line {reached}, in the record that starts here)" if reached != start else ""
     return InputFileError(path, f"not readable as CSV: {exc}{where}", line=start)
+
+
+def csv_structure_error(path: Path, compressed: bool = False) -> InputFileError | None:
+    """The refusal of the first record Python's strict CSV parser cannot read (an unbalanced
+    quote: at the line its record starts), or None when every record reads. Only on a failure
+    path: DuckDB's sniffer takes a file whose quote is never closed for a file of one column,
+    so its error (a header without the layout's columns) says nothing of the cause."""
+    import gzip
+
+    opened = gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="")
+    with opened if compressed else path.open(encoding="utf-8", errors="replace", newline="") as f:
+        reader = csv.reader(f, strict=True)
+        line = 0
+        try:
+            for _ in reader:
+                line = reader.line_num
+        except csv.Error as exc:
+            return _not_csv(path, exc, line + 1, reader.line_num)
+    return None
