@@ -13,6 +13,8 @@ import os
 import signal
 
 CHECKPOINTS = ("ingest", "validation", "dbt", "publish-before-swap", "publish-after-swap")
+# `scomm sql`: as the command starts (before anything is imported) and once its connection is open
+SQL_CHECKPOINTS = ("sql-start", "sql-connected")
 
 
 def checkpoint(name: str) -> None:

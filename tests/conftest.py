@@ -180,8 +180,8 @@ class DashboardServer:
 
         code = (
             "import sys; from pathlib import Path; "
-            "from orchestration.serve.app import serve; "
-            "serve(Path(sys.argv[1]), '127.0.0.1', int(sys.argv[2]))"
+            "from orchestration.serve.app import listen, serve; "
+            "serve(Path(sys.argv[1]), listen('127.0.0.1', int(sys.argv[2])))"
         )
         self.process = subprocess.Popen(
             [sys.executable, "-c", code, str(self.serving_db), str(self.port)],

@@ -180,6 +180,50 @@ def test_ctrl_c_stops_a_running_query_with_one_line_and_exit_130_every_time(
     assert list(tmp_path.iterdir()) == []  # the spill folders are gone too
 
 
+STOPPED = "Error: interrupted (Ctrl-C): the query was stopped; nothing was changed"
+
+
+@pytest.mark.parametrize("at", ["sql-start", "sql-connected"])
+def test_ctrl_c_before_the_query_starts_is_the_same_one_line(sample_run, at, tmp_path):
+    """The moment before the query runs (the command's imports, opening the connection): click
+    printed "Aborted!" with exit 1 there before."""
+    result = subprocess.run(
+        [SCOMM, "sql", "--warehouse", str(sample_run.warehouse), "select 42"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TMPDIR": str(tmp_path), "SCOMM_INTERRUPT_AT": at},
+        timeout=60,
+    )
+    assert (result.returncode, result.stderr.strip(), result.stdout) == (130, STOPPED, "")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_at_any_moment_of_scomm_sql_is_one_line_and_exit_130(sample_run, tmp_path):
+    """SIGINT from 0.3 s after the start (scomm's modules loading, the command's imports, the
+    connection, the query) to well into the query: always exit 130 and one line, never click's
+    "Aborted!" nor a traceback. (Earlier still, while the interpreter itself starts, Ctrl-C
+    ends scomm as it ends any Python program.)"""
+    query = "select sum(a.range * b.range) from range(100000) a, range(1000000) b"
+    for delay in (0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.5):
+        process = subprocess.Popen(
+            [SCOMM, "sql", "--warehouse", str(sample_run.warehouse), query],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "TMPDIR": str(tmp_path)},
+        )
+        time.sleep(delay)
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=60)
+        assert process.returncode == 130, (delay, stderr)
+        assert stderr.strip() in (
+            STOPPED,
+            "Error: interrupted (Ctrl-C) before the command finished",
+        )
+        assert stdout == ""
+    assert list(tmp_path.iterdir()) == []
+
+
 # --- 8: --timeout that is not a finite number of seconds ---------------------------------------
 
 
@@ -456,3 +500,29 @@ def test_a_sigkilled_run_leaves_a_named_folder_that_the_next_run_removes(sample_
     again = scomm("run", "--full", "--warehouse", warehouse, env=env)
     assert again.returncode == 0, again.stdout + again.stderr
     assert list(tmp.iterdir()) == []
+
+
+# --- `scomm dashboard --host` it cannot listen on ----------------------------------------------
+
+
+def test_dashboard_on_a_host_or_port_it_cannot_listen_on_is_one_line(sample_run):
+    """A name that does not resolve, an address this machine does not have, a port in use:
+    one line naming them, exit 1, before anything is served (uvicorn logged
+    `ERROR: [Errno -2] Name or service not known` and exited 3 before)."""
+    warehouse = str(sample_run.warehouse)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        cases = {
+            ("no-such-host.invalid", "8765"): "cannot listen on 'no-such-host.invalid': the "
+            "name does not resolve",
+            ("192.0.2.1", "8765"): "cannot listen on 192.0.2.1:8765: Cannot assign requested",
+            ("127.0.0.1", str(port)): f"cannot listen on 127.0.0.1:{port}: Address already in "
+            "use (another dashboard?)",
+        }
+        for (host, at), expected in cases.items():
+            result = scomm("dashboard", "--warehouse", warehouse, "--host", host, "--port", at)
+            assert result.returncode == 1, result.stderr
+            assert error_line(result).startswith(f"Error: {expected}")
+            assert result.stdout == ""

@@ -20,13 +20,17 @@ from orchestration.cli.options import warehouse_option
 @warehouse_option
 def dashboard(port: int, host: str, warehouse: Path) -> None:
     """Serve the dashboard (reads only the published marts.duckdb)."""
-    from orchestration.serve.app import serve
+    from orchestration.serve.app import CannotListen, listen, serve
     from orchestration.serve.published import not_published_yet
     from orchestration.serve.published.connection import sweep_spills
 
     serving = warehouse.resolve() / "marts.duckdb"
     if not serving.exists():
         raise click.ClickException(not_published_yet(serving))
+    try:
+        sock = listen(host, port)
+    except CannotListen as exc:
+        raise click.ClickException(str(exc)) from None
     sweep_spills()  # spill folders of readers that were killed
     click.echo(f"dashboard on http://{host}:{port}/  (reading {serving}; Ctrl-C to stop)")
-    serve(serving, host, port)
+    serve(serving, sock)

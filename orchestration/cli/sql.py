@@ -16,6 +16,7 @@ import click
 
 from orchestration.cli.options import warehouse_option, with_options
 from orchestration.cli.printing import literal_console
+from orchestration.faults import checkpoint
 
 TABLE_ROWS = 10_000  # rows a table prints; every row is still counted (use csv or json for all)
 MAX_TIMEOUT_S = 86_400.0  # --timeout: at most a day
@@ -107,11 +108,20 @@ def sql(
 ) -> None:
     """Run QUERY on a read-only connection to the published marts.duckdb, within limits of
     time, memory, threads and disk that the query cannot change."""
+    try:
+        checkpoint("sql-start")
+        from orchestration.serve.published import QueryLimits
+
+        _sql(query, warehouse, fmt, QueryLimits(timeout, memory_limit, threads, max_temp_size))
+    except KeyboardInterrupt:  # before the query started, or after its rows were written
+        raise QueryInterrupted() from None
+
+
+def _sql(query: str, warehouse: Path, fmt: str, limits: Any) -> None:
     import duckdb
 
     from orchestration.serve.published import (
         PublishedFileMissing,
-        QueryLimits,
         QueryRefused,
         QueryTimedOut,
         check_query,
@@ -119,7 +129,6 @@ def sql(
         published,
     )
 
-    limits = QueryLimits(timeout, memory_limit, threads, max_temp_size)
     # Read-only, no external access (no other files, no ATTACH, no extension installs), limits
     # locked, queries only: ad hoc SQL cannot change, leak or exhaust anything; never the build
     # database.
@@ -128,6 +137,7 @@ def sql(
             published(warehouse.resolve() / "marts.duckdb", limits=limits) as con,
             _stop_on_interrupt(con) as interrupted,
         ):
+            checkpoint("sql-connected")
             try:
                 check_query(con, query)
                 relation = con.execute(query)
@@ -158,7 +168,8 @@ def sql(
         raise click.ClickException(str(exc)) from exc
     except QueryTimedOut as exc:
         raise click.ClickException(
-            f"{exc} (--timeout {timeout:g}): the query was stopped; narrow it or raise --timeout"
+            f"{exc} (--timeout {limits.timeout_s:g}): the query was stopped; narrow it or "
+            "raise --timeout"
         ) from exc
     except PublishedFileMissing as exc:
         raise click.ClickException(str(exc)) from exc

@@ -13,6 +13,7 @@ over its time limit into a 503 and a bad parameter into a 400.
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -146,7 +147,34 @@ def make_app(serving_db: Path) -> Starlette:
     return app
 
 
-def serve(serving_db: Path, host: str, port: int) -> None:
+class CannotListen(Exception):
+    """The dashboard cannot listen on the host and port asked for: one line saying why."""
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host``:``port`` before the server starts, so that a name that does
+    not resolve, an address this machine does not have or a port in use is one line naming
+    them (uvicorn logs `[Errno -2] Name or service not known` and exits 3)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        raise CannotListen(f"cannot listen on {host!r}: the name does not resolve ({exc})") from exc
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        hint = " (another dashboard?); --port chooses another" if exc.errno == 98 else ""
+        raise CannotListen(f"cannot listen on {host}:{port}: {exc.strerror or exc}{hint}") from exc
+    return sock
+
+
+def serve(serving_db: Path, sock: socket.socket) -> None:
+    """Serve the dashboard on ``sock`` (from listen) until Ctrl-C."""
     import uvicorn
 
-    uvicorn.run(make_app(serving_db), host=host, port=port, log_level="warning")
+    server = uvicorn.Server(uvicorn.Config(make_app(serving_db), log_level="warning"))
+    server.run(sockets=[sock])
