@@ -5,16 +5,20 @@ The strongest check of an incremental path: loading FY2015-2020 and then FY2021 
 publish exactly what one full load of both files publishes (same content checksums)."""
 
 import getpass
+import html
+import re
 import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
+import requests
 from click.testing import CliRunner
 
 from benchmarks.generate_cases import generate
 from orchestration.cli import main
 from orchestration.paths import REPO_ROOT
+from tests.conftest import DashboardServer
 
 FULL_ROWS, NEW_ROWS = 3_000, 600
 
@@ -218,11 +222,20 @@ def test_the_operator_accepts_a_smaller_release_and_the_publication_says_who_and
     assert build_query(
         warehouse, "select sum(n) from raw.cases_grouped where fiscal_year = 2021"
     ) == [(NEW_ROWS - 100,)]
+    with DashboardServer(warehouse / "marts.duckdb") as dashboard:  # About says so too
+        about = requests.get(dashboard.url + "/about", timeout=30).text
+    note = " ".join(re.search(r'<p id="accepted-smaller".*?</p>', about, re.S).group(0).split())
+    assert f"<code>{getpass.getuser()}</code> published it" in note
+    assert html.escape(drop) in note and f"“{html.escape(reason)}”" in note
     # the accepted release is the baseline now: loading it again needs no acceptance, and the
     # new publication records none
     code, out = scomm_run(*short, "--warehouse", str(warehouse))
     assert code == 0, out
     assert publication_acceptance(warehouse) == (None, None, None)
+    with DashboardServer(warehouse / "marts.duckdb") as dashboard:
+        assert (
+            'id="accepted-smaller"' not in requests.get(dashboard.url + "/about", timeout=30).text
+        )
 
 
 @pytest.mark.parametrize(
