@@ -154,6 +154,8 @@ def stand_ins(monkeypatch):
     monkeypatch.setattr(orchestration.cli.fetch, "fetch_one", fetch_one)
     monkeypatch.setattr(orchestration.sources.profiles, "profile_files", profile_files)
     monkeypatch.setattr(orchestration.serve.app, "serve", lambda *a, **k: None)
+    # no name lookups for random hosts (test_cli_reliability binds real sockets)
+    monkeypatch.setattr(orchestration.serve.app, "listen", lambda *a, **k: None)
     monkeypatch.setattr(benchmarks.bench, "run", lambda *a, **k: dict.fromkeys(BENCH_KEYS, 0))
 
 
