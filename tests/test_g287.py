@@ -249,7 +249,7 @@ def test_sample_run_places_agencies_and_quarantines_the_unresolvable_one(sample_
 
 def test_raw_suite_passes_clean_rows_and_names_each_bad_value(tmp_path):
     from orchestration.defs.checks.raw import G287_FRAME_SQL
-    from orchestration.validation.gx import run_suite
+    from orchestration.validation.worker import run_suite
 
     good = [ROW.format(identified=12, removed=""), ROW.format(identified=0, removed=0)]
     good[1] = good[1].replace(",2009,2008-10-01,2009-09-30,", ",2010,2009-10-01,2010-09-30,")

@@ -14,7 +14,7 @@ from orchestration.ingest.reference import (
     load_raw_population,
     read_activation_panel,
 )
-from orchestration.validation.gx import run_suite
+from orchestration.validation.worker import run_suite
 
 pytestmark = pytest.mark.fast  # make test-fast
 

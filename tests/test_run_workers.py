@@ -57,14 +57,15 @@ def test_the_dbt_step_starts_the_suites_of_the_checks_after_dbt_and_each_is_coll
     from concurrent.futures import Future
 
     from orchestration.run.execute import execute
-    from orchestration.validation import gx
+    from orchestration.validation import worker
+    from orchestration.validation.validate import validate_here
 
     started: list[tuple[str, str]] = []
 
     def submit(frame, suite, table, parameters=None):
         started.append((suite, table))
         future: Future = Future()
-        future.set_result(gx.validate_here(frame, suite, table, parameters))
+        future.set_result(validate_here(frame, suite, table, parameters))
         return future
 
     collected: list[bool] = []  # for each suite check run: was its outcome started ahead?
@@ -74,8 +75,8 @@ def test_the_dbt_step_starts_the_suites_of_the_checks_after_dbt_and_each_is_coll
         collected.append((run_id, name) in common._AHEAD)
         return real_outcome(run_id, name, frame_of, warehouse)
 
-    monkeypatch.setattr(gx, "worker_running", lambda: True)
-    monkeypatch.setattr(gx, "submit_suite", submit)
+    monkeypatch.setattr(worker, "worker_running", lambda: True)
+    monkeypatch.setattr(worker, "submit_suite", submit)
     monkeypatch.setattr(common, "suite_outcome", outcome)
     report = execute(tmp_path / "warehouse", {})
     assert report.success, report.step_errors
@@ -95,7 +96,7 @@ def test_the_dbt_step_starts_the_suites_of_the_checks_after_dbt_and_each_is_coll
 def test_a_validation_process_found_dead_when_a_suite_is_started_stops_and_checks_validate_here(
     monkeypatch,
 ):
-    from orchestration.validation import gx
+    from orchestration.validation import worker
 
     class DeadPool:
         stopped = False
@@ -106,7 +107,7 @@ def test_a_validation_process_found_dead_when_a_suite_is_started_stops_and_check
         def shutdown(self):
             DeadPool.stopped = True
 
-    monkeypatch.setattr(gx, "_WORKER", DeadPool())
+    monkeypatch.setattr(worker, "_WORKER", DeadPool())
 
     def frame_of(warehouse):
         return pd.DataFrame({"a": [1]}), "made_up", "t"
@@ -114,7 +115,7 @@ def test_a_validation_process_found_dead_when_a_suite_is_started_stops_and_check
     key = dg.AssetKey(["raw", "t"])
     common.validate_ahead("run-5", {key: {"check": frame_of, "other": frame_of}}, [key], None)
     assert ("run-5", "check") not in common._AHEAD and DeadPool.stopped
-    assert not gx.worker_running()  # the checks validate in the run's own process
+    assert not worker.worker_running()  # the checks validate in the run's own process
 
 
 def test_outcomes_no_check_collected_are_discarded_with_their_run():
@@ -194,7 +195,7 @@ def test_an_outcome_started_ahead_is_collected_once_and_a_dead_validator_falls_b
 ):
     validated_here: list[str] = []
     monkeypatch.setattr(
-        "orchestration.validation.gx.run_suite",
+        "orchestration.validation.worker.run_suite",
         lambda frame, suite, table: validated_here.append(suite) or f"{suite} validated here",
     )
 
@@ -220,7 +221,7 @@ def test_an_outcome_started_ahead_is_collected_once_and_a_dead_validator_falls_b
 
 
 def test_without_a_validation_process_nothing_is_started_ahead(monkeypatch):
-    monkeypatch.setattr("orchestration.validation.gx._WORKER", None)
+    monkeypatch.setattr("orchestration.validation.worker._WORKER", None)
 
     def frame_of(warehouse):
         pytest.fail("no frame is read ahead without a validation process")
@@ -340,28 +341,29 @@ def test_a_build_abandoned_midway_ends_its_worker_so_no_later_build_reads_its_ev
 
 
 def test_the_validation_process_validates_and_a_killed_one_falls_back_to_this_process():
-    """validation/gx.py's process, for real: a suite submitted comes back as validated here;
+    """validation/worker.py's process, for real: a suite submitted comes back as validated here;
     an error raised in it is raised here; once the process is killed, run_suite validates in
     this process and the process is forgotten."""
     import signal
 
-    from orchestration.validation import gx
+    from orchestration.validation import worker
+    from orchestration.validation.validate import validate_here
 
     frame = pd.DataFrame({"fiscal_year": [2012, 2013], "referrals_total": [1, -1]})
-    gx.start_worker()
+    worker.start_worker()
     try:
-        pending = gx.submit_suite(frame, "case_aggregates", "t", {"max_fiscal_year": 2030})
-        here = gx.validate_here(frame, "case_aggregates", "t", {"max_fiscal_year": 2030})
+        pending = worker.submit_suite(frame, "case_aggregates", "t", {"max_fiscal_year": 2030})
+        here = validate_here(frame, "case_aggregates", "t", {"max_fiscal_year": 2030})
         assert pending.result() == here
         with pytest.raises(FileNotFoundError):  # raised in the process, raised here
-            gx.submit_suite(frame, "no_such_suite", "t").result()
-        os.kill(gx._WORKER._process.pid, signal.SIGKILL)
+            worker.submit_suite(frame, "no_such_suite", "t").result()
+        os.kill(worker._WORKER._process.pid, signal.SIGKILL)
         with pytest.raises(BrokenProcessPool):
-            gx.submit_suite(frame, "case_aggregates", "t", {"max_fiscal_year": 2030}).result()
-        assert gx.run_suite(frame, "case_aggregates", "t", {"max_fiscal_year": 2030}) == here
-        assert not gx.worker_running()
+            worker.submit_suite(frame, "case_aggregates", "t", {"max_fiscal_year": 2030}).result()
+        assert worker.run_suite(frame, "case_aggregates", "t", {"max_fiscal_year": 2030}) == here
+        assert not worker.worker_running()
     finally:
-        gx.stop_worker()
+        worker.stop_worker()
 
 
 def test_the_dbt_worker_is_forked_only_while_this_process_has_one_thread(monkeypatch):

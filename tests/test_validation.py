@@ -9,7 +9,7 @@ from orchestration.defs.checks.common import to_check_result
 from orchestration.defs.checks.raw import RAW_FRAME_SQL
 from orchestration.fiscal import current_fiscal_year
 from orchestration.ingest.interop import INTEROP_COLUMNS, load_raw_interop
-from orchestration.validation.gx import run_suite
+from orchestration.validation.worker import run_suite
 
 pytestmark = pytest.mark.fast  # make test-fast
 
@@ -109,7 +109,7 @@ def test_a_metric_that_raises_inside_a_suite_is_an_error_and_the_rest_still_judg
     """The suite is validated in one GX validation: an expectation whose metric raised comes
     back as an error (GX reports it under the metric's id), and every other expectation of the
     suite keeps its own verdict, in the suite's order."""
-    from orchestration.validation import gx as gx_module
+    from orchestration.validation import validate
 
     spec = {
         "meta": {"blocking": True},
@@ -130,9 +130,9 @@ def test_a_metric_that_raises_inside_a_suite_is_an_error_and_the_rest_still_judg
             },
         ],
     }
-    monkeypatch.setattr(gx_module, "load_suite_spec", lambda name: spec)
+    monkeypatch.setattr(validate, "load_suite_spec", lambda name: spec)
     frame = pd.DataFrame({"a": [1, 2, None], "b": ["x", 3, {"k": 1}]})
-    outcome = gx_module.validate_here(frame, "made_up", "t")
+    outcome = validate.validate_here(frame, "made_up", "t")
     not_null, between_b, between_a, in_set = outcome.outcomes
     assert not not_null.success and not not_null.raised and not_null.unexpected_count == 1
     assert between_b.raised and "same type" in between_b.raised

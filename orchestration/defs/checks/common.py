@@ -9,7 +9,7 @@ import pandas as pd
 
 from orchestration.defs.resources import WarehouseResource
 from orchestration.faults import checkpoint
-from orchestration.validation.gx import SuiteOutcome
+from orchestration.validation.outcomes import SuiteOutcome
 
 
 def to_check_result(outcome: SuiteOutcome) -> dg.AssetCheckResult:
@@ -52,7 +52,7 @@ def validate(
     parameters: dict | None = None,
 ) -> dg.AssetCheckResult:
     """Run the GX ``suite`` on the rows of ``sql`` (``table`` names them in messages)."""
-    from orchestration.validation.gx import run_suite
+    from orchestration.validation.worker import run_suite
 
     frame = read_frame(warehouse, sql)
     return to_check_result(run_suite(frame, suite, table, parameters=parameters))
@@ -140,7 +140,7 @@ def validate_ahead(
     writes that table again before its checks run."""
     from concurrent.futures.process import BrokenProcessPool
 
-    from orchestration.validation.gx import stop_worker, submit_suite, worker_running
+    from orchestration.validation.worker import stop_worker, submit_suite, worker_running
 
     if not worker_running():
         return
@@ -173,7 +173,7 @@ def suite_outcome(
     validated now."""
     from concurrent.futures.process import BrokenProcessPool
 
-    from orchestration.validation.gx import run_suite, stop_worker
+    from orchestration.validation.worker import run_suite, stop_worker
 
     future = _AHEAD.pop((run_id, name), None)
     if future is not None:

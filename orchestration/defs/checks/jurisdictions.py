@@ -7,7 +7,7 @@ import dagster as dg
 from orchestration.defs.checks.common import quarantine_warning, read_frame, to_check_result
 from orchestration.defs.keys import RAW_G287_MATCHES, RAW_MATCHES, RAW_PLACE_FIGURE_MATCHES
 from orchestration.defs.resources import WarehouseResource
-from orchestration.validation.gx import run_suite
+from orchestration.validation.worker import run_suite
 
 
 @dg.asset_check(
