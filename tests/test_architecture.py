@@ -236,18 +236,36 @@ def oversized(paths: Iterable[Path]) -> list[str]:
     return found
 
 
-# Every module is held to the sizes but these, still being split (issue 21): remove one from
-# here once it fits.
-NOT_YET_SPLIT = {
-    "defs/publish.py",
-    "validation/gx.py",
+# Every module of the package is held to the sizes, every room and the top level alike. These
+# functions, still being split (issue 21), are let through by name (module -> functions): remove
+# one from here once it fits; the rest of their module is held to the sizes.
+NOT_YET_SPLIT: dict[str, set[str]] = {
+    "defs/publish.py": {"publish_marts"},
 }
-SIZED = sorted(p for p in PACKAGE.rglob("*.py") if str(p.relative_to(PACKAGE)) not in NOT_YET_SPLIT)
+SIZED = sorted(PACKAGE.rglob("*.py"))
+
+
+def let_through(path: Path, finding: str) -> bool:
+    """``finding`` (a line of oversized) is about a function NOT_YET_SPLIT lets through."""
+    names = NOT_YET_SPLIT.get(str(path.relative_to(PACKAGE)), set())
+    return any(f" {name}(): " in finding for name in names)
 
 
 @pytest.mark.parametrize("path", SIZED, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_modules_and_functions_stay_small(path):
-    assert oversized([path]) == []
+    assert [f for f in oversized([path]) if not let_through(path, f)] == []
+
+
+@pytest.mark.parametrize("module", sorted(NOT_YET_SPLIT))
+def test_what_is_let_through_is_still_too_long(module):
+    """A function let through that fits now (or is gone) leaves NOT_YET_SPLIT."""
+    path = PACKAGE / module
+    assert path.is_file(), f"{module} is gone: remove it from NOT_YET_SPLIT"
+    found = oversized([path])
+    for name in NOT_YET_SPLIT[module]:
+        assert any(f" {name}(): " in f for f in found), (
+            f"{module}: {name}() fits now: remove it from NOT_YET_SPLIT"
+        )
 
 
 def test_oversized_reports_a_long_module_and_a_long_function(tmp_path):
