@@ -37,7 +37,7 @@ ALLOWED: dict[str, set[str]] = {
     # run/ plans, executes and reports a job; it starts the run's helper processes (the
     # validation one among them) and reads the published file for the summary
     "run": {"paths", "fiscal", "defs", "definitions", "ingest", "serve", "validation", "tempdirs"},
-    "cli": {"paths", "fiscal", "run", "sources", "serve", "benchmarks", "dictionary"},
+    "cli": {"paths", "fiscal", "faults", "run", "sources", "serve", "benchmarks", "dictionary"},
 }
 # the top level of orchestration/: the entry points (cli/ is a room; definitions.py is the
 # Dagster code location) and the modules every room shares; everything else lives in a room
